@@ -1,0 +1,1 @@
+"""The private HTTP API (/api/*): thin routes that parse, call the engine, and answer."""

@@ -1,0 +1,107 @@
+"""HTTP helpers shared by every route: bodies, JSON responses, pages, versions and the actor."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from fastapi import Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from dataops.engine.context import Engine
+from dataops.engine.paging import Listing, PageRequest
+from dataops.model import jsonvalue, messages
+from dataops.model.errors import Invalid, TooLarge
+from dataops.store.base import Item
+
+MAX_JSON_BODY = 1_048_576
+JSON_TYPE = "application/json"
+T = TypeVar("T")
+
+
+def engine_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def actor_of(request: Request) -> str | None:
+    """The trusted actor set by the auth pipeline (never a client header, except in none mode)."""
+    actor: str | None = getattr(request.state, "actor", None)
+    return actor
+
+
+async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run an engine use case off the event loop."""
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
+async def read_body(request: Request, limit: int = MAX_JSON_BODY) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge(messages.BODY_TOO_LARGE)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(messages.BODY_TOO_LARGE)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request) -> Any:
+    """The parsed body; `INVALID_BODY` when missing or not JSON (each route words that itself)."""
+    raw = await read_body(request)
+    if not raw.strip():
+        return jsonvalue.INVALID_BODY
+    try:
+        return jsonvalue.loads(raw)
+    except jsonvalue.JsonError as exc:
+        if exc.too_deep:
+            raise Invalid(messages.JSON_TOO_DEEP) from None
+        return jsonvalue.INVALID_BODY
+
+
+def json_response(
+    payload: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(jsonvalue.dumps(payload), status, headers=dict(headers or {}), media_type=JSON_TYPE)
+
+
+def error_response(status: int, message: str) -> Response:
+    return json_response({"error": message}, status)
+
+
+def no_content() -> Response:
+    return Response(status_code=204)
+
+
+def versioned(item: Item, payload: Any, status: int = 200) -> Response:
+    """A single-record response with its `ETag`."""
+    return json_response(payload, status, {"ETag": f'"{item.version}"'})
+
+
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+
+
+def if_match(request: Request) -> int | None:
+    """The version named by `If-Match`; None without the header or for `*`.
+
+    Anything that names no version of ours can never match, so it yields -1 (412).
+    """
+    raw = request.headers.get("if-match")
+    if raw is None or raw.strip() == "*":
+        return None
+    match = _ETAG.match(raw)
+    return int(match[1]) if match else -1
+
+
+def page_of(request: Request) -> PageRequest:
+    return PageRequest.parse(request.query_params.get("limit"), request.query_params.get("cursor"))
+
+
+def listing_response(key: str, listing: Listing) -> Response:
+    payload: dict[str, Any] = {key: listing.items}
+    if listing.next_cursor is not None:
+        payload["nextCursor"] = listing.next_cursor
+    return json_response(payload)

@@ -1,0 +1,126 @@
+"""The `dataops` command: serve the engine, manage users, and (later) data-safety commands."""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from dataops.bootstrap import engine_app, open_engine
+from dataops.config import ConfigError, Environment, Settings
+from dataops.engine import users as user_cases
+from dataops.engine.paging import PageRequest
+from dataops.model.errors import DataOpsError
+
+app = typer.Typer(help="DataOps work engine.", no_args_is_help=True, add_completion=False)
+users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+LOGIN_FILE = Path("var/operator-login.txt")
+
+
+def settings() -> Settings:
+    """Settings from the environment; a bad value ends the command with one clear line."""
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        typer.echo(f"dataops: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def fail(exc: DataOpsError) -> typer.Exit:
+    typer.echo(f"dataops: {exc.message}", err=True)
+    return typer.Exit(1)
+
+
+@app.command()
+def engine(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the engine API alone."""
+    application = engine_app(settings())
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the whole product in one process."""
+    application = engine_app(settings())
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command("setup-local")
+def setup_local() -> None:
+    """Prepare a local installation: an operator account on first run; print its login."""
+    config = settings()
+    if config.env is Environment.PRODUCTION:
+        typer.echo("dataops: setup-local is for local installations only", err=True)
+        raise typer.Exit(2)
+    eng = open_engine(config)
+    if eng.store.count("users") == 0:
+        password = secrets.token_urlsafe(12)
+        user_cases.add_user(eng, email="operator@example.com", name="Operator", password=password)
+        LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
+        LOGIN_FILE.write_text(f"operator@example.com {password}\n")
+    if LOGIN_FILE.exists():
+        email, _, password = LOGIN_FILE.read_text().strip().partition(" ")
+        typer.echo(f"Login: {email} / {password}  (http://127.0.0.1:8000)")
+    eng.store.close()
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Option(help="Login email (unique).")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    user_id: Annotated[str | None, typer.Option("--id", help="Keep this id.")] = None,
+    password: Annotated[str | None, typer.Option(help="Prompted for on a terminal.")] = None,
+) -> None:
+    """Create a user account."""
+    if password is None and sys.stdin.isatty():
+        password = getpass.getpass("Password (empty for none): ") or None
+    eng = open_engine(settings())
+    try:
+        user = user_cases.add_user(eng, email=email, name=name, user_id=user_id, password=password)
+    except DataOpsError as exc:
+        raise fail(exc) from None
+    typer.echo(f"{user['id']}  {user['email']}  {user['name']}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List user accounts."""
+    eng = open_engine(settings())
+    for user in user_cases.list_users(eng, PageRequest()).items:
+        typer.echo(f"{user['id']}  {user['email']}  {user['name']}")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    user_id: Annotated[str, typer.Argument(help="The user's id.")],
+    password: Annotated[str | None, typer.Option(help="Prompted for on a terminal.")] = None,
+) -> None:
+    """Set or replace a user's password."""
+    if password is None:
+        if not sys.stdin.isatty():
+            typer.echo("dataops: --password is required when not on a terminal", err=True)
+            raise typer.Exit(2)
+        password = getpass.getpass("New password: ")
+    eng = open_engine(settings())
+    try:
+        user_cases.set_password(eng, user_id, password)
+    except DataOpsError as exc:
+        raise fail(exc) from None
+    typer.echo("Password updated.")
+
+
+def main() -> None:
+    app()

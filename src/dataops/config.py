@@ -1,0 +1,190 @@
+"""Settings read from the environment once at start-up, validated, and passed down.
+
+A bad value raises ConfigError with one line that names the variable; the CLI prints it and
+exits non-zero, so a misconfigured engine never starts half-way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
+
+from dataops.store.schema import TABLES
+
+
+class ConfigError(Exception):
+    """One line that says which variable is wrong and what is accepted."""
+
+
+class Environment(StrEnum):
+    LOCAL = "local"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class AuthMode(StrEnum):
+    SESSION = "session"
+    PORTAL = "portal"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """`sqlite` with a path (or `:memory:`), or `dynamodb`."""
+
+    kind: str
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class BlobLocation:
+    """`local-dev` with a directory, or `s3` with a bucket and an optional key prefix."""
+
+    kind: str
+    path: str = ""
+    bucket: str = ""
+    prefix: str = ""
+
+
+E = TypeVar("E", bound=StrEnum)
+DEFAULT_MAX_UPLOAD_BYTES = 104_857_600
+DEFAULT_SESSION_TTL_SECONDS = 2_592_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Environment = Environment.LOCAL
+    store: StoreLocation = StoreLocation("sqlite", "var/dataops.db")
+    blobs: BlobLocation = BlobLocation("local-dev", path="var/blobs")
+    auth_mode: AuthMode = AuthMode.SESSION
+    portal_secret: str = ""
+    portal_secret_name: str = ""
+    auto_create_tables: bool = False
+    table_names: Mapping[str, str] = field(default_factory=dict)
+    export_output_dir: str = ""
+    stack_name: str = ""
+    region: str = ""
+    git_sha: str = ""
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    session_ttl_seconds: int = DEFAULT_SESSION_TTL_SECONDS
+
+    @property
+    def local_storage_allowed(self) -> bool:
+        """Local disk holds binaries only for development and tests (storage policy)."""
+        return self.env in (Environment.LOCAL, Environment.TEST)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env_vars = os.environ if environ is None else environ
+        return _read_settings(env_vars)
+
+
+def _choice(environ: Mapping[str, str], name: str, enum: type[E], default: E) -> E:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return enum(raw)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise ConfigError(f"{name}={raw!r} is not one of: {allowed}") from None
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{name}={raw!r} must be a positive whole number")
+    return int(raw)
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if raw in ("", "false", "0", "no"):
+        return False
+    if raw in ("true", "1", "yes"):
+        return True
+    raise ConfigError(f"{name}={raw!r} must be true or false")
+
+
+def parse_store(raw: str) -> StoreLocation:
+    """`sqlite:///var/x.db` is relative (`var/x.db`), `sqlite:////srv/x.db` absolute."""
+    raw = raw.strip()
+    if raw.startswith("sqlite:///"):
+        path = raw.removeprefix("sqlite:///")
+        if not path:
+            raise ConfigError(f"DATAOPS_STORE={raw!r} needs a path, e.g. sqlite:///var/dataops.db")
+        return StoreLocation("sqlite", path)
+    if raw.startswith("dynamodb:"):
+        raise ConfigError(
+            f"DATAOPS_STORE={raw!r}: this build has no DynamoDB backend yet; "
+            "use sqlite:///<path>"
+        )
+    raise ConfigError(f"DATAOPS_STORE={raw!r} must be sqlite:///<path> or sqlite:///:memory:")
+
+
+def parse_blobs(raw: str) -> BlobLocation:
+    raw = raw.strip()
+    if raw.startswith("local-dev:///"):
+        path = raw.removeprefix("local-dev:///")
+        if not path:
+            raise ConfigError(f"DATAOPS_BLOBS={raw!r} needs a directory")
+        return BlobLocation("local-dev", path=path)
+    if raw.startswith("s3://"):
+        bucket, _, prefix = raw.removeprefix("s3://").partition("/")
+        if not bucket:
+            raise ConfigError(f"DATAOPS_BLOBS={raw!r} needs a bucket name: s3://<bucket>[/<prefix>]")
+        return BlobLocation("s3", bucket=bucket, prefix=prefix.strip("/"))
+    raise ConfigError(f"DATAOPS_BLOBS={raw!r} must be local-dev:///<dir> or s3://<bucket>[/<prefix>]")
+
+
+def _read_settings(environ: Mapping[str, str]) -> Settings:
+    env = _choice(environ, "DATAOPS_ENV", Environment, Environment.LOCAL)
+    auth_mode = _choice(environ, "DATAOPS_AUTH_MODE", AuthMode, AuthMode.SESSION)
+    store = parse_store(environ.get("DATAOPS_STORE", "") or "sqlite:///var/dataops.db")
+    blobs = parse_blobs(environ.get("DATAOPS_BLOBS", "") or "local-dev:///var/blobs")
+    portal_secret = environ.get("WORK_ENGINE_PORTAL_SECRET", "")
+    portal_secret_name = environ.get("WORK_ENGINE_PORTAL_SECRET_NAME", "").strip()
+
+    if auth_mode is AuthMode.NONE and env is not Environment.TEST:
+        raise ConfigError("DATAOPS_AUTH_MODE=none is allowed only with DATAOPS_ENV=test")
+    if auth_mode is AuthMode.PORTAL and not (portal_secret or portal_secret_name):
+        raise ConfigError(
+            "DATAOPS_AUTH_MODE=portal needs WORK_ENGINE_PORTAL_SECRET "
+            "or WORK_ENGINE_PORTAL_SECRET_NAME"
+        )
+    in_lambda = bool(environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+    if env is Environment.PRODUCTION and store.kind == "sqlite" and in_lambda:
+        raise ConfigError(
+            "DATAOPS_STORE=sqlite is refused in production on AWS Lambda: local disk is not "
+            "durable there; use dynamodb://"
+        )
+
+    table_names = {
+        table.name: environ.get(table.env_var, "").strip() or table.default_table_name
+        for table in TABLES.values()
+    }
+    return Settings(
+        env=env,
+        store=store,
+        blobs=blobs,
+        auth_mode=auth_mode,
+        portal_secret=portal_secret,
+        portal_secret_name=portal_secret_name,
+        auto_create_tables=_flag(environ, "DATAOPS_AUTO_CREATE_TABLES"),
+        table_names=table_names,
+        export_output_dir=environ.get("EXPORT_OUTPUT_DIR", "").strip(),
+        stack_name=environ.get("AWS_STACK_NAME", "").strip(),
+        region=(environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "").strip(),
+        git_sha=(environ.get("APP_GIT_SHA") or environ.get("GITHUB_SHA") or "").strip(),
+        max_upload_bytes=_positive_int(
+            environ, "DATAOPS_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES
+        ),
+        session_ttl_seconds=_positive_int(
+            environ, "DATAOPS_SESSION_TTL_SECONDS", DEFAULT_SESSION_TTL_SECONDS
+        ),
+    )

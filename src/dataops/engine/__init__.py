@@ -1,0 +1,1 @@
+"""Use cases, one module per aggregate: every write goes through here."""

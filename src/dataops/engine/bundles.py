@@ -1,0 +1,176 @@
+"""Bundle use cases: create (from a template: all or nothing), read, list, update, archive,
+delete (archived only; its tasks, artifacts and files are detached, its notifications go)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dataops.engine import audit, refs
+from dataops.engine.context import Engine
+from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
+from dataops.model import bundles as model
+from dataops.model import messages
+from dataops.model.audit import AuditAction, EntityType
+from dataops.model.bundles import BundleStage, BundleStatus
+from dataops.model.errors import Conflict, Invalid, NotFound
+from dataops.model.jsonvalue import INVALID_BODY
+from dataops.model.values import is_object, truthy
+from dataops.store.base import Create, Delete, Item, Replace, VersionConflict, Write
+
+_RETRIES = 20
+
+
+def _present(engine: Engine, bundle: Item) -> Item:
+    return refs.present(engine.store, [bundle])[0]
+
+
+def get_bundle(engine: Engine, bundle_id: str) -> Item:
+    bundle = engine.store.get("bundles", bundle_id)
+    if bundle is None:
+        raise NotFound(messages.BUNDLE_NOT_FOUND)
+    return _present(engine, bundle)
+
+
+def list_bundles(engine: Engine, page: PageRequest) -> Listing:
+    """Every bundle (archived included), by anchor date."""
+    listing = list_partitions(engine.store, [Partition("bundles", "GSI-Anchor")], page)
+    listing.items = refs.present(engine.store, listing.items)
+    return listing
+
+
+def bundle_tasks(engine: Engine, bundle_id: str, page: PageRequest) -> Listing:
+    if engine.store.get("bundles", bundle_id) is None:
+        raise NotFound(messages.BUNDLE_NOT_FOUND)
+    listing = list_partitions(engine.store, [Partition("tasks", "GSI-Bundle", bundle_id)], page)
+    listing.items = refs.present(engine.store, listing.items)
+    return listing
+
+
+def create_bundle(engine: Engine, body: Any) -> tuple[Item, list[Item] | None]:
+    """7.1: returns the bundle and, when made from a template, its tasks in definition order."""
+    from dataops.engine import templates
+
+    if not is_object(body):
+        raise Invalid(messages.INVALID_JSON)
+    model.validate_create(body)
+    template: Item | None = None
+    template_id = body.get("templateId")
+    if truthy(template_id):
+        if not isinstance(template_id, str):
+            raise Invalid(messages.MUST_BE_STRING.format(field="templateId"))
+        template = engine.store.get("templates", template_id)
+        if template is None:
+            raise NotFound(messages.TEMPLATE_NOT_FOUND)
+    model.validate_after_template(body)
+
+    now = engine.now()
+    bundle: dict[str, Any] = {
+        "id": engine.new_id(),
+        "title": body["title"],
+        "anchorDate": body["anchorDate"],
+        "stage": body.get("stage") or BundleStage.PREPARATION.value,
+        "status": body.get("status") or BundleStatus.ACTIVE.value,
+    }
+    for name in ("description", "templateId"):
+        if body.get(name) is not None:
+            bundle[name] = body[name]
+    inherited = templates.inherited_bundle_fields(template) if template else {}
+    for name in ("references", "bundleLinks", "emoji", "tags"):
+        if name in body and body[name] is not None:
+            bundle[name] = body[name]
+        elif name in inherited:
+            bundle[name] = inherited[name]
+    for name in ("artifactRefs", "assistantJobRefs", "auditEventRefs"):
+        if body.get(name) is not None:
+            bundle[name] = body[name]
+    bundle["createdAt"] = bundle["updatedAt"] = now
+
+    tasks = templates.instantiate_tasks(engine, template, bundle) if template else []
+    writes: list[Write] = [Create("bundles", bundle), *(Create("tasks", task) for task in tasks)]
+    results = engine.store.transact(writes)
+    created = [item for item in results if item is not None]
+    return _present(engine, created[0]), (created[1:] if template else None)
+
+
+def update_bundle(engine: Engine, bundle_id: str, body: Any) -> Item:
+    if body is INVALID_BODY:
+        raise Invalid(messages.INVALID_JSON)
+    if not is_object(body) or not body:
+        raise Invalid(messages.BODY_EMPTY_OR_INVALID)
+    for _ in range(_RETRIES):
+        existing = engine.store.get("bundles", bundle_id)
+        if existing is None:
+            raise NotFound(messages.BUNDLE_NOT_FOUND)
+        updates = {name: body[name] for name in model.UPDATABLE_FIELDS if name in body}
+        model.validate_update(updates)
+        if not updates:
+            raise Invalid(messages.NO_VALID_FIELDS)
+        bundle = dict(existing)
+        for name, value in updates.items():
+            if value is None:
+                bundle.pop(name, None)
+            else:
+                bundle[name] = value
+        bundle["updatedAt"] = engine.now()
+        try:
+            return _present(engine, engine.store.replace("bundles", bundle, existing.version))
+        except VersionConflict:
+            continue
+    raise Conflict(messages.CONCURRENT_UPDATE)
+
+
+def archive_bundle(engine: Engine, bundle_id: str) -> Item:
+    for _ in range(_RETRIES):
+        existing = engine.store.get("bundles", bundle_id)
+        if existing is None:
+            raise NotFound(messages.BUNDLE_NOT_FOUND)
+        archived = {**existing, "status": BundleStatus.ARCHIVED.value, "updatedAt": engine.now()}
+        try:
+            return _present(engine, engine.store.replace("bundles", archived, existing.version))
+        except VersionConflict:
+            continue
+    raise Conflict(messages.CONCURRENT_UPDATE)
+
+
+def delete_bundle(engine: Engine, bundle_id: str, actor: str | None) -> None:
+    """Only archived bundles; detaches tasks, artifacts and files; deletes notifications."""
+    for _ in range(_RETRIES):
+        bundle = engine.store.get("bundles", bundle_id)
+        if bundle is None:
+            raise NotFound(messages.BUNDLE_NOT_FOUND)
+        if bundle.get("status") != BundleStatus.ARCHIVED:
+            raise Invalid(messages.BUNDLE_DELETE_NOT_ARCHIVED)
+        now = engine.now()
+        writes: list[Write] = [Delete("bundles", bundle_id, bundle.version)]
+        store = engine.store
+        for table in ("tasks", "files"):
+            for record in store.query(table, "GSI-Bundle", bundle_id).items:
+                detached = {key: value for key, value in record.items() if key != "bundleId"}
+                if table == "tasks":
+                    detached["updatedAt"] = now
+                writes.append(Replace(table, detached, record.version))
+        for artifact in store.query("artifacts", "GSI-Bundle", bundle_id).items:
+            detached = {key: value for key, value in artifact.items() if key != "bundleId"}
+            detached["updatedAt"] = now
+            writes.append(Replace("artifacts", detached, artifact.version))
+            writes.append(
+                audit.event(
+                    engine,
+                    actor=actor,
+                    entity_type=EntityType.ARTIFACT,
+                    entity_id=artifact["id"],
+                    action=AuditAction.ARTIFACT_DETACHED,
+                    summary="Detached: its bundle was deleted",
+                    before=artifact,
+                    after=detached,
+                    fields=("bundleId",),
+                )
+            )
+        for notification in store.query("notifications", "GSI-Bundle", bundle_id).items:
+            writes.append(Delete("notifications", notification["id"]))
+        try:
+            store.transact(writes)
+            return
+        except VersionConflict:
+            continue
+    raise Conflict(messages.CONCURRENT_UPDATE)

@@ -1,0 +1,59 @@
+"""What every use case needs: settings, the stores, a clock and an id source (both injected so
+tests are deterministic)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from dataops.config import Settings
+from dataops.model.values import format_timestamp
+from dataops.store.base import Store
+
+if TYPE_CHECKING:
+    from dataops.blobs.base import BlobStore
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """Wall-clock UTC time, strictly increasing by at least 1 ms per call in this process, so
+    records written one after another keep their order when sorted by timestamp."""
+
+    def __init__(self) -> None:
+        self._last = datetime.min.replace(tzinfo=UTC)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            raw = datetime.now(UTC)
+            current = raw.replace(microsecond=raw.microsecond // 1000 * 1000)
+            if current <= self._last:
+                current = self._last + timedelta(milliseconds=1)
+            self._last = current
+            return current
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    store: Store
+    clock: Clock = field(default_factory=SystemClock)
+    new_id: Callable[[], str] = new_uuid
+    blobs: BlobStore | None = None
+
+    def now(self) -> str:
+        return format_timestamp(self.clock.now())
+
+    def today(self) -> str:
+        return self.clock.now().astimezone(UTC).date().isoformat()

@@ -1,0 +1,68 @@
+"""Artifact refs on tasks and bundles: snapshots for fast display, shown with current values.
+
+A ref is `{artifactId, type, title, storageUri, status}`. Attaching writes it; responses refresh
+every ref from the artifact records (one batched read per response), so a client never sees a
+stale status. Proof decisions never read refs' snapshot values (engine/proof.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dataops.model.values import is_nonblank, is_object
+from dataops.store.base import Item, Store
+
+SNAPSHOT_FIELDS = ("type", "title", "storageUri", "status")
+
+
+def snapshot(artifact: Mapping[str, Any]) -> dict[str, Any]:
+    ref: dict[str, Any] = {"artifactId": artifact["id"]}
+    for name in SNAPSHOT_FIELDS:
+        if name in artifact:
+            ref[name] = artifact[name]
+    return ref
+
+
+def with_ref(refs: Any, ref: Mapping[str, Any]) -> list[Any]:
+    """The refs with any entry for the same artifact replaced by `ref`, appended last."""
+    kept = [
+        existing
+        for existing in (refs if isinstance(refs, list) else [])
+        if not (is_object(existing) and existing.get("artifactId") == ref["artifactId"])
+    ]
+    return [*kept, dict(ref)]
+
+
+def without_ref(refs: Any, artifact_id: str) -> list[Any]:
+    return [
+        existing
+        for existing in (refs if isinstance(refs, list) else [])
+        if not (is_object(existing) and existing.get("artifactId") == artifact_id)
+    ]
+
+
+def present(store: Store, records: Sequence[Item]) -> list[Item]:
+    """Copies of task or bundle records whose artifact refs show the artifacts' current values."""
+    wanted = {
+        ref["artifactId"]
+        for record in records
+        for ref in (record.get("artifactRefs") or [])
+        if is_object(ref) and is_nonblank(ref.get("artifactId"))
+    }
+    if not wanted:
+        return list(records)
+    current = store.get_many("artifacts", sorted(wanted))
+    shown = []
+    for record in records:
+        refs = record.get("artifactRefs")
+        if isinstance(refs, list) and refs:
+            fresh = [
+                {**ref, **snapshot(current[ref["artifactId"]])}
+                if is_object(ref) and ref.get("artifactId") in current
+                else ref
+                for ref in refs
+            ]
+            record = Item({**record, "artifactRefs": fresh}, record.version)
+        shown.append(record)
+    return shown

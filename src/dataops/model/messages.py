@@ -1,0 +1,78 @@
+"""Every error text of the contract that the engine produces, in one place.
+
+Clients match on these strings, so they are written once here and asserted literally by tests
+(tests/test_messages.py fails when a message below is never asserted). Placeholders use
+`str.format` fields.
+"""
+
+from __future__ import annotations
+
+# --- HTTP pipeline and bodies -------------------------------------------------------------------
+NOT_FOUND = "Not found"
+METHOD_NOT_ALLOWED = "Method not allowed"
+UNAUTHORIZED = "Unauthorized"
+INTERNAL_ERROR = "Internal server error"
+BODY_TOO_LARGE = "Request body too large"
+REQUEST_BODY_REQUIRED = "Request body is required"
+INVALID_JSON = "Invalid JSON"
+BODY_EMPTY_OR_INVALID = "Request body is empty or invalid"
+NO_VALID_FIELDS = "No valid fields to update"
+PRECONDITION_FAILED = "Precondition failed: the record was changed by someone else"
+INVALID_LIMIT = "limit must be an integer from 1 to 1000"
+INVALID_CURSOR = "cursor is invalid or expired"
+CONCURRENT_UPDATE = "The record is being changed by others right now; try again"
+JSON_TOO_DEEP = "Request body is nested too deeply (max 32 levels)"
+
+# --- authentication -----------------------------------------------------------------------------
+INVALID_JSON_BODY = "Invalid JSON body"
+CREDENTIALS_REQUIRED = "email and password are required"
+INVALID_CREDENTIALS = "Invalid email or password"
+USER_NOT_FOUND = "User not found"
+DUPLICATE_EMAIL = "A user with this email already exists"
+DUPLICATE_USER_ID = "A user with this id already exists"
+INVALID_EMAIL = "email must be an email address"
+
+# --- shared field rules -------------------------------------------------------------------------
+MISSING_FIELD = "Missing required field: {field}"
+INVALID_DATE = "Invalid date: {field} must be a YYYY-MM-DD calendar date"
+INVALID_TIMESTAMP = "{field} must be an ISO 8601 timestamp"
+MUST_BE_STRING = "{field} must be a string"
+MUST_BE_BOOLEAN = "{field} must be a boolean"
+MUST_BE_STRING_ARRAY = "{field} must be an array of strings"
+TOO_LONG = "{field} is too long (max {limit})"
+LINK_NOT_HTTP = "{field} must be an http(s) URL"
+LINK_SIGNED = "{field} must be stable and must not be a signed URL or tokenized URL"
+NAMED_LINKS_INVALID = "{field} must be an array of objects with name and url"
+REFS_INVALID = "{field} must be an array of objects with {id_field}"
+
+# --- tasks --------------------------------------------------------------------------------------
+TASK_NOT_FOUND = "Task not found"
+TASK_STATUS_INVALID = "Invalid status. Must be 'todo', 'waiting', 'done', or 'archived'"
+TASK_WAITING_FIELDS = "Waiting tasks require waitingFor and followUpAt"
+VALIDATION_INVALID = "validation must be a string or object"
+TASK_LIST_FILTER_REQUIRED = (
+    "At least one filter is required: date, startDate+endDate, bundleId, or status"
+)
+TASK_RANGE_BOTH_REQUIRED = "Both startDate and endDate are required for range queries"
+TASK_RANGE_TOO_LONG = "Date range must not exceed 366 days"
+TASK_RANGE_REVERSED = "endDate must be greater than or equal to startDate"
+PROOF_REQUIREMENT_NOT_OBJECT = "proofRequirement must be an object"
+PROOF_REQUIREMENT_TYPE = (
+    "proofRequirement.type must be one of: url, file, artifact, comment, external-status"
+)
+PROOF_REQUIREMENT_LABEL = "proofRequirement.label must be a string"
+PROOF_REQUIREMENT_REQUIRED = "proofRequirement.required must be a boolean"
+DONE_WITHOUT_LINK = "Cannot mark task as done: required link '{name}' is not filled"
+TASK_HAS_FILES = "Task has files; delete them first"
+DONE_WITHOUT_FILE = "Cannot mark task as done: required file has not been uploaded"
+DONE_WITHOUT_PROOF = "Cannot mark task as done: required {kind} proof{label} is missing"
+
+# --- bundles ------------------------------------------------------------------------------------
+BUNDLE_NOT_FOUND = "Bundle not found"
+TEMPLATE_NOT_FOUND = "Template not found"
+ANCHOR_DATE_FORMAT = "Invalid anchorDate format, expected YYYY-MM-DD"
+BUNDLE_STAGE_INVALID = (
+    "Invalid stage value. Must be one of: preparation, announced, after-event, done"
+)
+BUNDLE_STATUS_INVALID = "Invalid status value. Must be one of: active, archived"
+BUNDLE_DELETE_NOT_ARCHIVED = "Only archived bundles can be deleted"

@@ -1,0 +1,204 @@
+"""Tasks: fields, statuses and the validation rules of api-contract.md 4.1-4.4 and section 10."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from dataops.model import fields as f
+from dataops.model import messages
+from dataops.model.errors import Invalid
+from dataops.model.values import is_calendar_date, is_nonblank, is_object, is_timestamp, truthy
+
+
+class TaskStatus(StrEnum):
+    TODO = "todo"
+    WAITING = "waiting"
+    DONE = "done"
+    ARCHIVED = "archived"
+
+
+class ProofType(StrEnum):
+    URL = "url"
+    FILE = "file"
+    ARTIFACT = "artifact"
+    COMMENT = "comment"
+    EXTERNAL_STATUS = "external-status"
+
+
+# Client-settable fields, identical for create and update (4.1).
+ALLOWED_FIELDS: tuple[str, ...] = (
+    "description",
+    "date",
+    "comment",
+    "status",
+    "bundleId",
+    "source",
+    "waitingFor",
+    "followUpAt",
+    "proofRequirement",
+    "externalStatus",
+    "instructionsUrl",
+    "instructionDocId",
+    "instructionStepId",
+    "phase",
+    "systems",
+    "validation",
+    "link",
+    "requiredLinkName",
+    "requiresFile",
+    "assigneeId",
+    "tags",
+    "templateId",
+    "artifactRefs",
+    "assistantJobRefs",
+    "auditEventRefs",
+)
+# Set only by the engine (template instantiation, recurring generation, completion).
+INTERNAL_FIELDS: tuple[str, ...] = (
+    "templateTaskRef",
+    "stageOnComplete",
+    "recurringConfigId",
+    "completedAt",
+    "completedBy",
+)
+# A null in an update removes these; required fields refuse null.
+REQUIRED_FIELDS = frozenset({"description", "date", "status", "proofRequirement"})
+
+_SHORT_STRINGS = (
+    "source",
+    "waitingFor",
+    "externalStatus",
+    "instructionDocId",
+    "instructionStepId",
+    "phase",
+    "requiredLinkName",
+    "assigneeId",
+    "bundleId",
+    "templateId",
+)
+
+
+def check_status(value: Any) -> None:
+    if value not in TaskStatus.__members__.values():
+        raise Invalid(messages.TASK_STATUS_INVALID)
+
+
+def check_doc_context(fields: Mapping[str, Any], prefix: str = "") -> None:
+    """instructionDocId, instructionStepId, phase, systems, validation (4.1)."""
+    for name in ("instructionDocId", "instructionStepId", "phase"):
+        if name in fields and fields[name] is not None and not isinstance(fields[name], str):
+            raise Invalid(messages.MUST_BE_STRING.format(field=f"{prefix}{name}"))
+    systems = fields.get("systems")
+    if systems is not None and not (
+        isinstance(systems, list) and all(isinstance(item, str) for item in systems)
+    ):
+        raise Invalid(messages.MUST_BE_STRING_ARRAY.format(field=f"{prefix}systems"))
+    validation = fields.get("validation")
+    if validation is not None and not isinstance(validation, str | dict):
+        raise Invalid(f"{prefix}{messages.VALIDATION_INVALID}")
+
+
+def check_proof_requirement(value: Any, prefix: str = "") -> None:
+    if not is_object(value):
+        raise Invalid(f"{prefix}{messages.PROOF_REQUIREMENT_NOT_OBJECT}")
+    if not isinstance(value.get("type"), str) or value["type"] not in ProofType.__members__.values():
+        raise Invalid(f"{prefix}{messages.PROOF_REQUIREMENT_TYPE}")
+    if "label" in value and value["label"] is not None and not isinstance(value["label"], str):
+        raise Invalid(f"{prefix}{messages.PROOF_REQUIREMENT_LABEL}")
+    if "required" in value and value["required"] is not None and not isinstance(
+        value["required"], bool
+    ):
+        raise Invalid(f"{prefix}{messages.PROOF_REQUIREMENT_REQUIRED}")
+
+
+def pick_allowed(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The client-settable fields present in the body (null included); others are dropped."""
+    return {name: body[name] for name in ALLOWED_FIELDS if name in body}
+
+
+def check_description(value: Any) -> None:
+    if not truthy(value):
+        raise Invalid(messages.MISSING_FIELD.format(field="description"))
+    if not isinstance(value, str):
+        raise Invalid(messages.MUST_BE_STRING.format(field="description"))
+    if not is_nonblank(value):
+        raise Invalid(messages.MISSING_FIELD.format(field="description"))
+    f.check_length("description", value, f.TEXT_MAX)
+
+
+def check_date(value: Any) -> None:
+    if not truthy(value):
+        raise Invalid(messages.MISSING_FIELD.format(field="date"))
+    if not is_calendar_date(value):
+        raise Invalid(messages.INVALID_DATE.format(field="date"))
+
+
+def check_waiting(effective: Mapping[str, Any]) -> None:
+    """A waiting task names whom it waits for and when to follow up."""
+    if effective.get("status") == TaskStatus.WAITING and not (
+        is_nonblank(effective.get("waitingFor")) and is_nonblank(effective.get("followUpAt"))
+    ):
+        raise Invalid(messages.TASK_WAITING_FIELDS)
+
+
+def check_field_types(fields: Mapping[str, Any]) -> None:
+    """This project's type rules for fields the reference left unchecked (section 10)."""
+    for name in _SHORT_STRINGS:
+        f.check_string(fields, name)
+    f.check_string(fields, "comment", f.TEXT_MAX)
+    follow_up = fields.get("followUpAt")
+    if follow_up is not None and follow_up != "" and not is_timestamp(follow_up):
+        raise Invalid(messages.INVALID_TIMESTAMP.format(field="followUpAt"))
+    f.check_boolean(fields, "requiresFile")
+    f.check_tags(fields)
+    f.check_string_array(fields, "systems", f.TAGS_MAX_ITEMS, f.TAG_MAX)
+    f.check_optional_link(fields, "link")
+    f.check_optional_link(fields, "instructionsUrl")
+
+
+def validate_create(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Steps 2-9 of 4.2; returns the fields to store (nulls dropped)."""
+    check_description(body.get("description"))
+    check_date(body.get("date"))
+    fields = pick_allowed(body)
+    if "status" in fields:
+        check_status(fields["status"])
+    check_waiting(fields)
+    check_doc_context(fields)
+    if "proofRequirement" in fields:
+        check_proof_requirement(fields["proofRequirement"])
+    f.check_refs(fields)
+    check_field_types(fields)
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def validate_update(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Steps 2-6 of 4.4 (before the existence check); null values mean "remove"."""
+    updates = pick_allowed(body)
+    if not updates:
+        raise Invalid(messages.NO_VALID_FIELDS)
+    if "status" in updates:
+        check_status(updates["status"])
+    check_doc_context(updates)
+    if "proofRequirement" in updates:
+        check_proof_requirement(updates["proofRequirement"])
+    f.check_refs(updates)
+    if "description" in updates:
+        check_description(updates["description"])
+    if "date" in updates:
+        check_date(updates["date"])
+    check_field_types(updates)
+    return updates
+
+
+def apply_updates(existing: Mapping[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:
+    """The record after an update: values replace, nulls remove."""
+    merged = dict(existing)
+    for name, value in updates.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged

@@ -1,0 +1,130 @@
+"""JavaScript-compatible value rules, calendar dates and timestamps.
+
+The contract is written with JavaScript semantics (truthiness, `trim`, `typeof`); porting them
+to Python has pitfalls (`[]` is falsy here, `True` is an `int`), so every such rule lives here,
+once, and is tested on its own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeGuard
+
+# What JavaScript's String.prototype.trim removes beyond Python's str.isspace.
+_EXTRA_TRIM = "\ufeff"
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATETIME_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r"(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+def truthy(value: Any) -> bool:
+    """JavaScript truthiness: `[]` and `{}` are truthy, `NaN` is not."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int | float):
+        return value != 0 and not (isinstance(value, float) and math.isnan(value))
+    if isinstance(value, str):
+        return value != ""
+    return True
+
+
+def js_trim(value: str) -> str:
+    return value.strip().strip(_EXTRA_TRIM).strip()
+
+
+def is_nonblank(value: Any) -> TypeGuard[str]:
+    """A string that is non-empty after trimming whitespace."""
+    return isinstance(value, str) and js_trim(value) != ""
+
+
+def is_number(value: Any) -> TypeGuard[int | float]:
+    """A finite JSON number; booleans are not numbers."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value)
+
+
+def is_object(value: Any) -> TypeGuard[dict[str, Any]]:
+    """A non-null, non-array JSON object."""
+    return isinstance(value, dict)
+
+
+def is_string_array(value: Any) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def parse_calendar_date(value: Any) -> date | None:
+    """`YYYY-MM-DD` naming a real calendar day, else None (`2026-02-30` is None)."""
+    if not isinstance(value, str):
+        return None
+    match = _DATE_RE.match(value)
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def is_calendar_date(value: Any) -> TypeGuard[str]:
+    return parse_calendar_date(value) is not None
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """A calendar date or an ISO 8601 date-time with a real date and time, as aware UTC.
+
+    Values without a zone are read as UTC, like the rest of the engine's clock.
+    """
+    if not isinstance(value, str):
+        return None
+    day = parse_calendar_date(value)
+    if day is not None:
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    match = _DATETIME_RE.match(value)
+    if match is None:
+        return None
+    year, month, mday, hour, minute = (int(match[i]) for i in range(1, 6))
+    second = int(match[6] or 0)
+    micro = int((match[7] or "0")[:6].ljust(6, "0"))
+    try:
+        moment = datetime(year, month, mday, hour, minute, second, micro, tzinfo=UTC)
+    except ValueError:
+        return None
+    zone = match[8]
+    if zone and zone not in ("Z", "z"):
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+        if hours > 23 or minutes > 59:
+            return None
+        moment -= sign * timedelta(hours=hours, minutes=minutes)
+    return moment
+
+
+def is_timestamp(value: Any) -> TypeGuard[str]:
+    return parse_timestamp(value) is not None
+
+
+def format_timestamp(moment: datetime) -> str:
+    """UTC ISO 8601 with milliseconds: `YYYY-MM-DDTHH:MM:SS.mmmZ`."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def add_days(day: str, days: int) -> str:
+    """Calendar arithmetic on a valid `YYYY-MM-DD` string."""
+    parsed = parse_calendar_date(day)
+    if parsed is None:
+        raise ValueError(f"not a calendar date: {day!r}")
+    return (parsed + timedelta(days=days)).isoformat()
+
+
+def utf16_length(text: str) -> int:
+    """JavaScript's `String.length`: UTF-16 code units."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)

@@ -1,0 +1,1 @@
+"""Metadata persistence behind one small interface (base.Store); bootstrap picks the backend."""

@@ -1,0 +1,290 @@
+"""The embedded store: one SQLite file in WAL mode, JSON documents with indexed key columns.
+
+Each logical table is a SQLite table `(id, version, doc, <index>_h, <index>_r, ...)`; the index
+columns are computed from the document on every write, so the declared indexes of schema.py
+are real SQLite indexes and a query never reads documents it does not return. One connection
+serves the process behind a lock (SQLite statements take microseconds; the lock makes
+concurrent requests safe), and writes use `BEGIN IMMEDIATE` with a busy timeout, so a second
+process (a CLI command next to the server) waits instead of failing.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from dataops.model import jsonvalue
+from dataops.store.base import (
+    AlreadyExists,
+    Check,
+    Create,
+    Delete,
+    Item,
+    ItemMissing,
+    Page,
+    Put,
+    Range,
+    Replace,
+    VersionConflict,
+    Write,
+    decode_cursor,
+    encode_cursor,
+)
+from dataops.store.schema import TABLES, Index, Table
+
+_SCAN_CHUNK = 1000
+_MAX_CHAR = "\U0010ffff"
+
+
+def _column(index: Index) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", index.name.lower())
+
+
+class SQLiteStore:
+    """Store backed by one SQLite database file (or `:memory:`)."""
+
+    def __init__(self, path: str, tables: Mapping[str, Table] = TABLES) -> None:
+        self.path = path
+        self.tables = tables
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA busy_timeout = 30000")
+        if path != ":memory:":
+            self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._ensure_schema()
+
+    # --- schema ---------------------------------------------------------------------------
+
+    def _ensure_schema(self) -> None:
+        """Create missing tables and index columns; backfill columns added by a newer schema."""
+        with self._lock:
+            for table in self.tables.values():
+                self._db.execute(
+                    f'CREATE TABLE IF NOT EXISTS "{table.name}" '
+                    "(id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, doc BLOB NOT NULL)"
+                )
+                existing = {row[1] for row in self._db.execute(f'PRAGMA table_info("{table.name}")')}
+                added = []
+                for index in table.indexes:
+                    column = _column(index)
+                    if f"{column}_h" not in existing:
+                        self._db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column}_h" TEXT')
+                        self._db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column}_r" TEXT')
+                        added.append(index)
+                    self._db.execute(
+                        f'CREATE INDEX IF NOT EXISTS "{table.name}__{column}" ON "{table.name}" '
+                        f'("{column}_h", "{column}_r", id) WHERE "{column}_h" IS NOT NULL'
+                    )
+                if added and existing:
+                    self._backfill(table, added)
+
+    def _backfill(self, table: Table, indexes: list[Index]) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            rows = self._db.execute(f'SELECT id, doc FROM "{table.name}"').fetchall()
+            for item_id, doc in rows:
+                record = jsonvalue.loads(doc)
+                sets, values = [], []
+                for index in indexes:
+                    key = index.key_of(record)
+                    column = _column(index)
+                    sets += [f'"{column}_h" = ?', f'"{column}_r" = ?']
+                    values += [key[0], key[1]] if key else [None, None]
+                self._db.execute(
+                    f'UPDATE "{table.name}" SET {", ".join(sets)} WHERE id = ?', [*values, item_id]
+                )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def _table(self, name: str) -> Table:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise KeyError(f"unknown table {name}") from None
+
+    def get(self, table: str, item_id: str) -> Item | None:
+        self._table(table)
+        with self._lock:
+            row = self._db.execute(
+                f'SELECT version, doc FROM "{table}" WHERE id = ?', (item_id,)
+            ).fetchone()
+        return None if row is None else Item(jsonvalue.loads(row[1]), row[0])
+
+    def get_many(self, table: str, item_ids: Sequence[str]) -> dict[str, Item]:
+        self._table(table)
+        found: dict[str, Item] = {}
+        unique = list(dict.fromkeys(item_ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                rows = self._db.execute(
+                    f'SELECT id, version, doc FROM "{table}" WHERE id IN ({marks})', chunk
+                ).fetchall()
+            for item_id, version, doc in rows:
+                found[item_id] = Item(jsonvalue.loads(doc), version)
+        return found
+
+    def query(
+        self,
+        table: str,
+        index: str,
+        hash_value: str | None = None,
+        *,
+        range_key: Range | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page:
+        spec = self._table(table).index(index)
+        column = _column(spec)
+        h, r = f'"{column}_h"', f'"{column}_r"'
+        where = [f"{h} = ?"]
+        args: list[Any] = [hash_value if spec.hash_key is not None else "*"]
+        if range_key is not None:
+            if range_key.eq is not None:
+                where.append(f"{r} = ?")
+                args.append(range_key.eq)
+            if range_key.gte is not None:
+                where.append(f"{r} >= ?")
+                args.append(range_key.gte)
+            if range_key.lte is not None:
+                where.append(f"{r} <= ?")
+                args.append(range_key.lte)
+            if range_key.prefix is not None:
+                where.append(f"{r} >= ? AND {r} < ?")
+                args += [range_key.prefix, range_key.prefix + _MAX_CHAR]
+        if cursor is not None:
+            after_range, after_id = decode_cursor(cursor)
+            where.append(f"({r}, id) {'<' if descending else '>'} (?, ?)")
+            args += [after_range, after_id]
+        order = "DESC" if descending else "ASC"
+        sql = (
+            f'SELECT id, version, doc, {r} FROM "{table}" WHERE {" AND ".join(where)} '
+            f"ORDER BY {r} {order}, id {order}"
+        )
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit + 1)
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        next_cursor = None
+        if limit is not None and len(rows) > limit:
+            rows = rows[:limit]
+            next_cursor = encode_cursor(rows[-1][3], rows[-1][0])
+        return Page([Item(jsonvalue.loads(doc), version) for _, version, doc, _ in rows], next_cursor)
+
+    def scan(self, table: str) -> Iterator[Item]:
+        self._table(table)
+        after = ""
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    f'SELECT id, version, doc FROM "{table}" WHERE id > ? ORDER BY id LIMIT ?',
+                    (after, _SCAN_CHUNK),
+                ).fetchall()
+            for _, version, doc in rows:
+                yield Item(jsonvalue.loads(doc), version)
+            if len(rows) < _SCAN_CHUNK:
+                return
+            after = rows[-1][0]
+
+    def count(self, table: str) -> int:
+        self._table(table)
+        with self._lock:
+            return int(self._db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def create(self, table: str, doc: Mapping[str, Any]) -> Item:
+        item = self.transact([Create(table, doc)])[0]
+        assert item is not None
+        return item
+
+    def replace(self, table: str, doc: Mapping[str, Any], expected_version: int) -> Item:
+        item = self.transact([Replace(table, doc, expected_version)])[0]
+        assert item is not None
+        return item
+
+    def delete(self, table: str, item_id: str, expected_version: int | None = None) -> bool:
+        with self._lock:
+            existed = self.get(table, item_id) is not None
+            self.transact([Delete(table, item_id, expected_version)])
+        return existed
+
+    def transact(self, writes: Sequence[Write]) -> list[Item | None]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                results = [self._apply(write) for write in writes]
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return results
+
+    def _version_of(self, table: str, item_id: str) -> int | None:
+        row = self._db.execute(f'SELECT version FROM "{table}" WHERE id = ?', (item_id,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def _apply(self, write: Write) -> Item | None:
+        spec = self._table(write.table)
+        if isinstance(write, Check):
+            current = self._version_of(write.table, write.item_id)
+            if current is None:
+                raise ItemMissing(write.table, write.item_id)
+            if current != write.expected_version:
+                raise VersionConflict(write.table, write.item_id)
+            return None
+        if isinstance(write, Delete):
+            current = self._version_of(write.table, write.item_id)
+            if write.expected_version is not None and current != write.expected_version:
+                if current is None:
+                    raise ItemMissing(write.table, write.item_id)
+                raise VersionConflict(write.table, write.item_id)
+            self._db.execute(f'DELETE FROM "{write.table}" WHERE id = ?', (write.item_id,))
+            return None
+        doc = dict(write.doc)
+        item_id = doc.get("id")
+        if not isinstance(item_id, str) or not item_id:
+            raise ValueError(f"{write.table} record without an id")
+        current = self._version_of(write.table, item_id)
+        if isinstance(write, Create):
+            if current is not None:
+                raise AlreadyExists(write.table, item_id)
+            version = 1
+        elif isinstance(write, Replace):
+            if current is None:
+                raise ItemMissing(write.table, item_id)
+            if current != write.expected_version:
+                raise VersionConflict(write.table, item_id)
+            version = current + 1
+        else:
+            assert isinstance(write, Put)
+            version = (current or 0) + 1
+        columns, values = ["id", "version", "doc"], [item_id, version, jsonvalue.dumps(doc)]
+        for index in spec.indexes:
+            key = index.key_of(doc)
+            column = _column(index)
+            columns += [f'"{column}_h"', f'"{column}_r"']
+            values += [key[0], key[1]] if key else [None, None]
+        marks = ",".join("?" * len(values))
+        self._db.execute(
+            f'INSERT OR REPLACE INTO "{write.table}" ({",".join(columns)}) VALUES ({marks})', values
+        )
+        return Item(doc, version)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
