@@ -76,3 +76,13 @@ BUNDLE_STAGE_INVALID = (
 )
 BUNDLE_STATUS_INVALID = "Invalid status value. Must be one of: active, archived"
 BUNDLE_DELETE_NOT_ARCHIVED = "Only archived bundles can be deleted"
+
+# --- artifacts (section 5, 10.13-10.15, 11) ------------------------------------------------------
+
+# --- files and binary storage (section 6) ---------------------------------------------------------
+
+# --- templates, recurring configs, cron, notifications (section 7) --------------------------------
+
+# --- portable export and validation (section 9.3) -------------------------------------------------
+
+# --- import and restore (section 9.4) -------------------------------------------------------------

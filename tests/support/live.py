@@ -1,0 +1,72 @@
+"""A real engine process on a free 127.0.0.1 port, for tests that need real HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+
+
+@contextmanager
+def live_server(tmp: Path, env: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
+    """Start `tests/support/serve.py` with a SQLite file under `tmp`; stop it afterwards."""
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "DATAOPS_ENV": "test",
+        "DATAOPS_AUTH_MODE": "none",
+        "DATAOPS_STORE": f"sqlite:///{tmp / 'dataops.db'}",
+        "DATAOPS_BLOBS": f"local-dev:///{tmp / 'blobs'}",
+        **(env or {}),
+    }
+    log = open(tmp / f"server-{port}.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.serve", str(port)],
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError((tmp / f"server-{port}.log").read_text())
+            try:
+                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("engine did not start within 30 s")
+            time.sleep(0.1)
+        yield LiveServer(url, process, full_env)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
