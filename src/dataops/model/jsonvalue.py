@@ -24,9 +24,17 @@ def loads(text: bytes | str) -> Any:
         value = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         raise JsonError(str(exc), too_deep="depth limit" in str(exc)) from None
-    if nesting_depth(value) > MAX_DEPTH:
+    if _may_nest_deeper(text) and nesting_depth(value) > MAX_DEPTH:
         raise JsonError(f"nested deeper than {MAX_DEPTH} levels", too_deep=True)
     return value
+
+
+def _may_nest_deeper(text: bytes | str) -> bool:
+    """Cheap pre-check: a document with at most MAX_DEPTH opening brackets cannot nest deeper,
+    so only the rare document with more pays for the walk (store reads happen per record)."""
+    if isinstance(text, str):
+        return text.count("{") + text.count("[") > MAX_DEPTH
+    return text.count(b"{") + text.count(b"[") > MAX_DEPTH
 
 
 def dumps(value: Any) -> bytes:
@@ -39,6 +47,11 @@ def dumps_sorted(value: Any) -> bytes:
     if isinstance(value, dict):
         value = {key: value[key] for key in sorted(value)}
     return orjson.dumps(value)
+
+
+def dumps_indented(value: Any) -> bytes:
+    """JSON indented by 2 spaces plus a trailing newline (export manifests)."""
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n"
 
 
 def nesting_depth(value: Any) -> int:

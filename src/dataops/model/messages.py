@@ -84,5 +84,59 @@ BUNDLE_DELETE_NOT_ARCHIVED = "Only archived bundles can be deleted"
 # --- templates, recurring configs, cron, notifications (section 7) --------------------------------
 
 # --- portable export and validation (section 9.3) -------------------------------------------------
+# Writing (9.1, 9.4, 7.7)
+EXPORT_OUTPUT_DIR_NOT_CONFIGURED = "EXPORT_OUTPUT_DIR is not configured"
+EXPORT_S3_UNSUPPORTED = "Exports to s3:// targets are not supported yet; use a local directory"
+EXPORT_TARGET_EXISTS = "Export target {path} already exists and is not empty"
+EXPORT_WRITE_FAILED = "Export could not be written to {path}: {reason}"
+# Validation (9.3): manifest and files, rules 1-3 and 12
+MANIFEST_INVALID = "manifest.json is missing or invalid: {reason}"
+MANIFEST_SCHEMA_VERSION = "manifest schema_version must be dataops.execution.v1"
+MANIFEST_FORMAT_VERSION = "manifest export_format_version must be 1"
+MANIFEST_GENERATED_AT = "manifest generated_at must be a parseable date or timestamp"
+MANIFEST_MISSING_ENTITY_FILE = "manifest missing entity file for {entity}"
+MANIFEST_ENTITY_FILE_OUTSIDE = (
+    "manifest entity file for {entity} must be a file name inside the export directory: {filename}"
+)
+ENTITY_FILE_MISSING = "{filename} is missing: {reason}"
+ENTITY_FILE_CHECKSUM_MISMATCH = "{filename} checksum mismatch"
+ENTITY_LINE_INVALID_JSON = "{filename} line {line} is invalid JSON: {reason}"
+ENTITY_COUNT_MISMATCH = "{entity} count mismatch"
+MANIFEST_MISSING_REDACTION = "manifest missing redaction marker {marker}"
+MANIFEST_MISSING_OMITTED = "manifest missing omitted entity marker {marker}"
+# Validation: records (rules 4-11 and 13; generic texts)
+RECORD_NOT_OBJECT = "{ctx} must be an object"
+RECORD_MISSING_STRING = "{ctx} missing required string field {field}"
+RECORD_DUPLICATE_ID = "{entity} has duplicate {field}: {value}"
+RECORD_NOT_STRING = "{ctx} field {field} must be a string when present"
+RECORD_UNKNOWN_VALUE = "{ctx} field {field} has unknown value: {value}"
+RECORD_NOT_STRING_ARRAY = "{ctx} field {field} must be an array of strings when present"
+RECORD_NOT_NUMBER = "{ctx} field {field} must be a finite number when present"
+RECORD_NOT_STRING_OR_OBJECT = "{ctx} field {field} must be a string or object when present"
+RECORD_NOT_ARRAY = "{ctx} field {field} must be an array when present"
+RECORD_NOT_OBJECT_FIELD = "{ctx} field {field} must be an object when present"
+RECORD_PROOF_TYPE = (
+    "{ctx} field {field}.type must be one of: url, file, artifact, comment, external-status"
+)
+RECORD_PROOF_LABEL = "{ctx} field {field}.label must be a string when present"
+RECORD_PROOF_REQUIRED = "{ctx} field {field}.required must be a boolean when present"
+RECORD_MISSING_REFERENCE = "{ctx} references missing {field}: {value}"
+RECORD_NOT_DATE = "{ctx} field {field} must be a YYYY-MM-DD date"
+RECORD_NOT_TIMESTAMP = "{ctx} field {field} must be a parseable date or timestamp"
+TASK_DONE_WITHOUT_LINK = "{ctx} cannot be done without required link {name}"
+TASK_DONE_WITHOUT_FILE = "{ctx} cannot be done without an exported file proof"
+TASK_DONE_WITHOUT_PROOF = "{ctx} cannot be done without required {kind} proof"
+RECORD_SECRET_KEY = "{path} must not contain secrets or signed URLs"
+RECORD_SIGNED_VALUE = "{path} must not contain signed URLs or tokens"
+ARTIFACT_CHECKSUM_REQUIRED = "{ctx} checksum is required for DataOps-owned {provider} artifacts"
+ARTIFACT_REVIEWED_AT_REQUIRED = "{ctx} reviewed_at is required for reviewed artifacts"
+USER_PASSWORD_HASH = (
+    "{ctx} field {field} looks like a password hash; password hashes are never exported"
+)
+# Validation: binary guard (rule 14) and warnings (rule 15)
+RECORD_BULK_CONTENT = "{ctx} field {field} looks like binary or bulk content ({length} characters)"
+WARN_ACTOR_NOT_EXPORTED = "{ctx} actor {value} is not an exported user"
+WARN_DELETED_OR_EXTERNAL = "{ctx} references deleted or external {field}: {value}"
+WARN_PROOF_NO_LONGER_HOLDS = "{ctx} was completed with proof that no longer holds"
 
 # --- import and restore (section 9.4) -------------------------------------------------------------

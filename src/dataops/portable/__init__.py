@@ -1,0 +1,1 @@
+"""Portable exports: mapping runtime records to export records, writing and validating exports."""

@@ -1,0 +1,261 @@
+"""Writing portable exports (api-contract.md 9.1): every entity streamed from the store into its
+JSONL file, then `manifest.json`, all in a temporary directory next to the target that is
+renamed into place only when complete, so a crash never leaves something that looks complete.
+
+Records arrive from the store in id order (code-point order) and are written one line each with
+one encoder, so two exports of the same data have byte-identical entity files and checksums.
+Memory stays flat: records are mapped and written in small chunks, never held all at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dataops.engine.context import Engine
+from dataops.model import jsonvalue, messages
+from dataops.model.errors import Conflict, Invalid
+from dataops.model.values import parse_timestamp
+from dataops.portable.mapping import (
+    ENTITIES,
+    EXPORT_FORMAT_VERSION,
+    MANIFEST_FILE,
+    OMITTED_ENTITIES,
+    REDACTIONS,
+    SCHEMA_VERSION,
+    Mapper,
+)
+
+# Lines are written and hashed in chunks: one write and one hash update per chunk, not per line.
+_CHUNK_LINES = 1024
+_PARTIAL_SUFFIX = ".partial"
+DEFAULT_EXPORTS_DIR = "exports"
+
+Progress = Callable[[int], None]
+"""Called with the number of records written so far (all entities), once per chunk."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Manifest values that override the engine's settings and clock (9.1)."""
+
+    generated_at: str | None = None
+    source_environment: str | None = None
+    source_stack: str | None = None
+    source_region: str | None = None
+    app_git_sha: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    output_dir: str
+    generated_at: str
+    entity_counts: dict[str, int]
+    checksums: dict[str, str] = field(default_factory=dict)
+    schema_version: str = SCHEMA_VERSION
+
+    @property
+    def total_records(self) -> int:
+        return sum(self.entity_counts.values())
+
+    def as_json(self) -> dict[str, Any]:
+        """The body of `POST /api/cron/export` (7.7)."""
+        return {
+            "output_dir": self.output_dir,
+            "schema_version": self.schema_version,
+            "entity_counts": self.entity_counts,
+            "generated_at": self.generated_at,
+        }
+
+
+def is_s3_target(target: str | Path) -> bool:
+    return str(target).startswith("s3://")
+
+
+def directory_name(generated_at: str) -> str:
+    """`dataops-20261128T090000.123Z` for an export generated at 2026-11-28T09:00:00.123Z."""
+    moment = parse_timestamp(generated_at)
+    if moment is None:
+        return "dataops-export"
+    return f"dataops-{moment:%Y%m%dT%H%M%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def total_records(engine: Engine) -> int:
+    """How many records an export of the store would write now (for progress displays)."""
+    return sum(engine.store.count(entity.table) for entity in ENTITIES)
+
+
+def write_export(
+    engine: Engine,
+    target: str | Path,
+    options: ExportOptions | None = None,
+    progress: Progress | None = None,
+) -> ExportSummary:
+    """Write an export of the whole store into `target`, which must not exist or be empty."""
+    options = options or ExportOptions()
+    if is_s3_target(target):
+        raise Invalid(messages.EXPORT_S3_UNSUPPORTED)
+    target = Path(target)
+    if _is_occupied(target):
+        raise Conflict(messages.EXPORT_TARGET_EXISTS.format(path=target))
+    generated_at = options.generated_at or engine.now()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=_PARTIAL_SUFFIX, dir=target.parent)
+        )
+    except OSError as exc:
+        raise _write_failed(target, exc) from None
+    try:
+        counts, checksums = _write_entities(engine, partial, progress)
+        manifest = _manifest(engine, options, generated_at, counts, checksums)
+        _write_file(partial / MANIFEST_FILE, jsonvalue.dumps_indented(manifest))
+        _fsync_directory(partial)
+        if _is_occupied(target):
+            raise Conflict(messages.EXPORT_TARGET_EXISTS.format(path=target))
+        os.replace(partial, target)
+        _fsync_directory(target.parent)
+    except OSError as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise _write_failed(target, exc) from None
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return ExportSummary(os.path.abspath(target), generated_at, counts, checksums)
+
+
+def export_to_configured_dir(engine: Engine, options: ExportOptions | None = None) -> ExportSummary:
+    """`POST /api/cron/export`: a new timestamped subdirectory of `EXPORT_OUTPUT_DIR`."""
+    base = engine.settings.export_output_dir
+    if not base:
+        raise Invalid(messages.EXPORT_OUTPUT_DIR_NOT_CONFIGURED)
+    if is_s3_target(base):
+        raise Invalid(messages.EXPORT_S3_UNSUPPORTED)
+    options = options or ExportOptions()
+    generated_at = options.generated_at or engine.now()
+    options = ExportOptions(
+        generated_at,
+        options.source_environment,
+        options.source_stack,
+        options.source_region,
+        options.app_git_sha,
+    )
+    name = directory_name(generated_at)
+    target = Path(base) / name
+    suffix = 1
+    while _is_occupied(target):  # another process exported in the same millisecond
+        suffix += 1
+        target = Path(base) / f"{name}-{suffix}"
+    return write_export(engine, target, options)
+
+
+def default_target(engine: Engine, generated_at: str) -> Path:
+    """`exports/dataops-<timestamp>` (9.4), relative to the working directory."""
+    return Path(DEFAULT_EXPORTS_DIR) / directory_name(generated_at)
+
+
+def _is_occupied(target: Path) -> bool:
+    """A target that exists and is not an empty directory is never overwritten."""
+    if not target.exists():
+        return False
+    if not target.is_dir():
+        return True
+    with os.scandir(target) as entries:
+        return any(True for _ in entries)
+
+
+def _write_failed(target: Path, exc: OSError) -> Invalid:
+    reason = exc.strerror or str(exc)
+    return Invalid(messages.EXPORT_WRITE_FAILED.format(path=target, reason=reason))
+
+
+def _write_entities(
+    engine: Engine, directory: Path, progress: Progress | None
+) -> tuple[dict[str, int], dict[str, str]]:
+    counts: dict[str, int] = {}
+    checksums: dict[str, str] = {}
+    written = 0
+    dumps = jsonvalue.dumps
+    for entity in ENTITIES:
+        mapper = Mapper(entity)
+        digest = hashlib.sha256()
+        count = 0
+        with open(directory / entity.filename, "wb") as out:
+            lines: list[bytes] = []
+            for record in engine.store.scan(entity.table):
+                lines.append(dumps(mapper(record)))
+                if len(lines) == _CHUNK_LINES:
+                    _flush(out, digest, lines)
+                    count += len(lines)
+                    lines = []
+                    if progress is not None:
+                        progress(written + count)
+            if lines:
+                _flush(out, digest, lines)
+                count += len(lines)
+            out.flush()
+            os.fsync(out.fileno())
+        written += count
+        counts[entity.name] = count
+        checksums[entity.filename] = "sha256:" + digest.hexdigest()
+        if progress is not None:
+            progress(written)
+    return counts, checksums
+
+
+def _flush(out: Any, digest: Any, lines: list[bytes]) -> None:
+    chunk = b"\n".join(lines) + b"\n"
+    out.write(chunk)
+    digest.update(chunk)
+
+
+def _manifest(
+    engine: Engine,
+    options: ExportOptions,
+    generated_at: str,
+    counts: dict[str, int],
+    checksums: dict[str, str],
+) -> dict[str, Any]:
+    """Key order as 9.1 lists it; the manifest is written indented by 2 spaces."""
+    settings = engine.settings
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": generated_at,
+        "source_environment": options.source_environment or settings.env.value or "unknown",
+        "source_stack": options.source_stack or settings.stack_name or "unknown",
+        "source_region": options.source_region or settings.region or "unknown",
+        "app_git_sha": options.app_git_sha or settings.git_sha or "unknown",
+        "export_format_version": EXPORT_FORMAT_VERSION,
+        "entity_files": {entity.name: entity.filename for entity in ENTITIES},
+        "entity_counts": counts,
+        "checksums": checksums,
+        "redactions": list(REDACTIONS),
+        "omitted_entities": list(OMITTED_ENTITIES),
+    }
+
+
+def _write_file(path: Path, content: bytes) -> None:
+    with open(path, "wb") as out:
+        out.write(content)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename or a new file durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

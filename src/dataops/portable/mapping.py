@@ -1,0 +1,394 @@
+"""The one place that turns stored runtime records (camelCase) into portable export records
+(snake_case), api-contract.md 9.1-9.2: which entities are exported, from which table, in which
+file, and how each field is carried over.
+
+Every field is declared once with its export name, its runtime name and its kind; the kind
+decides what survives (an optional string only when it is a non-empty string, a boolean only
+when it is a boolean, ...). Fields that are not declared are not exported: that is how a
+user's `passwordHash` stays behind. After mapping, `null` values and empty arrays are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from dataops.model import audit
+from dataops.model.storage_policy import StorageProvider
+from dataops.model.values import is_number
+
+SCHEMA_VERSION = "dataops.execution.v1"
+EXPORT_FORMAT_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+# Never exported: password hashes (a field of users) and sessions (a whole table).
+REDACTIONS = ("users.password_hash", "sessions")
+# Not exported as files, named so a reader knows they were left out on purpose.
+OMITTED_ENTITIES = ("sessions", "assistant_jobs")
+# 9.2: records with only the legacy `storagePath` get a scheme-qualified URI.
+LEGACY_STORAGE_PREFIX = "local-dev://"
+
+
+class Kind(Enum):
+    """How a runtime value is carried into the export (9.2 helpers)."""
+
+    STRING = "string"  # kept only when a non-empty string
+    BOOLEAN = "boolean"  # kept only when a boolean
+    NUMBER = "number"  # kept only when a finite number (booleans are not numbers)
+    STRING_ARRAY = "string-array"  # the string elements of an array
+    ARRAY = "array"  # any JSON array, as stored
+    STRING_OR_OBJECT = "string-or-object"  # a string or a non-array object
+    OBJECT = "object"  # a non-array object
+    REDACTED_OBJECT = "redacted-object"  # an object passed through the audit redaction rules
+
+
+def _string(value: Any) -> Any:
+    return value if isinstance(value, str) and value else None
+
+
+def _boolean(value: Any) -> Any:
+    return value if isinstance(value, bool) else None
+
+
+def _number(value: Any) -> Any:
+    return value if is_number(value) else None
+
+
+def _string_array(value: Any) -> Any:
+    if not isinstance(value, list):
+        return None
+    return [item for item in value if isinstance(item, str)]
+
+
+def _array(value: Any) -> Any:
+    return value if isinstance(value, list) else None
+
+
+def _string_or_object(value: Any) -> Any:
+    return value if isinstance(value, str | dict) else None
+
+
+def _object(value: Any) -> Any:
+    return value if isinstance(value, dict) else None
+
+
+def _redacted_object(value: Any) -> Any:
+    return audit.redact(value) if isinstance(value, dict) else None
+
+
+_CONVERT: Mapping[Kind, Callable[[Any], Any]] = {
+    Kind.STRING: _string,
+    Kind.BOOLEAN: _boolean,
+    Kind.NUMBER: _number,
+    Kind.STRING_ARRAY: _string_array,
+    Kind.ARRAY: _array,
+    Kind.STRING_OR_OBJECT: _string_or_object,
+    Kind.OBJECT: _object,
+    Kind.REDACTED_OBJECT: _redacted_object,
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    export_name: str
+    runtime_name: str
+    kind: Kind = Kind.STRING
+
+
+def _fields(*specs: str | tuple[str, str] | tuple[str, str, Kind]) -> tuple[Field, ...]:
+    """`"name"` is an optional string whose runtime name is the camelCase of `name`;
+    `(name, runtimeName)` renames; `(name, runtimeName, kind)` also sets the kind."""
+    fields = []
+    for spec in specs:
+        if isinstance(spec, str):
+            fields.append(Field(spec, _camel(spec)))
+        elif len(spec) == 2:
+            fields.append(Field(spec[0], spec[1]))
+        else:
+            fields.append(Field(spec[0], spec[1], spec[2]))
+    return tuple(fields)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+def _kind(name: str, kind: Kind) -> tuple[str, str, Kind]:
+    return (name, _camel(name), kind)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One exported entity: its store table, its file and its id field."""
+
+    name: str
+    table: str
+    id_field: str
+    fields: tuple[Field, ...]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.jsonl"
+
+
+_REF_ARRAYS = (
+    _kind("artifact_refs", Kind.ARRAY),
+    _kind("assistant_job_refs", Kind.ARRAY),
+    _kind("audit_event_refs", Kind.ARRAY),
+)
+
+USERS = Entity(
+    "users",
+    "users",
+    "user_id",
+    _fields(("user_id", "id"), "name", "email", "created_at"),
+)
+TASKS = Entity(
+    "tasks",
+    "tasks",
+    "task_id",
+    _fields(
+        ("task_id", "id"),
+        "description",
+        "date",
+        "status",
+        "source",
+        "comment",
+        "waiting_for",
+        "follow_up_at",
+        _kind("proof_requirement", Kind.STRING_OR_OBJECT),
+        "external_status",
+        "instructions_url",
+        "instruction_doc_id",
+        "instruction_step_id",
+        "phase",
+        _kind("systems", Kind.STRING_ARRAY),
+        _kind("validation", Kind.STRING_OR_OBJECT),
+        "link",
+        "required_link_name",
+        _kind("requires_file", Kind.BOOLEAN),
+        "assignee_id",
+        "bundle_id",
+        "template_id",
+        "template_task_ref",
+        "recurring_config_id",
+        "stage_on_complete",
+        *_REF_ARRAYS,
+        _kind("tags", Kind.STRING_ARRAY),
+        "completed_by",
+        "completed_at",
+        "created_at",
+        "updated_at",
+    ),
+)
+BUNDLES = Entity(
+    "bundles",
+    "bundles",
+    "bundle_id",
+    _fields(
+        ("bundle_id", "id"),
+        "title",
+        "description",
+        "anchor_date",
+        "template_id",
+        "status",
+        "stage",
+        "emoji",
+        _kind("references", Kind.ARRAY),
+        _kind("bundle_links", Kind.ARRAY),
+        _kind("tags", Kind.STRING_ARRAY),
+        *_REF_ARRAYS,
+        "created_at",
+        "updated_at",
+    ),
+)
+TEMPLATES = Entity(
+    "templates",
+    "templates",
+    "template_id",
+    _fields(
+        ("template_id", "id"),
+        "name",
+        "type",
+        "emoji",
+        _kind("tags", Kind.STRING_ARRAY),
+        "default_assignee_id",
+        _kind("phases", Kind.ARRAY),
+        _kind("source_doc_ids", Kind.STRING_ARRAY),
+        _kind("references", Kind.ARRAY),
+        _kind("bundle_link_definitions", Kind.ARRAY),
+        _kind("task_definitions", Kind.ARRAY),
+        "trigger_type",
+        "trigger_schedule",
+        _kind("trigger_lead_days", Kind.NUMBER),
+        "created_at",
+        "updated_at",
+    ),
+)
+RECURRING_CONFIGS = Entity(
+    "recurring_configs",
+    "recurring_configs",
+    "recurring_config_id",
+    _fields(
+        ("recurring_config_id", "id"),
+        "description",
+        "cron_expression",
+        "assignee_id",
+        _kind("enabled", Kind.BOOLEAN),
+        "created_at",
+        "updated_at",
+    ),
+)
+FILES = Entity(
+    "files",
+    "files",
+    "file_id",
+    _fields(
+        ("file_id", "id"),
+        "task_id",
+        "bundle_id",
+        "filename",
+        "category",
+        _kind("tags", Kind.STRING_ARRAY),
+        "storage_uri",
+        "storage_provider",
+        "content_type",
+        "checksum",
+        _kind("size_bytes", Kind.NUMBER),
+        "created_at",
+    ),
+)
+ARTIFACTS = Entity(
+    "artifacts",
+    "artifacts",
+    "artifact_id",
+    _fields(
+        ("artifact_id", "id"),
+        "type",
+        "title",
+        "description",
+        "status",
+        "storage_provider",
+        "storage_uri",
+        "filename",
+        "content_type",
+        "checksum",
+        _kind("size_bytes", Kind.NUMBER),
+        "visibility",
+        "data_class",
+        "task_id",
+        "bundle_id",
+        "assistant_job_id",
+        "file_id",
+        "source_type",
+        "created_by",
+        "reviewed_by",
+        "created_at",
+        "updated_at",
+        "reviewed_at",
+        "review_note",
+        "supersedes",
+        "superseded_by",
+        _kind("tags", Kind.STRING_ARRAY),
+        _kind("metadata", Kind.STRING_OR_OBJECT),
+    ),
+)
+NOTIFICATIONS = Entity(
+    "notifications",
+    "notifications",
+    "notification_id",
+    _fields(
+        ("notification_id", "id"),
+        ("notification_type", "type"),
+        "message",
+        "user_id",
+        "task_id",
+        "bundle_id",
+        "template_id",
+        "due_at",
+        _kind("dismissed", Kind.BOOLEAN),
+        "created_at",
+    ),
+)
+AUDIT_EVENTS = Entity(
+    "audit_events",
+    "audit_events",
+    "audit_event_id",
+    _fields(
+        ("audit_event_id", "id"),
+        "actor_id",
+        "entity_type",
+        "entity_id",
+        "action",
+        _kind("before", Kind.REDACTED_OBJECT),
+        _kind("after", Kind.REDACTED_OBJECT),
+        "summary",
+        "created_at",
+    ),
+)
+
+# The fixed export order (9.1); audit events are this project's addition, last.
+ENTITIES: tuple[Entity, ...] = (
+    USERS,
+    TASKS,
+    BUNDLES,
+    TEMPLATES,
+    RECURRING_CONFIGS,
+    FILES,
+    ARTIFACTS,
+    NOTIFICATIONS,
+    AUDIT_EVENTS,
+)
+ENTITY_BY_NAME: Mapping[str, Entity] = {entity.name: entity for entity in ENTITIES}
+
+
+def legacy_storage_uri(storage_path: str) -> str:
+    """A legacy `storagePath` as a scheme-qualified URI: `local-dev://` + the path with `\\`
+    turned into `/` (9.2)."""
+    return LEGACY_STORAGE_PREFIX + storage_path.replace("\\", "/")
+
+
+class Mapper:
+    """Maps the records of one entity; built once per export so each record costs one pass
+    over its own keys (an export maps a million records: the common kinds are inlined)."""
+
+    def __init__(self, entity: Entity) -> None:
+        self.entity = entity
+        self._by_runtime = {
+            spec.runtime_name: (spec.export_name, spec.kind) for spec in entity.fields
+        }
+        self._legacy_files = entity is FILES
+
+    def __call__(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The export record, top-level keys in alphabetical order (9.1 line format)."""
+        out: dict[str, Any] = {}
+        by_runtime = self._by_runtime
+        string, string_array = Kind.STRING, Kind.STRING_ARRAY
+        for key, stored in record.items():
+            spec = by_runtime.get(key)
+            if spec is None:
+                continue
+            name, kind = spec
+            if kind is string:
+                if isinstance(stored, str) and stored:
+                    out[name] = stored
+                continue
+            if kind is string_array and isinstance(stored, list):
+                value = [item for item in stored if isinstance(item, str)]
+            else:
+                value = _CONVERT[kind](stored)
+            if value is not None and value != []:
+                out[name] = value
+        if self._legacy_files and "storage_uri" not in out:
+            path = record.get("storagePath")
+            if isinstance(path, str) and path:
+                out["storage_uri"] = legacy_storage_uri(path)
+                out["storage_provider"] = StorageProvider.LOCAL_DEV.value
+        return {key: out[key] for key in sorted(out)}
+
+
+def export_record(entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
+    """One record mapped (convenience for callers that map a few records)."""
+    return Mapper(entity)(record)
