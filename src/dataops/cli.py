@@ -15,6 +15,7 @@ from dataops.bootstrap import engine_app, open_engine
 from dataops.config import ConfigError, Environment, Settings
 from dataops.engine import users as user_cases
 from dataops.engine.paging import PageRequest
+from dataops.model import jsonvalue
 from dataops.model.errors import DataOpsError
 
 app = typer.Typer(help="DataOps work engine.", no_args_is_help=True, add_completion=False)
@@ -120,6 +121,53 @@ def users_set_password(
     except DataOpsError as exc:
         raise fail(exc) from None
     typer.echo("Password updated.")
+
+
+@app.command("export")
+def export_command(
+    directory: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="DIR", help="Where to write it (default exports/dataops-<timestamp>)."
+        ),
+    ] = None,
+) -> None:
+    """Write a portable export of every entity (manifest.json + one JSONL file per entity)."""
+    from dataops.portable import console, export
+
+    eng = open_engine(settings())
+    try:
+        generated_at = eng.now()
+        target = directory or export.default_target(generated_at)
+        summary, seconds = console.run_export(
+            eng, target, export.ExportOptions(generated_at=generated_at)
+        )
+    except DataOpsError as exc:
+        raise fail(exc) from None
+    finally:
+        eng.store.close()
+    typer.echo(console.export_summary_line(summary, seconds))
+
+
+@app.command("validate-export")
+def validate_export_command(
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The export directory to check.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {valid, errors, warnings, entityCounts}.")
+    ] = False,
+) -> None:
+    """Check an export against every validation rule; exit 0 valid, 1 invalid, 2 usage."""
+    from dataops.portable import console
+    from dataops.portable.validate import validate_export
+
+    report = validate_export(directory)
+    if as_json:
+        typer.echo(jsonvalue.dumps(report.as_json()).decode())
+    else:
+        typer.echo(console.report_text(report, directory))
+    raise typer.Exit(0 if report.valid else 1)
 
 
 def main() -> None:

@@ -130,9 +130,7 @@ RECORD_SECRET_KEY = "{path} must not contain secrets or signed URLs"
 RECORD_SIGNED_VALUE = "{path} must not contain signed URLs or tokens"
 ARTIFACT_CHECKSUM_REQUIRED = "{ctx} checksum is required for DataOps-owned {provider} artifacts"
 ARTIFACT_REVIEWED_AT_REQUIRED = "{ctx} reviewed_at is required for reviewed artifacts"
-USER_PASSWORD_HASH = (
-    "{ctx} field {field} looks like a password hash; password hashes are never exported"
-)
+USER_PASSWORD_HASH = "{ctx} field {field} holds a password hash; password hashes are never exported"
 # Validation: binary guard (rule 14) and warnings (rule 15)
 RECORD_BULK_CONTENT = "{ctx} field {field} looks like binary or bulk content ({length} characters)"
 WARN_ACTOR_NOT_EXPORTED = "{ctx} actor {value} is not an exported user"

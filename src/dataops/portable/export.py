@@ -155,7 +155,7 @@ def export_to_configured_dir(engine: Engine, options: ExportOptions | None = Non
     return write_export(engine, target, options)
 
 
-def default_target(engine: Engine, generated_at: str) -> Path:
+def default_target(generated_at: str) -> Path:
     """`exports/dataops-<timestamp>` (9.4), relative to the working directory."""
     return Path(DEFAULT_EXPORTS_DIR) / directory_name(generated_at)
 
