@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
-from dataops.model import audit
-from dataops.model.storage_policy import StorageProvider
+from dataops.model.audit import REDACTED
+from dataops.model.storage_policy import StorageProvider, contains_signed_url, is_secret_key
 from dataops.model.values import is_number
 
 SCHEMA_VERSION = "dataops.execution.v1"
@@ -40,7 +41,7 @@ class Kind(Enum):
     ARRAY = "array"  # any JSON array, as stored
     STRING_OR_OBJECT = "string-or-object"  # a string or a non-array object
     OBJECT = "object"  # a non-array object
-    REDACTED_OBJECT = "redacted-object"  # an object passed through the audit redaction rules
+    REDACTED_OBJECT = "redacted-object"  # an object without secret-like keys or signed URLs
 
 
 def _string(value: Any) -> Any:
@@ -74,7 +75,29 @@ def _object(value: Any) -> Any:
 
 
 def _redacted_object(value: Any) -> Any:
-    return audit.redact(value) if isinstance(value, dict) else None
+    return redacted(value) if isinstance(value, dict) else None
+
+
+@lru_cache(maxsize=4096)
+def secret_key(key: str) -> bool:
+    """`is_secret_key`, remembered: exports judge the same few keys millions of times."""
+    return is_secret_key(key)
+
+
+def redacted(value: Any) -> Any:
+    """A copy that passes the export's redaction scan: secret-like keys left out, signed URLs
+    replaced by a marker (audit history recorded before a rule tightened stays exportable)."""
+    if isinstance(value, dict):
+        return {
+            key: redacted(item)
+            for key, item in value.items()
+            if not (isinstance(key, str) and secret_key(key))
+        }
+    if isinstance(value, list):
+        return [redacted(item) for item in value]
+    if isinstance(value, str) and "://" in value and contains_signed_url(value):
+        return REDACTED
+    return value
 
 
 _CONVERT: Mapping[Kind, Callable[[Any], Any]] = {

@@ -26,7 +26,6 @@ from dataops.model.storage_policy import (
     OWNED_PROVIDERS,
     StorageProvider,
     contains_signed_url,
-    is_secret_key,
     key_words,
 )
 from dataops.model.tasks import ProofType, TaskStatus
@@ -54,6 +53,7 @@ from dataops.portable.mapping import (
     TEMPLATES,
     USERS,
     Entity,
+    secret_key,
 )
 
 # Section 7.6: the declared notification types.
@@ -667,7 +667,7 @@ class _Validation:
         if isinstance(value, dict):
             for key, item in value.items():
                 item_path = f"{path}.{key}"
-                if key not in skip_keys and _is_secret_key(key):
+                if key not in skip_keys and secret_key(key):
                     self._errors.append(messages.RECORD_SECRET_KEY.format(path=item_path))
                 if isinstance(item, str):
                     if "://" in item and contains_signed_url(item):
@@ -999,11 +999,6 @@ class _CompletedTasks(_Collector):
 
 _ARTIFACT_FIELDS = frozenset(spec.export_name for spec in ARTIFACTS.fields)
 _AUDIT_FIELDS = frozenset(spec.export_name for spec in AUDIT_EVENTS.fields)
-
-
-@lru_cache(maxsize=4096)
-def _is_secret_key(key: str) -> bool:
-    return is_secret_key(key)
 
 
 def _is_password_field(key: str, value: Any) -> bool:
