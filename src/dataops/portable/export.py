@@ -171,7 +171,8 @@ def _is_occupied(target: Path) -> bool:
 
 
 def _write_failed(target: Path, exc: OSError) -> Invalid:
-    reason = exc.strerror or str(exc)
+    # Creating the parent fails with "File exists" when a file sits where a directory must be.
+    reason = "Not a directory" if isinstance(exc, FileExistsError) else exc.strerror or str(exc)
     return Invalid(messages.EXPORT_WRITE_FAILED.format(path=target, reason=reason))
 
 

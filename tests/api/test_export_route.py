@@ -1,0 +1,121 @@
+"""`POST /api/cron/export` (api-contract.md 7.7): a portable export into a new timestamped
+subdirectory of EXPORT_OUTPUT_DIR."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from dataops.model import jsonvalue
+from dataops.portable.validate import validate_export
+from tests.conftest import FakeClock, client_for, make_engine, make_settings
+
+
+@pytest.fixture
+def exports(tmp_path: Path) -> Path:
+    return tmp_path / "exports"
+
+
+@pytest.fixture
+def export_client(tmp_path: Path, exports: Path) -> TestClient:
+    engine = make_engine(make_settings(tmp_path, EXPORT_OUTPUT_DIR=str(exports)), FakeClock())
+    return client_for(engine)
+
+
+def test_cron_export_writes_a_timestamped_export(export_client: TestClient, exports: Path) -> None:
+    export_client.post("/api/tasks", json={"description": "Book the guest", "date": "2026-12-01"})
+
+    response = export_client.post("/api/cron/export")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert list(body) == ["output_dir", "schema_version", "entity_counts", "generated_at"]
+    assert body["schema_version"] == "dataops.execution.v1"
+    assert body["generated_at"] == "2026-11-28T09:00:00.002Z"
+    assert body["output_dir"] == str(exports / "dataops-20261128T090000.002Z")
+    assert body["entity_counts"] == {
+        "users": 0,
+        "tasks": 1,
+        "bundles": 0,
+        "templates": 0,
+        "recurring_configs": 0,
+        "files": 0,
+        "artifacts": 0,
+        "notifications": 0,
+        "audit_events": 0,
+    }
+    manifest = jsonvalue.loads((Path(body["output_dir"]) / "manifest.json").read_bytes())
+    assert manifest["generated_at"] == body["generated_at"]
+    assert validate_export(body["output_dir"]).valid
+
+
+def test_each_run_gets_its_own_directory(export_client: TestClient, exports: Path) -> None:
+    first = export_client.post("/api/cron/export").json()["output_dir"]
+    second = export_client.post("/api/cron/export").json()["output_dir"]
+
+    assert first != second
+    assert sorted(os.listdir(exports)) == sorted([Path(first).name, Path(second).name])
+
+
+def test_without_export_output_dir(client: TestClient) -> None:
+    response = client.post("/api/cron/export")
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "EXPORT_OUTPUT_DIR is not configured"}
+
+
+def test_s3_output_is_refused_for_now(tmp_path: Path) -> None:
+    engine = make_engine(make_settings(tmp_path, EXPORT_OUTPUT_DIR="s3://dataops-exports/nightly"))
+
+    response = client_for(engine).post("/api/cron/export")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "Exports to s3:// targets are not supported yet; use a local directory"
+    }
+
+
+def test_unwritable_output_dir(tmp_path: Path) -> None:
+    (tmp_path / "occupied").write_text("a file, not a directory")
+    engine = make_engine(make_settings(tmp_path, EXPORT_OUTPUT_DIR=str(tmp_path / "occupied")))
+
+    response = client_for(engine).post("/api/cron/export")
+
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(
+        f"Export could not be written to {tmp_path / 'occupied'}/dataops-"
+    )
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+def test_other_methods_are_not_allowed(export_client: TestClient, method: str) -> None:
+    response = export_client.request(method, "/api/cron/export")
+
+    assert response.status_code == 405
+    assert response.json() == {"error": "Method not allowed"}
+
+
+@pytest.mark.parametrize("path", ["/api/cron/export/", "/api/cron/exports", "/api/cron/export/now"])
+def test_other_cron_paths_are_not_found(export_client: TestClient, path: str) -> None:
+    response = export_client.post(path)
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not found"}
+
+
+def test_needs_authentication_in_session_mode(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path,
+        DATAOPS_AUTH_MODE="session",
+        EXPORT_OUTPUT_DIR=str(tmp_path / "exports"),
+    )
+
+    response = client_for(make_engine(settings)).post("/api/cron/export")
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "Unauthorized"}
+    assert not (tmp_path / "exports").exists()

@@ -1,0 +1,155 @@
+"""`dataops export [DIR]` and `dataops validate-export DIR` (api-contract.md 9.4): summaries,
+the JSON report, and exit codes 0 valid, 1 invalid, 2 usage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dataops.cli import app
+from dataops.model import jsonvalue
+from tests.portable.builder import valid_records, write_export_dir
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DATAOPS_ENV", "test")
+    monkeypatch.setenv("DATAOPS_STORE", f"sqlite:///{tmp_path / 'dataops.db'}")
+    monkeypatch.setenv("DATAOPS_BLOBS", f"local-dev:///{tmp_path / 'blobs'}")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_export_to_a_directory_prints_one_summary_line(store_env: Path) -> None:
+    result = runner.invoke(app, ["export", "backup"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "Exported 0 records (users 0, tasks 0, bundles 0, templates 0, recurring_configs 0, "
+        f"files 0, artifacts 0, notifications 0, audit_events 0) to {store_env / 'backup'} in "
+    )
+    assert (store_env / "backup" / "manifest.json").is_file()
+
+
+def test_export_defaults_to_a_timestamped_directory_under_exports(store_env: Path) -> None:
+    result = runner.invoke(app, ["export"])
+
+    assert result.exit_code == 0, result.output
+    [name] = os.listdir(store_env / "exports")
+    assert name.startswith("dataops-") and name.endswith("Z")
+    manifest = jsonvalue.loads((store_env / "exports" / name / "manifest.json").read_bytes())
+    assert name == "dataops-" + manifest["generated_at"].replace("-", "").replace(":", "")
+
+
+def test_export_refuses_an_occupied_target(store_env: Path) -> None:
+    (store_env / "backup").mkdir()
+    (store_env / "backup" / "old.txt").write_text("keep")
+
+    result = runner.invoke(app, ["export", "backup"])
+
+    assert result.exit_code == 1
+    assert "dataops: Export target backup already exists and is not empty" in result.output
+
+
+def test_export_refuses_s3_targets(store_env: Path) -> None:
+    result = runner.invoke(app, ["export", "s3://dataops-exports/nightly"])
+
+    assert result.exit_code == 1
+    assert (
+        "dataops: Exports to s3:// targets are not supported yet; use a local directory"
+        in result.output
+    )
+
+
+def test_validate_export_json_report_of_a_valid_export(tmp_path: Path) -> None:
+    write_export_dir(tmp_path)
+
+    result = runner.invoke(app, ["validate-export", str(tmp_path), "--json"])
+
+    assert result.exit_code == 0
+    assert jsonvalue.loads(result.stdout) == {
+        "valid": True,
+        "errors": [],
+        "warnings": [],
+        "entityCounts": {
+            "users": 1,
+            "tasks": 3,
+            "bundles": 1,
+            "templates": 1,
+            "recurring_configs": 1,
+            "files": 1,
+            "artifacts": 1,
+            "notifications": 1,
+            "audit_events": 1,
+        },
+    }
+    assert list(jsonvalue.loads(result.stdout)) == ["valid", "errors", "warnings", "entityCounts"]
+
+
+def test_validate_export_invalid_exits_1_and_lists_every_error(tmp_path: Path) -> None:
+    records = valid_records()
+    records["tasks"][0]["status"] = "finished"
+    records["users"][0]["password_hash"] = "scrypt$16384$8$1$c2FsdA==$ZGlnZXN0"
+    write_export_dir(tmp_path, records, manifest={"redactions": []})
+
+    as_json = runner.invoke(app, ["validate-export", str(tmp_path), "--json"])
+    readable = runner.invoke(app, ["validate-export", str(tmp_path)])
+
+    errors = [
+        "users[0] field password_hash holds a password hash; password hashes are never exported",
+        "tasks[0] field status has unknown value: finished",
+        "manifest missing redaction marker users.password_hash",
+        "manifest missing redaction marker sessions",
+    ]
+    assert as_json.exit_code == 1
+    assert jsonvalue.loads(as_json.stdout)["errors"] == errors
+    assert readable.exit_code == 1
+    assert readable.stdout.splitlines() == [
+        f"Export {tmp_path}: INVALID (4 errors, 0 warnings)",
+        "Records: users 1, tasks 3, bundles 1, templates 1, recurring_configs 1, files 1, "
+        "artifacts 1, notifications 1, audit_events 1",
+        "Errors:",
+        *(f"  - {error}" for error in errors),
+    ]
+
+
+def test_validate_export_of_a_missing_directory_is_invalid_not_a_crash(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate-export", str(tmp_path / "nowhere"), "--json"])
+
+    assert result.exit_code == 1
+    assert jsonvalue.loads(result.stdout) == {
+        "valid": False,
+        "errors": ["manifest.json is missing or invalid: No such file or directory"],
+        "warnings": [],
+        "entityCounts": {},
+    }
+
+
+def test_validate_export_readable_report_with_warnings(tmp_path: Path) -> None:
+    records = valid_records()
+    records["tasks"][0]["assignee_id"] = "user-grace"
+    write_export_dir(tmp_path, records)
+
+    result = runner.invoke(app, ["validate-export", str(tmp_path)])
+
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == f"Export {tmp_path}: valid (0 errors, 1 warning)"
+    assert result.stdout.splitlines()[-2:] == [
+        "Warnings:",
+        "  - tasks[0] references deleted or external assignee_id: user-grace",
+    ]
+
+
+def test_validate_export_without_a_directory_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["validate-export"], prog_name="dataops")
+
+    assert result.exit_code == 2
+    assert result.output.startswith("Usage: dataops validate-export [OPTIONS]")
+    assert "Missing argument" in result.output
