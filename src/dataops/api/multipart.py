@@ -40,8 +40,9 @@ def _text(raw: bytes) -> str:
 def boundary_of(content_type: str) -> bytes | None:
     """`boundary=("..."|token)` of the Content-Type header; None when absent or empty."""
     _, options = parse_options_header(content_type)
-    boundary = options.get(b"boundary")
-    return boundary or None
+    # Parameter names are case-insensitive (RFC 2045 5.1).
+    found = [value for name, value in options.items() if name.lower() == b"boundary"]
+    return found[-1] if found and found[-1] else None
 
 
 class _FilePart:
