@@ -14,7 +14,9 @@ from tests.support.multipart import body, field, file_part, headers
 
 
 def new_task(client: TestClient, **fields: Any) -> dict[str, Any]:
-    response = client.post("/api/tasks", json={"description": "Settle the invoice", "date": "2026-12-01", **fields})
+    response = client.post(
+        "/api/tasks", json={"description": "Settle the invoice", "date": "2026-12-01", **fields}
+    )
     assert response.status_code == 201, response.text
     task: dict[str, Any] = response.json()
     return task
@@ -149,7 +151,10 @@ def test_a_task_with_files_cannot_be_deleted(client: TestClient, engine: Engine)
     file_id = upload(client, task["id"])
 
     refused = client.delete(f"/api/tasks/{task['id']}")
-    assert (refused.status_code, refused.json()) == (409, {"error": "Task has files; delete them first"})
+    assert (refused.status_code, refused.json()) == (
+        409,
+        {"error": "Task has files; delete them first"},
+    )
     assert client.get(f"/api/tasks/{task['id']}").status_code == 200
 
     assert client.delete(f"/api/files/{file_id}").status_code == 204

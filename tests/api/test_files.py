@@ -16,6 +16,7 @@ from tests.conftest import client_for, make_engine, make_settings
 from tests.support.multipart import body, field, file_part, headers, stored_blobs
 
 PDF = b"%PDF-1.7 invoice 2026-11 total 120.00 EUR\n"
+UPLOAD_REFUSED = "Production file upload requires configured durable storage; local filesystem storage is disabled"  # noqa: E501
 
 
 def blob_root(engine: Engine) -> Path:
@@ -24,7 +25,9 @@ def blob_root(engine: Engine) -> Path:
 
 
 def new_task(client: TestClient, **fields: Any) -> dict[str, Any]:
-    response = client.post("/api/tasks", json={"description": "Pay the venue", "date": "2026-12-01", **fields})
+    response = client.post(
+        "/api/tasks", json={"description": "Pay the venue", "date": "2026-12-01", **fields}
+    )
     assert response.status_code == 201, response.text
     task: dict[str, Any] = response.json()
     return task
@@ -131,7 +134,9 @@ def test_hostile_filenames_are_shown_sanitised_and_never_used_as_paths(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["blobs"]
 
 
-def test_the_last_file_part_wins_whatever_its_field_name(client: TestClient, engine: Engine) -> None:
+def test_the_last_file_part_wins_whatever_its_field_name(
+    client: TestClient, engine: Engine
+) -> None:
     task = new_task(client)
     parts = [
         file_part(b"draft", "draft.pdf"),
@@ -238,10 +243,15 @@ def test_lists_are_never_truncated_and_page_with_limit_and_cursor(client: TestCl
             break
     assert seen == uploaded
     assert pages == 3
-    assert [f["id"] for f in client.get("/api/files", params={"taskId": task["id"]}).json()["files"]] == uploaded
+    assert [
+        f["id"] for f in client.get("/api/files", params={"taskId": task["id"]}).json()["files"]
+    ] == uploaded
 
     bad = client.get("/api/files", params={"limit": "0"})
-    assert (bad.status_code, bad.json()) == (400, {"error": "limit must be an integer from 1 to 1000"})
+    assert (bad.status_code, bad.json()) == (
+        400,
+        {"error": "limit must be an integer from 1 to 1000"},
+    )
 
 
 def test_get_one_file(client: TestClient) -> None:
@@ -290,7 +300,9 @@ def test_download_has_the_exact_content_type_by_extension(
     client: TestClient, filename: str, content_type: str
 ) -> None:
     task = new_task(client)
-    record = upload(client, task["id"], b"bytes", filename, content_type="text/plain").json()["file"]
+    record = upload(client, task["id"], b"bytes", filename, content_type="text/plain").json()[
+        "file"
+    ]
     response = client.get(f"/api/files/{record['id']}/download")
     assert response.status_code == 200
     assert response.headers["content-type"] == content_type
@@ -305,7 +317,9 @@ def test_download_streams_the_exact_bytes(client: TestClient) -> None:
     response = client.get(f"/api/files/{record['id']}/download")
     assert response.status_code == 200
     assert response.headers["content-length"] == str(len(content))
-    assert hashlib.sha256(response.content).hexdigest() == record["checksum"].removeprefix("sha256:")
+    assert hashlib.sha256(response.content).hexdigest() == record["checksum"].removeprefix(
+        "sha256:"
+    )
 
 
 def test_download_of_a_name_outside_ascii_adds_an_encoded_filename(client: TestClient) -> None:
@@ -378,7 +392,9 @@ def test_delete_clears_the_file_id_of_artifacts_in_the_same_operation(
             },
         )
 
-    assert client.delete(f"/api/files/{record['id']}", headers={"x-user-id": "ada"}).status_code == 204
+    assert (
+        client.delete(f"/api/files/{record['id']}", headers={"x-user-id": "ada"}).status_code == 204
+    )
 
     detached = engine.store.get("artifacts", "a-invoice")
     assert detached is not None
@@ -417,7 +433,9 @@ def test_files_never_answer_405(client: TestClient, method: str, path: str) -> N
 # --- legacy records -------------------------------------------------------------------------
 
 
-def legacy_record(engine: Engine, task_id: str, storage_path: str, filename: str = "notes.txt") -> str:
+def legacy_record(
+    engine: Engine, task_id: str, storage_path: str, filename: str = "notes.txt"
+) -> str:
     engine.store.create(
         "files",
         {
@@ -454,7 +472,14 @@ def test_a_legacy_record_with_only_storage_path_downloads_and_shows_a_local_dev_
 
 @pytest.mark.parametrize(
     "storage_path",
-    ["../outside.txt", "../../outside.txt", "/etc/passwd", "C:\\outside.txt", "t/../../outside.txt", "escape/outside.txt"],
+    [
+        "../outside.txt",
+        "../../outside.txt",
+        "/etc/passwd",
+        "C:\\outside.txt",
+        "t/../../outside.txt",
+        "escape/outside.txt",
+    ],
 )
 def test_a_legacy_path_never_escapes_the_blob_directory(
     client: TestClient, engine: Engine, tmp_path: Path, storage_path: str
@@ -491,7 +516,12 @@ def test_in_production_uploads_and_downloads_of_local_binaries_are_refused(
     local.store.close()
 
     production = make_engine(
-        make_settings(tmp_path, DATAOPS_ENV="production", DATAOPS_AUTH_MODE="portal", WORK_ENGINE_PORTAL_SECRET="s")
+        make_settings(
+            tmp_path,
+            DATAOPS_ENV="production",
+            DATAOPS_AUTH_MODE="portal",
+            WORK_ENGINE_PORTAL_SECRET="s",
+        )
     )
     client = client_for(production, {"x-portal-auth": "true", "x-portal-secret": "s"})
     task = new_task(client)
@@ -505,14 +535,16 @@ def test_in_production_uploads_and_downloads_of_local_binaries_are_refused(
 
     refused = upload(client, task["id"])
     assert refused.status_code == 409
-    assert refused.json() == {"error": "Production file upload requires configured durable storage; local filesystem storage is disabled"}  # noqa: E501
+    assert refused.json() == {"error": UPLOAD_REFUSED}
     download = client.get(f"/api/files/{record['id']}/download")
     assert (download.status_code, download.json()) == (
         409,
         {"error": "Local filesystem downloads are disabled outside local/test mode"},
     )
     assert stored_blobs(tmp_path / "blobs") == before
-    assert [f["id"] for f in client.get("/api/files", params={"taskId": task["id"]}).json()["files"]] == [record["id"]]
+    assert [
+        f["id"] for f in client.get("/api/files", params={"taskId": task["id"]}).json()["files"]
+    ] == [record["id"]]
 
     # Validation still comes first (6.3 order): the guard is step 9.
     missing = upload(client, "no-such-task")

@@ -29,14 +29,14 @@ from tests.support.multipart import (
 
 @pytest.fixture
 def task_id(client: TestClient) -> str:
-    response = client.post("/api/tasks", json={"description": "File the receipt", "date": "2026-12-01"})
+    response = client.post(
+        "/api/tasks", json={"description": "File the receipt", "date": "2026-12-01"}
+    )
     task: dict[str, Any] = response.json()
     return str(task["id"])
 
 
-def assert_refused(
-    response: httpx.Response, engine: Engine, status: int, message: str
-) -> None:
+def assert_refused(response: httpx.Response, engine: Engine, status: int, message: str) -> None:
     """The exact refusal, no file record, no binary (not even a partial one)."""
     assert (response.status_code, response.json()) == (status, {"error": message})
     assert response.headers["content-type"] == "application/json"
@@ -54,7 +54,13 @@ def post(client: TestClient, parts: list[Part], **kwargs: Any) -> httpx.Response
 
 @pytest.mark.parametrize(
     "content_type",
-    [None, "application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/mixed; boundary=x"],
+    [
+        None,
+        "application/json",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/mixed; boundary=x",
+    ],
 )
 def test_a_body_that_is_not_multipart_form_data_is_refused(
     client: TestClient, engine: Engine, task_id: str, content_type: str | None
@@ -85,7 +91,11 @@ def test_without_a_boundary_there_are_no_fields(
     client: TestClient, engine: Engine, task_id: str
 ) -> None:
     raw = body([field("taskId", task_id), file_part(b"x")])
-    for content_type in ("multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; charset=utf-8"):
+    for content_type in (
+        "multipart/form-data",
+        "multipart/form-data; boundary=",
+        "multipart/form-data; charset=utf-8",
+    ):
         response = client.post("/api/files", content=raw, headers={"content-type": content_type})
         assert_refused(response, engine, 400, "Missing required field: taskId")
 
@@ -106,8 +116,18 @@ def test_a_boundary_that_does_not_match_the_body_is_malformed(
     "raw",
     [
         b"just some text, no parts at all",
-        b"--" + BOUNDARY.encode() + b"\r\nContent-Disposition form-data\r\n\r\nx\r\n--" + BOUNDARY.encode() + b"--\r\n",
-        b"--" + BOUNDARY.encode() + b"\r\n" + b"X-Filler: y\r\n" * 40 + b"\r\nx\r\n--" + BOUNDARY.encode() + b"--\r\n",
+        b"--"
+        + BOUNDARY.encode()
+        + b"\r\nContent-Disposition form-data\r\n\r\nx\r\n--"
+        + BOUNDARY.encode()
+        + b"--\r\n",
+        b"--"
+        + BOUNDARY.encode()
+        + b"\r\n"
+        + b"X-Filler: y\r\n" * 40
+        + b"\r\nx\r\n--"
+        + BOUNDARY.encode()
+        + b"--\r\n",
     ],
     ids=["no-parts", "header-without-colon", "too-many-headers"],
 )
@@ -118,7 +138,9 @@ def test_a_body_that_is_not_multipart_is_malformed(
     assert_refused(response, engine, 400, "Malformed multipart/form-data body")
 
 
-def test_a_truncated_upload_stores_nothing(client: TestClient, engine: Engine, task_id: str) -> None:
+def test_a_truncated_upload_stores_nothing(
+    client: TestClient, engine: Engine, task_id: str
+) -> None:
     """The client stopped before the closing boundary: the file part may be incomplete."""
     raw = body([field("taskId", task_id), file_part(b"%PDF half of an invoice")], closed=False)
     response = client.post("/api/files", content=raw, headers=headers())
@@ -131,12 +153,19 @@ def test_a_truncated_upload_stores_nothing(client: TestClient, engine: Engine, t
 def test_missing_task_id(client: TestClient, engine: Engine) -> None:
     assert_refused(post(client, [file_part(b"x")]), engine, 400, "Missing required field: taskId")
     assert_refused(
-        post(client, [field("taskId", ""), file_part(b"x")]), engine, 400, "Missing required field: taskId"
+        post(client, [field("taskId", ""), file_part(b"x")]),
+        engine,
+        400,
+        "Missing required field: taskId",
     )
 
 
-def test_missing_task_id_is_reported_before_a_missing_file(client: TestClient, engine: Engine) -> None:
-    assert_refused(post(client, [field("category", "invoice")]), engine, 400, "Missing required field: taskId")
+def test_missing_task_id_is_reported_before_a_missing_file(
+    client: TestClient, engine: Engine
+) -> None:
+    assert_refused(
+        post(client, [field("category", "invoice")]), engine, 400, "Missing required field: taskId"
+    )
 
 
 def test_missing_file_part(client: TestClient, engine: Engine, task_id: str) -> None:
@@ -176,7 +205,9 @@ def test_an_overlong_part_content_type(client: TestClient, engine: Engine, task_
 
 
 def test_a_missing_task(client: TestClient, engine: Engine) -> None:
-    response = post(client, [field("taskId", "no-such-task"), field("category", "poster"), file_part(b"x")])
+    response = post(
+        client, [field("taskId", "no-such-task"), field("category", "poster"), file_part(b"x")]
+    )
     assert_refused(response, engine, 404, "Task not found")
 
 
@@ -184,14 +215,36 @@ def test_a_missing_task(client: TestClient, engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("category", ["poster", "Invoice", "IMAGE", " document"])
-def test_an_unknown_category(client: TestClient, engine: Engine, task_id: str, category: str) -> None:
-    parts = [field("taskId", task_id), field("category", category), field("tags", "nope"), file_part(b"x")]
-    assert_refused(post(client, parts), engine, 400, "Invalid category. Must be one of: image, invoice, document")
+def test_an_unknown_category(
+    client: TestClient, engine: Engine, task_id: str, category: str
+) -> None:
+    parts = [
+        field("taskId", task_id),
+        field("category", category),
+        field("tags", "nope"),
+        file_part(b"x"),
+    ]
+    assert_refused(
+        post(client, parts),
+        engine,
+        400,
+        "Invalid category. Must be one of: image, invoice, document",
+    )
 
 
 @pytest.mark.parametrize(
     "tags",
-    ["", "venue", '{"tag": "venue"}', "[1, 2]", '["venue", null]', '"venue"', "[", "NaN", '[["nested"]]'],
+    [
+        "",
+        "venue",
+        '{"tag": "venue"}',
+        "[1, 2]",
+        '["venue", null]',
+        '"venue"',
+        "[",
+        "NaN",
+        '[["nested"]]',
+    ],
 )
 def test_tags_that_are_not_a_json_array_of_strings(
     client: TestClient, engine: Engine, task_id: str, tags: str
@@ -228,10 +281,14 @@ def test_a_file_over_the_limit_is_refused(small_limit: Engine) -> None:
     assert client.delete(f"/api/files/{at_limit.json()['file']['id']}").status_code == 204
 
     over = post(client, [field("taskId", task["id"]), file_part(b"x" * 1001)])
-    assert_refused(over, small_limit, 413, "File too large: the limit is 1000 bytes; use a direct upload")
+    assert_refused(
+        over, small_limit, 413, "File too large: the limit is 1000 bytes; use a direct upload"
+    )
 
 
-def test_a_declared_length_far_over_the_limit_is_refused_before_reading(small_limit: Engine) -> None:
+def test_a_declared_length_far_over_the_limit_is_refused_before_reading(
+    small_limit: Engine,
+) -> None:
     received: list[bytes] = []
 
     async def run() -> list[Any]:
@@ -275,9 +332,13 @@ def test_reading_stops_at_the_first_chunk_over_the_limit(tmp_path: Path) -> None
     engine = make_engine(make_settings(tmp_path, DATAOPS_MAX_UPLOAD_BYTES="100000"))
     client = client_for(engine)
     task = client.post("/api/tasks", json={"description": "x", "date": "2026-12-01"}).json()
-    head = body([field("taskId", task["id"])], closed=False) + (
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.wav"\r\n\r\n'
-    ).encode()
+    head = (
+        body([field("taskId", task["id"])], closed=False)
+        + (
+            f"--{BOUNDARY}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="big.wav"\r\n\r\n'
+        ).encode()
+    )
     sent: list[int] = []
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -293,11 +354,15 @@ def test_reading_stops_at_the_first_chunk_over_the_limit(tmp_path: Path) -> None
             return await http.post("/api/files", content=chunks(), headers=headers())
 
     response = anyio.run(run)
-    assert_refused(response, engine, 413, "File too large: the limit is 100000 bytes; use a direct upload")
+    assert_refused(
+        response, engine, 413, "File too large: the limit is 100000 bytes; use a direct upload"
+    )
     assert len(sent) < 10
 
 
-def test_text_fields_over_a_megabyte_are_refused(client: TestClient, engine: Engine, task_id: str) -> None:
+def test_text_fields_over_a_megabyte_are_refused(
+    client: TestClient, engine: Engine, task_id: str
+) -> None:
     parts = [field("taskId", task_id), field("notes", "x" * 1_100_000), file_part(b"x")]
     assert_refused(post(client, parts), engine, 413, "Request body too large")
 

@@ -76,7 +76,7 @@ def test_an_earlier_file_part_is_closed_when_a_later_one_wins(
 
 def test_a_body_without_its_closing_boundary_is_malformed() -> None:
     reader = read(body([field("taskId", "t"), file_part(b"x")], closed=False), 10)
-    with pytest.raises(Invalid, match="^Malformed multipart/form-data body$"):
+    with pytest.raises(Invalid, match=r"^Malformed multipart/form-data body$"):
         reader.finish()
     reader.discard()
 
@@ -84,16 +84,21 @@ def test_a_body_without_its_closing_boundary_is_malformed() -> None:
 def test_the_file_limit_stops_the_read_at_the_crossing_chunk() -> None:
     reader = FormReader(BOUNDARY.encode(), max_file_bytes=100)
     head = body([field("taskId", "t")], closed=False)
-    reader.feed(head + f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="a"\r\n\r\n'.encode())
+    reader.feed(
+        head
+        + f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="a"\r\n\r\n'.encode()
+    )
     reader.feed(b"x" * 100)
-    with pytest.raises(TooLarge, match=r"^File too large: the limit is 100 bytes; use a direct upload$"):
+    with pytest.raises(
+        TooLarge, match=r"^File too large: the limit is 100 bytes; use a direct upload$"
+    ):
         reader.feed(b"x")
     reader.discard()
 
 
 def test_parts_that_are_not_form_data_are_skipped() -> None:
     raw = (
-        f"--{BOUNDARY}\r\nContent-Disposition: attachment; filename=\"x.pdf\"\r\n\r\nignored\r\n"
+        f'--{BOUNDARY}\r\nContent-Disposition: attachment; filename="x.pdf"\r\n\r\nignored\r\n'
         f"--{BOUNDARY}\r\nContent-Type: text/plain\r\n\r\nignored too\r\n"
         f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nno name\r\n"
         f"--{BOUNDARY}--\r\n"

@@ -57,10 +57,14 @@ class BlobStoreContract:
 
     def test_a_matching_declared_checksum_is_accepted(self, blobs: BlobStore) -> None:
         digest = hashlib.sha256(b"original").hexdigest()
-        stored = blobs.put("files/a6", io.BytesIO(b"original"), content_type="text/plain", sha256=digest)
+        stored = blobs.put(
+            "files/a6", io.BytesIO(b"original"), content_type="text/plain", sha256=digest
+        )
         assert stored.sha256 == digest
 
-    @pytest.mark.parametrize("key", ["", "/files/x", "files/../x", "files//x", "files/x y", "../x", "files/."])
+    @pytest.mark.parametrize(
+        "key", ["", "/files/x", "files/../x", "files//x", "files/x y", "../x", "files/."]
+    )
     def test_keys_are_engine_generated_shapes_only(self, blobs: BlobStore, key: str) -> None:
         with pytest.raises(ValueError, match="not a valid blob key"):
             blobs.put(key, io.BytesIO(b"x"), content_type="text/plain")

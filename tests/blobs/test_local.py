@@ -105,9 +105,7 @@ def test_outside_local_and_test_every_operation_is_refused_and_nothing_is_writte
 ) -> None:
     blobs = LocalBlobStore(tmp_path / "blobs", enabled=False)
     assert blobs.accepts_writes is False
-    upload_refusal = (
-        "Production file upload requires configured durable storage; local filesystem storage is disabled"  # noqa: E501
-    )
+    upload_refusal = "Production file upload requires configured durable storage; local filesystem storage is disabled"  # noqa: E501
     download_refusal = "Local filesystem downloads are disabled outside local/test mode"
 
     with pytest.raises(Conflict) as refused:
@@ -127,5 +125,7 @@ def test_outside_local_and_test_every_operation_is_refused_and_nothing_is_writte
 
 def test_no_presigned_urls_for_local_files(tmp_path: Path) -> None:
     blobs = LocalBlobStore(tmp_path, enabled=True)
-    url = blobs.presigned_get_url("files/x", filename="a.pdf", content_type="application/pdf", expires_in=60)
+    url = blobs.presigned_get_url(
+        "files/x", filename="a.pdf", content_type="application/pdf", expires_in=60
+    )
     assert url is None

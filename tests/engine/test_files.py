@@ -38,7 +38,9 @@ def blobs_of(engine: Engine) -> list[str]:
     return stored_blobs(engine.blobs.root)
 
 
-def test_a_task_deleted_while_the_binary_was_stored(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_task_deleted_while_the_binary_was_stored(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     task_id = new_task(engine)
     assert engine.blobs is not None
     real_put = engine.blobs.put
@@ -49,13 +51,15 @@ def test_a_task_deleted_while_the_binary_was_stored(engine: Engine, monkeypatch:
         return stored
 
     monkeypatch.setattr(engine.blobs, "put", put_then_lose_the_task)
-    with pytest.raises(NotFound, match="^Task not found$"):
+    with pytest.raises(NotFound, match=r"^Task not found$"):
         files.upload_file(engine, form(task_id), None)
     assert engine.store.count("files") == 0
     assert blobs_of(engine) == []
 
 
-def test_a_concurrent_task_update_is_retried(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_concurrent_task_update_is_retried(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     task_id = new_task(engine)
     real = engine.store.transact
     conflicts = [VersionConflict("tasks", task_id)]
@@ -87,7 +91,7 @@ def test_an_upload_between_the_file_check_and_the_delete_keeps_the_task(
         return page
 
     monkeypatch.setattr(engine.store, "query", query)
-    with pytest.raises(Conflict, match="^Task has files; delete them first$"):
+    with pytest.raises(Conflict, match=r"^Task has files; delete them first$"):
         tasks.delete_task(engine, task_id, None)
     assert engine.store.get("tasks", task_id) is not None
     assert engine.store.get("files", raced[0]) is not None
@@ -100,8 +104,15 @@ def test_a_delete_racing_an_artifact_update_is_retried(
     record = files.upload_file(engine, form(task_id), None)
     engine.store.create(
         "artifacts",
-        {"id": "art-1", "type": "invoice", "title": "t", "status": "draft", "fileId": record["id"],
-         "storageUri": "https://example.com/x", "createdAt": "2026-11-28T09:00:00.000Z"},
+        {
+            "id": "art-1",
+            "type": "invoice",
+            "title": "t",
+            "status": "draft",
+            "fileId": record["id"],
+            "storageUri": "https://example.com/x",
+            "createdAt": "2026-11-28T09:00:00.000Z",
+        },
     )
     real = engine.store.transact
     calls: list[int] = []

@@ -36,7 +36,7 @@ def test_check_filename() -> None:
     files.check_filename("a" * 255)
     with pytest.raises(Invalid, match=r"^filename is too long \(max 255\)$"):
         files.check_filename("a" * 256)
-    with pytest.raises(Invalid, match="^Missing required field: file$"):
+    with pytest.raises(Invalid, match=r"^Missing required field: file$"):
         files.check_filename("")
 
 
@@ -44,7 +44,9 @@ def test_category_defaults_to_document_and_must_be_known() -> None:
     assert files.parse_category(None) is files.FileCategory.DOCUMENT
     assert files.parse_category("") is files.FileCategory.DOCUMENT
     assert files.parse_category("image") is files.FileCategory.IMAGE
-    with pytest.raises(Invalid, match=r"^Invalid category\. Must be one of: image, invoice, document$"):
+    with pytest.raises(
+        Invalid, match=r"^Invalid category\. Must be one of: image, invoice, document$"
+    ):
         files.parse_category("receipt")
 
 
