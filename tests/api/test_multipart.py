@@ -96,6 +96,15 @@ def test_the_file_limit_stops_the_read_at_the_crossing_chunk() -> None:
     reader.discard()
 
 
+def test_the_limit_counts_every_file_part() -> None:
+    """Only the last file part is kept, but a client cannot send many parts of the limit each."""
+    raw = body([file_part(b"x" * 60, "a.pdf"), file_part(b"y" * 60, "b.pdf")])
+    reader = FormReader(BOUNDARY.encode(), max_file_bytes=100)
+    with pytest.raises(TooLarge, match=r"^File too large: the limit is 100 bytes"):
+        reader.feed(raw)
+    reader.discard()
+
+
 def test_parts_that_are_not_form_data_are_skipped() -> None:
     raw = (
         f'--{BOUNDARY}\r\nContent-Disposition: attachment; filename="x.pdf"\r\n\r\nignored\r\n'

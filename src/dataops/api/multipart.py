@@ -85,6 +85,7 @@ class FormReader:
         self.file: IncomingFile | None = None
         self.ended = False
         self._budget = FIELDS_LIMIT
+        self._file_bytes = 0
         self._headers: dict[str, str] = {}
         self._header_name = bytearray()
         self._header_value = bytearray()
@@ -172,7 +173,9 @@ class FormReader:
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._file_part is not None:
-            if self._file_part.size + (end - start) > self.max_file_bytes:
+            # Counted over every file part: only the last one is kept, but all are read.
+            self._file_bytes += end - start
+            if self._file_bytes > self.max_file_bytes:
                 raise TooLarge(messages.FILE_TOO_LARGE.format(limit=self.max_file_bytes))
             self._file_part.write(memoryview(data)[start:end])
         elif self._field_name is not None:
