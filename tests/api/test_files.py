@@ -16,7 +16,7 @@ from tests.conftest import client_for, make_engine, make_settings
 from tests.support.multipart import body, field, file_part, headers, stored_blobs
 
 PDF = b"%PDF-1.7 invoice 2026-11 total 120.00 EUR\n"
-UPLOAD_REFUSED = "Production file upload requires configured durable storage; local filesystem storage is disabled"  # noqa: E501
+UPLOAD_REFUSED = "Production file upload requires configured durable storage; local filesystem storage is disabled"
 
 
 def blob_root(engine: Engine) -> Path:

@@ -18,7 +18,7 @@ from tests.support.multipart import stored_blobs
 
 pytestmark = pytest.mark.live
 
-UPLOAD_REFUSED = "Production file upload requires configured durable storage; local filesystem storage is disabled"  # noqa: E501
+UPLOAD_REFUSED = "Production file upload requires configured durable storage; local filesystem storage is disabled"
 DOWNLOAD_REFUSED = "Local filesystem downloads are disabled outside local/test mode"
 
 

@@ -105,7 +105,7 @@ def test_outside_local_and_test_every_operation_is_refused_and_nothing_is_writte
 ) -> None:
     blobs = LocalBlobStore(tmp_path / "blobs", enabled=False)
     assert blobs.accepts_writes is False
-    upload_refusal = "Production file upload requires configured durable storage; local filesystem storage is disabled"  # noqa: E501
+    upload_refusal = "Production file upload requires configured durable storage; local filesystem storage is disabled"
     download_refusal = "Local filesystem downloads are disabled outside local/test mode"
 
     with pytest.raises(Conflict) as refused:
