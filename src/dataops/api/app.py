@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hmac
 import logging
+
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dataops.api.http import error_response, json_response
-from dataops.api.routes import auth, bundles, export, system, tasks
+from dataops.api.routes import auth, bundles, export, files, system, tasks
 from dataops.config import AuthMode, Settings
 from dataops.engine import users
 from dataops.engine.context import Engine
@@ -41,7 +42,7 @@ _METHOD_NOT_ALLOWED_PREFIXES = (
     "/api/cron/export",
 )
 _EXEMPT = ("/", "/api/health", "/api/auth/login")
-ROUTE_MODULES = (system, auth, tasks, bundles, export)
+ROUTE_MODULES = (system, auth, tasks, bundles, files, export)
 
 
 class RequestPipeline:
@@ -58,7 +59,10 @@ class RequestPipeline:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        headers = {
+            key.decode("latin-1").lower(): value.decode("latin-1")
+            for key, value in scope["headers"]
+        }
         actor: str | None = None
         refusal: Response | None = None
 
