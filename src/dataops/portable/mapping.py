@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from dataops.model.audit import REDACTED
+from dataops.model.files import legacy_storage_uri
 from dataops.model.storage_policy import StorageProvider, contains_signed_url, is_secret_key
 from dataops.model.values import is_number
 
@@ -27,8 +28,6 @@ MANIFEST_FILE = "manifest.json"
 REDACTIONS = ("users.password_hash", "sessions")
 # Not exported as files, named so a reader knows they were left out on purpose.
 OMITTED_ENTITIES = ("sessions", "assistant_jobs")
-# 9.2: records with only the legacy `storagePath` get a scheme-qualified URI.
-LEGACY_STORAGE_PREFIX = "local-dev://"
 
 
 class Kind(Enum):
@@ -365,12 +364,6 @@ ENTITIES: tuple[Entity, ...] = (
     AUDIT_EVENTS,
 )
 ENTITY_BY_NAME: Mapping[str, Entity] = {entity.name: entity for entity in ENTITIES}
-
-
-def legacy_storage_uri(storage_path: str) -> str:
-    """A legacy `storagePath` as a scheme-qualified URI: `local-dev://` + the path with `\\`
-    turned into `/` (9.2)."""
-    return LEGACY_STORAGE_PREFIX + storage_path.replace("\\", "/")
 
 
 class Mapper:

@@ -1,0 +1,194 @@
+"""Product scenarios 5 and 6 (product.md): a complete export that points only at what it
+contains and carries no binary or secret, and legacy file records that export migration-safe
+URIs."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from dataops.engine import users
+from dataops.engine.context import Engine
+from dataops.model import jsonvalue
+from dataops.model.storage_policy import contains_signed_url
+from dataops.portable.export import ExportOptions, write_export
+from dataops.portable.validate import validate_export
+from tests.portable.builder import read_jsonl
+from tests.support.multipart import body, field, file_part, headers
+
+RECORDING = b"RIFF\x00\x00WAVEfmt " + bytes(range(256)) * 64
+T0 = "2026-11-28T09:00:00.000Z"
+
+
+def upload(client: TestClient, task_id: str, content: bytes, filename: str) -> dict[str, Any]:
+    parts = [field("taskId", task_id), file_part(content, filename, "audio/wav")]
+    response = client.post("/api/files", content=body(parts), headers=headers())
+    assert response.status_code == 201, response.text
+    file: dict[str, Any] = response.json()["file"]
+    return file
+
+
+def test_scenario_5_a_complete_export_points_only_at_exported_records(
+    engine: Engine, client: TestClient, tmp_path: Path
+) -> None:
+    ada = users.add_user(engine, email="ada@example.com", name="Ada", password="correct horse")
+    bundle = client.post(
+        "/api/bundles", json={"title": "Episode 12", "anchorDate": "2026-12-10"}
+    ).json()["bundle"]
+    record = client.post(
+        "/api/tasks",
+        json={"description": "Record the episode", "date": "2026-12-10", "bundleId": bundle["id"]},
+    ).json()
+    prep = client.post(
+        "/api/tasks",
+        json={
+            "description": "Review the guest prep document",
+            "date": "2026-12-08",
+            "bundleId": bundle["id"],
+            "proofRequirement": {"type": "artifact", "label": "Prep doc"},
+        },
+    ).json()
+    recording = upload(client, record["id"], RECORDING, "episode-12.wav")
+    store = engine.store
+    store.create(
+        "artifacts",
+        {
+            "id": "artifact-recording",
+            "type": "recording",
+            "title": "Episode 12 raw recording",
+            "status": "approved",
+            "storageProvider": recording["storageProvider"],
+            "storageUri": recording["storageUri"],
+            "checksum": recording["checksum"],
+            "sizeBytes": recording["sizeBytes"],
+            "dataClass": "private",
+            "visibility": "private",
+            "sourceType": "manual-upload",
+            "taskId": record["id"],
+            "bundleId": bundle["id"],
+            "fileId": recording["id"],
+            "createdBy": ada["id"],
+            "reviewedBy": ada["id"],
+            "createdAt": T0,
+            "updatedAt": T0,
+            "reviewedAt": T0,
+        },
+    )
+    store.create(
+        "artifacts",
+        {
+            "id": "artifact-prep",
+            "type": "podcast-doc",
+            "title": "Guest prep (draft)",
+            "status": "needs-review",
+            "storageProvider": "google-drive",
+            "storageUri": "https://docs.google.com/document/d/1AbC",
+            "dataClass": "internal",
+            "visibility": "internal",
+            "sourceType": "assistant-output",
+            "assistantJobId": "heru-run-2026-11-28-0912",
+            "taskId": prep["id"],
+            "createdAt": T0,
+            "updatedAt": T0,
+            "metadata": {"model": "podcast-assistant", "promptTokenCount": 5120},
+        },
+    )
+    store.create(
+        "notifications",
+        {
+            "id": "notification-1",
+            "type": "follow-up-due",
+            "message": "Follow up: Record the episode",
+            "taskId": record["id"],
+            "bundleId": bundle["id"],
+            "userId": ada["id"],
+            "dueAt": T0,
+            "dismissed": False,
+            "createdAt": T0,
+        },
+    )
+
+    summary = write_export(engine, tmp_path / "export", ExportOptions(generated_at=T0))
+
+    export = tmp_path / "export"
+    manifest = jsonvalue.loads((export / "manifest.json").read_bytes())
+    assert manifest["entity_files"]["artifacts"] == "artifacts.jsonl"
+    for entity, filename in manifest["entity_files"].items():
+        content = (export / filename).read_bytes()
+        assert manifest["entity_counts"][entity] == content.count(b"\n")
+        assert manifest["checksums"][filename] == "sha256:" + hashlib.sha256(content).hexdigest()
+    assert summary.entity_counts["artifacts"] == 2
+    exported = {name: read_jsonl(export / f"{name}.jsonl") for name in manifest["entity_files"]}
+    ids = {
+        name: {record[f"{name.removesuffix('s')}_id"] for record in records}
+        for name, records in exported.items()
+        if name not in ("audit_events", "recurring_configs")
+    }
+    for artifact in exported["artifacts"]:
+        assert artifact.get("task_id", record["id"]) in ids["tasks"]
+        assert artifact.get("bundle_id", bundle["id"]) in ids["bundles"]
+        assert artifact.get("file_id", recording["id"]) in ids["files"]
+        assert artifact.get("created_by", ada["id"]) in ids["users"]
+    prep_artifact = next(a for a in exported["artifacts"] if a["artifact_id"] == "artifact-prep")
+    assert prep_artifact["assistant_job_id"] == "heru-run-2026-11-28-0912"  # opaque
+    assert {a["file_id"] for a in exported["artifacts"] if "file_id" in a} == {recording["id"]}
+    # No binary, no secret.
+    everything = b"".join(path.read_bytes() for path in export.glob("*.jsonl"))
+    assert RECORDING[:64] not in everything
+    assert b"password" not in everything.lower() and b"scrypt$" not in everything
+    for records in exported.values():
+        for line in records:
+            for value in _strings(line):
+                assert len(value) <= 65_536
+                assert not contains_signed_url(value)
+    assert validate_export(export).as_json() == {
+        "valid": True,
+        "errors": [],
+        "warnings": [],
+        "entityCounts": summary.entity_counts,
+    }
+
+
+def test_scenario_6_legacy_files_export_migration_safe_uris(
+    engine: Engine, client: TestClient, tmp_path: Path
+) -> None:
+    task = client.post("/api/tasks", json={"description": "Pay the venue", "date": "2025-03-01"})
+    task_id = task.json()["id"]
+    for file_id, storage_path in (
+        ("legacy-1", f"{task_id}/invoice.pdf"),
+        ("legacy-2", f"{task_id}\\scans\\receipt.png"),
+    ):
+        engine.store.create(
+            "files",
+            {
+                "id": file_id,
+                "taskId": task_id,
+                "filename": storage_path.replace("\\", "/").rsplit("/", 1)[-1],
+                "category": "invoice",
+                "storagePath": storage_path,
+                "createdAt": "2025-03-01T10:00:00.000Z",
+            },
+        )
+
+    write_export(engine, tmp_path / "export")
+
+    files = read_jsonl(tmp_path / "export" / "files.jsonl")
+    assert [(f["file_id"], f["storage_uri"], f["storage_provider"]) for f in files] == [
+        ("legacy-1", f"local-dev://{task_id}/invoice.pdf", "local-dev"),
+        ("legacy-2", f"local-dev://{task_id}/scans/receipt.png", "local-dev"),
+    ]
+    assert all("storage_path" not in f and "storagePath" not in f for f in files)
+    report = validate_export(tmp_path / "export")
+    assert report.valid
+    assert report.errors == []
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return [value] if isinstance(value, str) else []
