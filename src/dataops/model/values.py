@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, TypeGuard
 
 # What JavaScript's String.prototype.trim removes beyond Python's str.isspace.
@@ -107,7 +108,21 @@ def parse_timestamp(value: Any) -> datetime | None:
     return moment
 
 
+# The engine's own format (format_timestamp), by far the most common in stored records and
+# exports: checked without building a datetime, its calendar day remembered (few distinct days).
+_CANONICAL_RE = re.compile(r"(\d{4}-\d{2}-\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z")
+
+
+@lru_cache(maxsize=4096)
+def _is_real_day(day: str) -> bool:
+    return parse_calendar_date(day) is not None
+
+
 def is_timestamp(value: Any) -> TypeGuard[str]:
+    if isinstance(value, str):
+        canonical = _CANONICAL_RE.fullmatch(value)
+        if canonical is not None:
+            return _is_real_day(canonical[1])
     return parse_timestamp(value) is not None
 
 

@@ -368,41 +368,51 @@ ENTITY_BY_NAME: Mapping[str, Entity] = {entity.name: entity for entity in ENTITI
 
 class Mapper:
     """Maps the records of one entity; built once per export so each record costs one pass
-    over its own keys (an export maps a million records: the common kinds are inlined)."""
+    over its own keys (an export maps a million records: strings, the common case, are
+    checked inline rather than through a converter)."""
 
     def __init__(self, entity: Entity) -> None:
         self.entity = entity
-        self._by_runtime = {
-            spec.runtime_name: (spec.export_name, spec.kind) for spec in entity.fields
+        self._by_runtime: dict[str, tuple[str, Callable[[Any], Any] | None]] = {
+            spec.runtime_name: (
+                spec.export_name,
+                None if spec.kind is Kind.STRING else _CONVERT[spec.kind],
+            )
+            for spec in entity.fields
         }
         self._legacy_files = entity is FILES
 
     def __call__(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """The export record, top-level keys in alphabetical order (9.1 line format)."""
-        out: dict[str, Any] = {}
+        fields: list[tuple[str, Any]] = []
         by_runtime = self._by_runtime
-        string, string_array = Kind.STRING, Kind.STRING_ARRAY
         for key, stored in record.items():
             spec = by_runtime.get(key)
             if spec is None:
                 continue
-            name, kind = spec
-            if kind is string:
+            name, convert = spec
+            if convert is None:
                 if isinstance(stored, str) and stored:
-                    out[name] = stored
+                    fields.append((name, stored))
                 continue
-            if kind is string_array and isinstance(stored, list):
-                value = [item for item in stored if isinstance(item, str)]
-            else:
-                value = _CONVERT[kind](stored)
+            value = convert(stored)
             if value is not None and value != []:
-                out[name] = value
-        if self._legacy_files and "storage_uri" not in out:
-            path = record.get("storagePath")
-            if isinstance(path, str) and path:
-                out["storage_uri"] = legacy_storage_uri(path)
-                out["storage_provider"] = StorageProvider.LOCAL_DEV.value
-        return {key: out[key] for key in sorted(out)}
+                fields.append((name, value))
+        if self._legacy_files:
+            _legacy_storage(record, fields)
+        fields.sort()
+        return dict(fields)
+
+
+def _legacy_storage(record: Mapping[str, Any], fields: list[tuple[str, Any]]) -> None:
+    """9.2: a file record with only the legacy `storagePath` exports a `local-dev://` URI."""
+    if any(name == "storage_uri" for name, _ in fields):
+        return
+    path = record.get("storagePath")
+    if isinstance(path, str) and path:
+        fields[:] = [(name, value) for name, value in fields if name != "storage_provider"]
+        fields.append(("storage_uri", legacy_storage_uri(path)))
+        fields.append(("storage_provider", StorageProvider.LOCAL_DEV.value))
 
 
 def export_record(entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,340 @@
+"""Portable export and validation on a large SQLite store: wall time, records/s, peak RSS.
+
+Targets (issue 7), on SQLite: export and validation each at least 100,000 records/s; export's
+peak RSS under 300 MB at 1,000,000 records and less than twice its value at 100,000.
+Usage: `python -m bench export [--records 100000,1000000] [--workdir DIR] [--keep]`.
+
+The store is generated once per size (mostly tasks and artifacts, written through the store's
+`transact` in batches, never through HTTP) and grown from one size to the next. Each measurement
+runs in a fresh interpreter, so its peak RSS is that of one export or one validation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+# One block of 1,000 records: related records stay inside their block, so any number of
+# blocks is a valid store whose export validates with no errors.
+BLOCK = {
+    "bundles": 10,
+    "tasks": 440,
+    "artifacts": 440,
+    "files": 40,
+    "notifications": 30,
+    "audit_events": 40,
+}
+BLOCK_RECORDS = sum(BLOCK.values())
+USERS = 20
+T0 = "2026-11-28T09:00:00.000Z"
+
+
+def _ids(rng: random.Random, count: int) -> list[str]:
+    return [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(count)]
+
+
+def block_records(rng: random.Random, users: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """One block's records as the engine stores them (runtime camelCase)."""
+    records: list[tuple[str, dict[str, Any]]] = []
+    bundles = _ids(rng, BLOCK["bundles"])
+    for number, bundle_id in enumerate(bundles):
+        records.append(
+            (
+                "bundles",
+                {
+                    "id": bundle_id,
+                    "title": f"Episode {rng.randrange(1, 500)} — guest #{number}",
+                    "anchorDate": f"2026-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+                    "stage": "preparation",
+                    "status": "active",
+                    "tags": ["podcast"],
+                    "createdAt": T0,
+                    "updatedAt": T0,
+                },
+            )
+        )
+    tasks = _ids(rng, BLOCK["tasks"])
+    artifacts = _ids(rng, BLOCK["artifacts"])
+    done = set(tasks[: BLOCK["audit_events"]])
+    with_files = tasks[BLOCK["audit_events"] : BLOCK["audit_events"] + BLOCK["files"]]
+    for position, task_id in enumerate(tasks):
+        bundle_id = bundles[position % len(bundles)]
+        task: dict[str, Any] = {
+            "id": task_id,
+            "description": f"Prepare the guest document for episode {position}",
+            "date": f"2026-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+            "status": "done" if task_id in done else "todo",
+            "source": "template",
+            "bundleId": bundle_id,
+            "templateTaskRef": "prep",
+            "assigneeId": users[position % len(users)],
+            "tags": ["podcast", "guest"],
+            "proofRequirement": {"type": "artifact", "label": "Prep doc"},
+            "artifactRefs": [
+                {
+                    "artifactId": artifacts[position],
+                    "type": "podcast-doc",
+                    "title": "Guest prep",
+                    "storageUri": f"https://docs.google.com/document/d/{artifacts[position]}",
+                    "status": "approved" if task_id in done else "needs-review",
+                }
+            ],
+            "createdAt": T0,
+            "updatedAt": T0,
+        }
+        if task_id in done:
+            task["completedAt"] = T0
+            task["completedBy"] = users[0]
+        records.append(("tasks", task))
+    for position, artifact_id in enumerate(artifacts):
+        approved = tasks[position] in done
+        artifact: dict[str, Any] = {
+            "id": artifact_id,
+            "type": "podcast-doc",
+            "title": f"Guest prep for episode {position}",
+            "status": "approved" if approved else "needs-review",
+            "storageProvider": "google-drive",
+            "storageUri": f"https://docs.google.com/document/d/{artifact_id}",
+            "sizeBytes": rng.randrange(10_000, 900_000),
+            "visibility": "internal",
+            "dataClass": "internal",
+            "taskId": tasks[position],
+            "bundleId": bundles[position % len(bundles)],
+            "assistantJobId": f"heru-run-{position}",
+            "sourceType": "assistant-output",
+            "createdBy": users[1],
+            "createdAt": T0,
+            "updatedAt": T0,
+            "tags": ["guest"],
+            "metadata": {"model": "podcast-assistant", "tokenCount": rng.randrange(100, 9000)},
+        }
+        if approved:
+            artifact.update(reviewedBy=users[0], reviewedAt=T0)
+        records.append(("artifacts", artifact))
+    for task_id, file_id in zip(with_files, _ids(rng, BLOCK["files"]), strict=True):
+        records.append(
+            (
+                "files",
+                {
+                    "id": file_id,
+                    "taskId": task_id,
+                    "filename": "invoice.pdf",
+                    "category": "invoice",
+                    "storageProvider": "local-dev",
+                    "storageUri": f"local-dev://files/{file_id}",
+                    "contentType": "application/pdf",
+                    "checksum": "sha256:" + "ab" * 32,
+                    "sizeBytes": 48_213,
+                    "createdAt": T0,
+                },
+            )
+        )
+    for task_id, notification_id in zip(
+        tasks[-BLOCK["notifications"] :], _ids(rng, BLOCK["notifications"]), strict=True
+    ):
+        records.append(
+            (
+                "notifications",
+                {
+                    "id": notification_id,
+                    "type": "follow-up-due",
+                    "message": "Follow up: Prepare the guest document — waiting for Grace",
+                    "taskId": task_id,
+                    "dueAt": T0,
+                    "dismissed": False,
+                    "createdAt": T0,
+                },
+            )
+        )
+    for task_id, event_id in zip(sorted(done), _ids(rng, BLOCK["audit_events"]), strict=True):
+        records.append(
+            (
+                "audit_events",
+                {
+                    "id": event_id,
+                    "entityType": "task",
+                    "entityId": task_id,
+                    "action": "task.completed",
+                    "actorId": users[0],
+                    "before": {"status": "todo"},
+                    "after": {"status": "done", "completedBy": users[0], "completedAt": T0},
+                    "summary": "Task completed",
+                    "createdAt": T0,
+                },
+            )
+        )
+    return records
+
+
+def grow_store(path: Path, total_blocks: int, rng: random.Random) -> int:
+    """Add blocks until the store holds `total_blocks`; returns the number of records."""
+    from dataops.store.base import Create
+    from dataops.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(str(path))
+    try:
+        if store.count("users") == 0:
+            store.transact(
+                [
+                    Create(
+                        "users",
+                        {
+                            "id": user_id,
+                            "name": f"Operator {number}",
+                            "email": f"operator{number}@example.com",
+                            "createdAt": T0,
+                            "passwordHash": "scrypt$16384$8$1$c2FsdA==$ZGlnZXN0",
+                        },
+                    )
+                    for number, user_id in enumerate(_ids(rng, USERS))
+                ]
+            )
+        users = [user["id"] for user in store.scan("users")]
+        blocks = (store.count("tasks")) // BLOCK["tasks"]
+        while blocks < total_blocks:
+            writes = [Create(table, doc) for table, doc in block_records(rng, users)]
+            store.transact(writes)
+            blocks += 1
+        return USERS + blocks * BLOCK_RECORDS
+    finally:
+        store.close()
+
+
+# --- measurements, each in a fresh interpreter ---------------------------------------------
+
+
+def child(argv: list[str]) -> int:
+    """`--child export STORE OUT` or `--child validate OUT`: one run, its numbers as JSON."""
+    phase = argv[0]
+    started = time.perf_counter()
+    if phase == "export":
+        from dataops.bootstrap import open_engine
+        from dataops.config import Settings
+        from dataops.portable.export import write_export
+
+        engine = open_engine(Settings.from_env({"DATAOPS_STORE": f"sqlite:///{argv[1]}"}))
+        started = time.perf_counter()
+        summary = write_export(engine, argv[2])
+        records = summary.total_records
+        valid = True
+    else:
+        from dataops.portable.validate import validate_export
+
+        started = time.perf_counter()
+        report = validate_export(argv[1])
+        records = sum(report.entity_counts.values())
+        valid = report.valid and not report.warnings
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = {"seconds": seconds, "records": records, "peak": peak_kb * 1024, "valid": valid}
+    print(json.dumps(result))
+    return 0
+
+
+def measure(*args: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    output = subprocess.run(
+        [sys.executable, "-m", "bench", "export", "--child", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(output)
+    result["process_seconds"] = time.perf_counter() - started
+    return result
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--child":
+        return child(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m bench export", description=__doc__)
+    parser.add_argument("--records", default="100000,1000000", help="sizes, comma-separated")
+    parser.add_argument("--workdir", type=Path, help="keep the store here (reused when present)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args(argv)
+    sizes = sorted(int(size) for size in args.records.split(","))
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="dataops-bench-export-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    store = workdir / "bench.db"
+    rng = random.Random(7)
+    rows = []
+    try:
+        for size in sizes:
+            started = time.perf_counter()
+            records = grow_store(store, max(1, -(-(size - USERS) // BLOCK_RECORDS)), rng)
+            print(
+                f"store: {records:,} records ({time.perf_counter() - started:.0f} s to grow)",
+                flush=True,
+            )
+            out = workdir / f"export-{records}"
+            shutil.rmtree(out, ignore_errors=True)
+            exported = measure("export", str(store), str(out))
+            validated = measure("validate", str(out))
+            rows.append((records, exported, validated))
+            print(_row(records, exported, validated), flush=True)
+            shutil.rmtree(out, ignore_errors=True)
+    finally:
+        if not (args.keep or args.workdir):
+            shutil.rmtree(workdir, ignore_errors=True)
+    print()
+    print(_table(rows))
+    return _verdict(rows)
+
+
+def _row(records: int, exported: dict[str, Any], validated: dict[str, Any]) -> str:
+    export_rate = records / exported["seconds"]
+    return (
+        f"{records:>10,}  export {exported['seconds']:6.2f} s {export_rate:>9,.0f}"
+        f" rec/s peak {exported['peak'] / 1e6:6.1f} MB | validate {validated['seconds']:6.2f} s"
+        f" {records / validated['seconds']:>9,.0f} rec/s peak {validated['peak'] / 1e6:6.1f} MB"
+        f"{'' if validated['valid'] else '  (export NOT valid!)'}"
+    )
+
+
+def _table(rows: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> str:
+    lines = [
+        "records     export s  export rec/s  export peak RSS  validate s  validate rec/s  "
+        "validate peak RSS",
+    ]
+    for records, exported, validated in rows:
+        lines.append(
+            f"{records:<10,}  {exported['seconds']:8.2f}  {records / exported['seconds']:12,.0f}"
+            f"  {exported['peak'] / 1e6:12.1f} MB  {validated['seconds']:10.2f}"
+            f"  {records / validated['seconds']:14,.0f}  {validated['peak'] / 1e6:14.1f} MB"
+        )
+    return "\n".join(lines)
+
+
+def _verdict(rows: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> int:
+    failed = [not validated["valid"] for _, _, validated in rows]
+    for records, exported, validated in rows:
+        for name, run in (("export", exported), ("validate", validated)):
+            rate = records / run["seconds"]
+            met = rate >= 100_000
+            failed.append(not met)
+            print(f"target {name} >= 100,000 rec/s at {records:,}: {'met' if met else 'MISSED'}")
+    if len(rows) >= 2:
+        small, large = rows[0][1]["peak"], rows[-1][1]["peak"]
+        under = large < 300e6
+        bounded = large < 2 * small
+        failed += [not under, not bounded]
+        print(f"target export peak RSS < 300 MB at {rows[-1][0]:,}: {'met' if under else 'MISSED'}")
+        print(
+            f"target export peak RSS at {rows[-1][0]:,} < 2x at {rows[0][0]:,}: "
+            f"{'met' if bounded else 'MISSED'} ({large / small:.2f}x)"
+        )
+    return 1 if any(failed) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
