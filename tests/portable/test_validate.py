@@ -23,7 +23,10 @@ from tests.portable.builder import (
 
 
 def validate(directory: Path) -> ValidationReport:
-    return validate_export(directory)
+    """The report, checked to be the same whether files are read in one process or several."""
+    report = validate_export(directory)
+    assert validate_export(directory, jobs=2).as_json() == report.as_json()
+    return report
 
 
 def test_a_valid_export_has_no_errors_or_warnings(tmp_path: Path) -> None:

@@ -13,11 +13,13 @@ facts about later entities (files, artifacts, audit events, templates) are known
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from dataops.model import jsonvalue, messages
 from dataops.model.artifacts import ArtifactStatus, ArtifactType, SourceType, Visibility
@@ -36,11 +38,13 @@ from dataops.model.values import (
     is_timestamp,
     utf16_length,
 )
+from dataops.portable import workers
 from dataops.portable.mapping import (
     ARTIFACTS,
     AUDIT_EVENTS,
     BUNDLES,
     ENTITIES,
+    ENTITY_BY_NAME,
     EXPORT_FORMAT_VERSION,
     FILES,
     MANIFEST_FILE,
@@ -139,13 +143,15 @@ class ValidationReport:
         }
 
 
-def validate_export(directory: str | Path) -> ValidationReport:
-    """Check an export directory against every rule of 9.3."""
+def validate_export(directory: str | Path, *, jobs: int = 1) -> ValidationReport:
+    """Check an export directory against every rule of 9.3; with `jobs > 1`, entity files are
+    read by that many worker processes (same report, in less time on several cores)."""
     directory = Path(directory)
     manifest, problem = _read_manifest(directory / MANIFEST_FILE)
     if manifest is None:
         return ValidationReport(errors=[messages.MANIFEST_INVALID.format(reason=problem)])
-    return _Validation(directory, manifest).run()
+    validation = _Validation(directory, manifest)
+    return validation.run() if jobs <= 1 else validation.run_in_parallel(jobs)
 
 
 # --- values in messages -----------------------------------------------------------------------
@@ -235,6 +241,24 @@ def _is_blank(line: bytes) -> bool:
 
 
 @dataclass
+class _Scan:
+    """One entity file, read: what the validation keeps of it. `readable` is False when the
+    file was missing or held invalid JSON; the entity is then skipped (9.3 rule 3)."""
+
+    entity: str
+    filename: str | None = None
+    file_errors: list[str] = field(default_factory=list)
+    readable: bool = False
+    count: int = 0
+    ids: set[str] = field(default_factory=set)
+    id_errors: list[str] = field(default_factory=list)
+    record_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    bulk_errors: list[str] = field(default_factory=list)
+    facts: _Collector | None = None
+
+
+@dataclass
 class _Records:
     """The outcome of reading one entity file: its records' count and ids, or why it was
     skipped."""
@@ -281,23 +305,52 @@ class _Validation:
     # --- orchestration ----------------------------------------------------------------------
 
     def run(self) -> ValidationReport:
+        """In one process: entities whose references all point to earlier entities are checked
+        as they are read; tasks and bundles are read again once everything else is known."""
         self._check_manifest()
-        first_pass: dict[str, RecordCheck | None] = {
-            USERS.name: self._check_user,
-            TASKS.name: None,
-            BUNDLES.name: None,  # checked in the second pass: template_id names a later entity
-            TEMPLATES.name: self._check_template,
-            RECURRING_CONFIGS.name: self._check_recurring,
-            FILES.name: self._check_file,
-            ARTIFACTS.name: self._check_artifact,
-            NOTIFICATIONS.name: self._check_notification,
-            AUDIT_EVENTS.name: self._check_audit_event,
-        }
         for entity in ENTITIES:
-            self._first_pass(entity, first_pass[entity.name])
+            first_pass = None if entity in (TASKS, BUNDLES) else self._full_check(entity)
+            self._merge(self._scan(entity, first_pass))
             self._forget_unreferenced(entity)
-        self._second_pass(BUNDLES, self._check_bundle)
-        self._second_pass(TASKS, self._check_task)
+        for entity in (BUNDLES, TASKS):
+            if entity.name in self.report.entity_counts:
+                self._merge_checks(entity, self._recheck(entity, self._full_check(entity)))
+        return self._report()
+
+    def run_in_parallel(self, jobs: int) -> ValidationReport:
+        """In `jobs` processes: every file is read once for ids and facts, then once more for
+        its records' checks; the report is the same as `run`'s."""
+        global _ACTIVE  # noqa: PLW0603 - what forked workers inherit
+        self._check_manifest()
+        names = self._largest_first()
+        _ACTIVE = self
+        try:
+            scans = {scan.entity: scan for scan in workers.run_all(_scan_job, names, jobs)}
+            for entity in ENTITIES:
+                self._merge(scans[entity.name])
+            readable = [name for name in names if name in self.report.entity_counts]
+            checked = workers.run_all(_check_job, readable, jobs)
+        finally:
+            _ACTIVE = None
+        for name, found in zip(readable, checked, strict=True):
+            self._merge_checks(ENTITY_BY_NAME[name], found)
+        return self._report()
+
+    def _largest_first(self) -> list[str]:
+        files = self.manifest.get("entity_files")
+
+        def size(entity: Entity) -> int:
+            filename = files.get(entity.name) if isinstance(files, dict) else None
+            if not _plain(filename):
+                return 0
+            try:
+                return os.stat(self.directory / filename).st_size
+            except OSError:
+                return 0
+
+        return [entity.name for entity in sorted(ENTITIES, key=size, reverse=True)]
+
+    def _report(self) -> ValidationReport:
         self._check_markers()
         report = self.report
         report.errors = [*self.manifest_errors, *self.file_errors, *self.id_errors]
@@ -310,6 +363,20 @@ class _Validation:
             report.errors += self.bulk_errors[entity.name]
             report.warnings += self.warnings[entity.name]
         return report
+
+    def _full_check(self, entity: Entity) -> RecordCheck:
+        checks: dict[str, RecordCheck] = {
+            USERS.name: self._check_user,
+            TASKS.name: self._check_task,
+            BUNDLES.name: self._check_bundle,
+            TEMPLATES.name: self._check_template,
+            RECURRING_CONFIGS.name: self._check_recurring,
+            FILES.name: self._check_file,
+            ARTIFACTS.name: self._check_artifact,
+            NOTIFICATIONS.name: self._check_notification,
+            AUDIT_EVENTS.name: self._check_audit_event,
+        }
+        return checks[entity.name]
 
     def _forget_unreferenced(self, entity: Entity) -> None:
         """Drop id sets no later check reads, so memory holds only what references need."""
@@ -350,65 +417,77 @@ class _Validation:
 
     # --- rule 3: files, checksums, lines, counts; rule 4: ids ----------------------------------
 
-    def _entity_file(self, entity: Entity) -> Path | None:
+    def _scan(self, entity: Entity, check: RecordCheck | None) -> _Scan:
+        """Read one entity file: checksum, lines, count, ids, facts, bulk content, and the
+        records' own checks when `check` is given."""
+        scan = _Scan(entity.name)
         files = self.manifest.get("entity_files")
         filename = files.get(entity.name) if isinstance(files, dict) else None
         if not isinstance(filename, str) or not filename:
-            self.file_errors.append(
+            scan.file_errors.append(
                 messages.MANIFEST_MISSING_ENTITY_FILE.format(entity=entity.name)
             )
-            return None
-        if filename in (".", "..") or "/" in filename or "\\" in filename or "\0" in filename:
-            self.file_errors.append(
+            return scan
+        if not _plain(filename):
+            scan.file_errors.append(
                 messages.MANIFEST_ENTITY_FILE_OUTSIDE.format(
                     entity=entity.name, filename=shown(filename)
                 )
             )
-            return None
-        self.files[entity.name] = filename
-        return self.directory / filename
-
-    def _first_pass(self, entity: Entity, check: RecordCheck | None) -> None:
-        path = self._entity_file(entity)
-        if path is None:
-            return
-        filename = path.name
+            return scan
+        scan.filename = filename
         digest = hashlib.sha256()
         self._errors, self._warnings, self._bulk = [], [], []
-        collect = self._collector(entity)
+        collect = _collector(entity)
         try:
-            with open(path, "rb") as source:
+            with open(self.directory / filename, "rb") as source:
                 outcome = self._read_records(
                     source, entity, filename, digest, check=check, collect=collect
                 )
         except OSError as exc:
-            self.file_errors.append(
+            scan.file_errors.append(
                 messages.ENTITY_FILE_MISSING.format(
                     filename=filename, reason=exc.strerror or str(exc)
                 )
             )
-            return
+            return scan
         checksums = self.manifest.get("checksums")
         expected = checksums.get(filename) if isinstance(checksums, dict) else None
         if expected != "sha256:" + digest.hexdigest():
-            self.file_errors.append(
+            scan.file_errors.append(
                 messages.ENTITY_FILE_CHECKSUM_MISMATCH.format(filename=filename)
             )
         if outcome.json_error is not None:
-            self.file_errors.append(outcome.json_error)
-            return
+            scan.file_errors.append(outcome.json_error)
+            return scan
         counts = self.manifest.get("entity_counts")
         declared = counts.get(entity.name) if isinstance(counts, dict) else None
         if isinstance(declared, bool) or declared != outcome.count:
-            self.file_errors.append(messages.ENTITY_COUNT_MISMATCH.format(entity=entity.name))
-        self.report.entity_counts[entity.name] = outcome.count
-        self.ids[entity.name] = outcome.ids
-        self.id_errors += outcome.id_errors
-        self.record_errors[entity.name] += self._errors
-        self.warnings[entity.name] += self._warnings
-        self.bulk_errors[entity.name] += self._bulk
-        if collect is not None:
-            collect.commit()
+            scan.file_errors.append(messages.ENTITY_COUNT_MISMATCH.format(entity=entity.name))
+        scan.readable = True
+        scan.count, scan.ids, scan.id_errors = outcome.count, outcome.ids, outcome.id_errors
+        scan.record_errors, scan.warnings = self._errors, self._warnings
+        scan.bulk_errors, scan.facts = self._bulk, collect
+        return scan
+
+    def _merge(self, scan: _Scan) -> None:
+        self.file_errors += scan.file_errors
+        if scan.filename is not None:
+            self.files[scan.entity] = scan.filename
+        if not scan.readable:
+            return
+        self.report.entity_counts[scan.entity] = scan.count
+        self.ids[scan.entity] = scan.ids
+        self.id_errors += scan.id_errors
+        self.record_errors[scan.entity] += scan.record_errors
+        self.warnings[scan.entity] += scan.warnings
+        self.bulk_errors[scan.entity] += scan.bulk_errors
+        if scan.facts is not None:
+            scan.facts.commit(self)
+
+    def _merge_checks(self, entity: Entity, found: tuple[list[str], list[str]]) -> None:
+        self.record_errors[entity.name] += found[0]
+        self.warnings[entity.name] += found[1]
 
     def _read_records(
         self,
@@ -477,10 +556,8 @@ class _Validation:
                 collect.add(record)
         return outcome
 
-    def _second_pass(self, entity: Entity, check: RecordCheck) -> None:
-        """Re-read a fully readable file to check what depends on later entities."""
-        if entity.name not in self.report.entity_counts:
-            return
+    def _recheck(self, entity: Entity, check: RecordCheck) -> tuple[list[str], list[str]]:
+        """Read a fully readable file again for its records' checks: (errors, warnings)."""
         self._errors, self._warnings = [], []
         index = 0
         try:
@@ -500,21 +577,7 @@ class _Validation:
                     index += 1
         except OSError:
             pass  # gone since the first pass: what was checked stands
-        self.record_errors[entity.name] += self._errors
-        self.warnings[entity.name] += self._warnings
-
-    # --- per-entity facts --------------------------------------------------------------------
-
-    def _collector(self, entity: Entity) -> _Collector | None:
-        if entity is BUNDLES:
-            return _BundleRefs(self)
-        if entity is FILES:
-            return _TasksWithFiles(self)
-        if entity is ARTIFACTS:
-            return _ApprovedArtifacts(self)
-        if entity is AUDIT_EVENTS:
-            return _CompletedTasks(self)
-        return None
+        return self._errors, self._warnings
 
     # --- generic field rules -----------------------------------------------------------------
 
@@ -529,6 +592,36 @@ class _Validation:
         value = record.get(name)
         if value is not None and value != "" and not isinstance(value, str):
             self._errors.append(messages.RECORD_NOT_STRING.format(ctx=ctx, field=name))
+
+    def _optional_strings(
+        self, record: Mapping[str, Any], ctx: str, names: tuple[str, ...]
+    ) -> None:
+        for name in names:
+            value = record.get(name)
+            if value is not None and value.__class__ is not str and value != "":
+                self._errors.append(messages.RECORD_NOT_STRING.format(ctx=ctx, field=name))
+
+    def _optional_enums(
+        self, record: Mapping[str, Any], ctx: str, enums: tuple[tuple[str, frozenset[str]], ...]
+    ) -> None:
+        for name, allowed in enums:
+            value = record.get(name)
+            if value is None or (value.__class__ is str and value in allowed) or value == "":
+                continue
+            self._errors.append(
+                messages.RECORD_UNKNOWN_VALUE.format(ctx=ctx, field=name, value=shown(value))
+            )
+
+    def _timestamps(
+        self, record: Mapping[str, Any], ctx: str, names: tuple[str, ...], *, required: bool = False
+    ) -> None:
+        for name in names:
+            value = record.get(name)
+            if value is None or value == "":
+                if required:
+                    self._errors.append(messages.RECORD_MISSING_STRING.format(ctx=ctx, field=name))
+            elif not is_timestamp(value):
+                self._errors.append(messages.RECORD_NOT_TIMESTAMP.format(ctx=ctx, field=name))
 
     def _optional_enum(
         self, record: Mapping[str, Any], ctx: str, name: str, allowed: frozenset[str]
@@ -666,22 +759,24 @@ class _Validation:
         """Secret-like keys and signed URLs anywhere in a value, objects and arrays alike."""
         if isinstance(value, dict):
             for key, item in value.items():
-                item_path = f"{path}.{key}"
                 if key not in skip_keys and secret_key(key):
-                    self._errors.append(messages.RECORD_SECRET_KEY.format(path=item_path))
-                if isinstance(item, str):
-                    if "://" in item and contains_signed_url(item):
-                        self._errors.append(messages.RECORD_SIGNED_VALUE.format(path=item_path))
+                    self._errors.append(messages.RECORD_SECRET_KEY.format(path=f"{path}.{key}"))
+                if item.__class__ is str:
+                    if "://" in item and _signed(item):
+                        self._errors.append(
+                            messages.RECORD_SIGNED_VALUE.format(path=f"{path}.{key}")
+                        )
                 elif isinstance(item, dict | list):
-                    self._redaction_scan(item, item_path)
+                    self._redaction_scan(item, f"{path}.{key}")
         elif isinstance(value, list):
             for position, item in enumerate(value):
-                item_path = f"{path}[{position}]"
-                if isinstance(item, str):
-                    if "://" in item and contains_signed_url(item):
-                        self._errors.append(messages.RECORD_SIGNED_VALUE.format(path=item_path))
+                if item.__class__ is str:
+                    if "://" in item and _signed(item):
+                        self._errors.append(
+                            messages.RECORD_SIGNED_VALUE.format(path=f"{path}[{position}]")
+                        )
                 elif isinstance(item, dict | list):
-                    self._redaction_scan(item, item_path)
+                    self._redaction_scan(item, f"{path}[{position}]")
 
     def _guard_bulk(self, record: dict[str, Any], ctx: str) -> None:
         """Rule 14, for records whose line is long enough to hold such a string."""
@@ -714,11 +809,8 @@ class _Validation:
             self._timestamp(record, ctx, "follow_up_at", required=True)
         else:
             self._timestamp(record, ctx, "follow_up_at")
-        self._timestamp(record, ctx, "completed_at")
-        self._timestamp(record, ctx, "created_at")
-        self._timestamp(record, ctx, "updated_at")
-        for name in ("instructions_url", "instruction_doc_id", "instruction_step_id", "phase"):
-            self._optional_string(record, ctx, name)
+        self._timestamps(record, ctx, ("completed_at", "created_at", "updated_at"))
+        self._optional_strings(record, ctx, _TASK_DOC_STRINGS)
         self._optional_string_array(record, ctx, "systems")
         self._optional_string_or_object(record, ctx, "validation")
         self._proof_requirement(record, ctx, "proof_requirement")
@@ -849,19 +941,12 @@ class _Validation:
         """Rule 10."""
         for name in ("type", "title", "storage_uri"):
             self._required_string(record, ctx, name)
-        self._optional_enum(record, ctx, "type", _ARTIFACT_TYPES)
-        self._optional_enum(record, ctx, "status", _ARTIFACT_STATUSES)
-        self._optional_enum(record, ctx, "storage_provider", _PROVIDERS)
-        self._optional_enum(record, ctx, "visibility", _VISIBILITIES)
-        self._optional_enum(record, ctx, "data_class", _VISIBILITIES)
-        self._optional_enum(record, ctx, "source_type", _SOURCE_TYPES)
-        for name in ("description", "filename", "content_type", "checksum"):
-            self._optional_string(record, ctx, name)
+        self._optional_enums(record, ctx, _ARTIFACT_ENUMS)
+        self._optional_strings(record, ctx, _ARTIFACT_STRINGS)
         self._optional_number(record, ctx, "size_bytes")
         self._optional_string_array(record, ctx, "tags")
-        self._timestamp(record, ctx, "created_at", required=True)
-        self._timestamp(record, ctx, "updated_at", required=True)
-        self._timestamp(record, ctx, "reviewed_at")
+        self._timestamps(record, ctx, ("created_at", "updated_at"), required=True)
+        self._timestamps(record, ctx, ("reviewed_at",))
         self._reference(record, ctx, "task_id", TASKS)
         self._reference(record, ctx, "bundle_id", BUNDLES)
         self._reference(record, ctx, "file_id", FILES)
@@ -909,21 +994,19 @@ class _Validation:
 
 
 class _Collector:
-    def __init__(self, validation: _Validation) -> None:
-        self.validation = validation
+    """Facts about one entity's records, kept only when its whole file was readable."""
 
     def add(self, record: dict[str, Any]) -> None:
         raise NotImplementedError
 
-    def commit(self) -> None:
+    def commit(self, validation: _Validation) -> None:
         raise NotImplementedError
 
 
 class _BundleRefs(_Collector):
     """Artifact ids named by each bundle's refs (a bundle's refs count for its tasks, 10.10)."""
 
-    def __init__(self, validation: _Validation) -> None:
-        super().__init__(validation)
+    def __init__(self) -> None:
         self.refs: dict[str, list[str]] = {}
 
     def add(self, record: dict[str, Any]) -> None:
@@ -932,13 +1015,12 @@ class _BundleRefs(_Collector):
         if named and isinstance(bundle_id, str):
             self.refs.setdefault(bundle_id, []).extend(named)
 
-    def commit(self) -> None:
-        self.validation.bundle_artifact_refs = self.refs
+    def commit(self, validation: _Validation) -> None:
+        validation.bundle_artifact_refs = self.refs
 
 
 class _TasksWithFiles(_Collector):
-    def __init__(self, validation: _Validation) -> None:
-        super().__init__(validation)
+    def __init__(self) -> None:
         self.tasks: set[str] = set()
 
     def add(self, record: dict[str, Any]) -> None:
@@ -946,13 +1028,12 @@ class _TasksWithFiles(_Collector):
         if isinstance(task_id, str):
             self.tasks.add(task_id)
 
-    def commit(self) -> None:
-        self.validation.tasks_with_files = self.tasks
+    def commit(self, validation: _Validation) -> None:
+        validation.tasks_with_files = self.tasks
 
 
 class _ApprovedArtifacts(_Collector):
-    def __init__(self, validation: _Validation) -> None:
-        super().__init__(validation)
+    def __init__(self) -> None:
         self.approved: set[str] = set()
         self.tasks: set[str] = set()
         self.bundles: set[str] = set()
@@ -972,15 +1053,14 @@ class _ApprovedArtifacts(_Collector):
         if isinstance(bundle_id, str) and bundle_id:
             self.bundles.add(bundle_id)
 
-    def commit(self) -> None:
-        self.validation.approved_artifacts = self.approved
-        self.validation.tasks_with_approved = self.tasks
-        self.validation.bundles_with_approved = self.bundles
+    def commit(self, validation: _Validation) -> None:
+        validation.approved_artifacts = self.approved
+        validation.tasks_with_approved = self.tasks
+        validation.bundles_with_approved = self.bundles
 
 
 class _CompletedTasks(_Collector):
-    def __init__(self, validation: _Validation) -> None:
-        super().__init__(validation)
+    def __init__(self) -> None:
         self.tasks: set[str] = set()
 
     def add(self, record: dict[str, Any]) -> None:
@@ -991,13 +1071,51 @@ class _CompletedTasks(_Collector):
         ):
             self.tasks.add(record["entity_id"])
 
-    def commit(self) -> None:
-        self.validation.completed_tasks = self.tasks
+    def commit(self, validation: _Validation) -> None:
+        validation.completed_tasks = self.tasks
+
+
+def _collector(entity: Entity) -> _Collector | None:
+    if entity is BUNDLES:
+        return _BundleRefs()
+    if entity is FILES:
+        return _TasksWithFiles()
+    if entity is ARTIFACTS:
+        return _ApprovedArtifacts()
+    if entity is AUDIT_EVENTS:
+        return _CompletedTasks()
+    return None
+
+
+# --- work for worker processes (their state is what the fork inherited) -------------------------
+
+_ACTIVE: _Validation | None = None
+
+
+def _scan_job(name: str) -> _Scan:
+    assert _ACTIVE is not None
+    return _ACTIVE._scan(ENTITY_BY_NAME[name], None)
+
+
+def _check_job(name: str) -> tuple[list[str], list[str]]:
+    assert _ACTIVE is not None
+    entity = ENTITY_BY_NAME[name]
+    return _ACTIVE._recheck(entity, _ACTIVE._full_check(entity))
 
 
 # --- helpers ------------------------------------------------------------------------------------
 
 _ARTIFACT_FIELDS = frozenset(spec.export_name for spec in ARTIFACTS.fields)
+_ARTIFACT_ENUMS = (
+    ("type", _ARTIFACT_TYPES),
+    ("status", _ARTIFACT_STATUSES),
+    ("storage_provider", _PROVIDERS),
+    ("visibility", _VISIBILITIES),
+    ("data_class", _VISIBILITIES),
+    ("source_type", _SOURCE_TYPES),
+)
+_ARTIFACT_STRINGS = ("description", "filename", "content_type", "checksum")
+_TASK_DOC_STRINGS = ("instructions_url", "instruction_doc_id", "instruction_step_id", "phase")
 _AUDIT_FIELDS = frozenset(spec.export_name for spec in AUDIT_EVENTS.fields)
 
 
@@ -1006,6 +1124,24 @@ def _is_password_field(key: str, value: Any) -> bool:
     if words & _PASSWORD_WORDS:
         return True
     return isinstance(value, str) and value.startswith(_HASH_PREFIXES)
+
+
+# Only text with a query, a fragment or a temporary download host can be a signed URL: the
+# full check (URL parsing) runs only for such text.
+_MAYBE_SIGNED = re.compile(r"[?#]|usercontent\.com", re.IGNORECASE)
+
+
+def _signed(text: str) -> bool:
+    return "://" in text and _MAYBE_SIGNED.search(text) is not None and contains_signed_url(text)
+
+
+def _plain(filename: Any) -> TypeGuard[str]:
+    """A file name inside the export directory: no path, no parent."""
+    return (
+        isinstance(filename, str)
+        and filename not in ("", ".", "..")
+        and not any(char in filename for char in "/\\\0")
+    )
 
 
 def _filled(record: Mapping[str, Any], name: str) -> bool:
