@@ -131,16 +131,27 @@ def export_command(
             metavar="DIR", help="Where to write it (default exports/dataops-<timestamp>)."
         ),
     ] = None,
+    jobs: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: one per core, max 4).")
+    ] = None,
 ) -> None:
     """Write a portable export of every entity (manifest.json + one JSONL file per entity)."""
-    from dataops.portable import console, export
+    from dataops.bootstrap import open_store
+    from dataops.portable import console, export, workers
 
-    eng = open_engine(settings())
+    config = settings()
+    eng = open_engine(config)
+    # Worker processes open the same store again; an in-memory database cannot be.
+    reopenable = config.store.kind == "sqlite" and config.store.path != ":memory:"
     try:
         generated_at = eng.now()
         target = directory or export.default_target(generated_at)
         summary, seconds = console.run_export(
-            eng, target, export.ExportOptions(generated_at=generated_at)
+            eng,
+            target,
+            export.ExportOptions(generated_at=generated_at),
+            jobs=jobs or workers.default_jobs(),
+            open_store=(lambda: open_store(config)) if reopenable else None,
         )
     except DataOpsError as exc:
         raise fail(exc) from None
@@ -157,12 +168,15 @@ def validate_export_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print {valid, errors, warnings, entityCounts}.")
     ] = False,
+    jobs: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: one per core, max 4).")
+    ] = None,
 ) -> None:
     """Check an export against every validation rule; exit 0 valid, 1 invalid, 2 usage."""
-    from dataops.portable import console
+    from dataops.portable import console, workers
     from dataops.portable.validate import validate_export
 
-    report = validate_export(directory)
+    report = validate_export(directory, jobs=jobs or workers.default_jobs())
     if as_json:
         typer.echo(jsonvalue.dumps(report.as_json()).decode())
     else:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from dataops.bootstrap import open_store
 from dataops.engine import users
 from dataops.engine.context import Engine
 from dataops.model import jsonvalue
@@ -18,7 +19,7 @@ from dataops.model.errors import Conflict, Invalid
 from dataops.portable import export as export_module
 from dataops.portable.export import ExportOptions, directory_name, write_export
 from dataops.portable.validate import validate_export
-from tests.conftest import make_engine, make_settings
+from tests.conftest import client_for, make_engine, make_settings
 from tests.portable.builder import read_jsonl
 
 T0 = "2026-11-28T09:00:00.000Z"
@@ -412,3 +413,25 @@ def test_progress_reports_records_written(
 
 def test_directory_names_follow_generated_at() -> None:
     assert directory_name("2026-11-28T09:00:00.123Z") == "dataops-20261128T090000.123Z"
+
+
+def test_several_processes_write_the_same_export(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, DATAOPS_STORE=f"sqlite:///{tmp_path / 'dataops.db'}")
+    engine = make_engine(settings)
+    seed(engine, client_for(engine))
+    seen: list[int] = []
+
+    one = write_export(engine, tmp_path / "one", ExportOptions(generated_at=T0))
+    several = write_export(
+        engine,
+        tmp_path / "several",
+        ExportOptions(generated_at=T0),
+        progress=seen.append,
+        jobs=2,
+        open_store=lambda: open_store(settings),
+    )
+
+    assert several.entity_counts == one.entity_counts
+    for name in os.listdir(tmp_path / "one"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "several" / name).read_bytes()
+    assert seen[-1] == several.total_records == 10

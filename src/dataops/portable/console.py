@@ -4,6 +4,7 @@ terminal, one-line summaries otherwise, and a readable validation report."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -22,6 +23,7 @@ from dataops.engine.context import Engine
 from dataops.portable.export import ExportOptions, ExportSummary, total_records, write_export
 from dataops.portable.mapping import ENTITIES
 from dataops.portable.validate import ValidationReport
+from dataops.store.base import Store
 
 
 class RecordRateColumn(ProgressColumn):
@@ -37,12 +39,15 @@ def run_export(
     target: str | Path,
     options: ExportOptions | None = None,
     console: Console | None = None,
+    *,
+    jobs: int = 1,
+    open_store: Callable[[], Store] | None = None,
 ) -> tuple[ExportSummary, float]:
     """Write an export, showing progress when stderr is a terminal; (summary, seconds)."""
     console = console or Console(stderr=True)
     started = time.perf_counter()
     if not console.is_terminal:
-        summary = write_export(engine, target, options)
+        summary = write_export(engine, target, options, jobs=jobs, open_store=open_store)
         return summary, time.perf_counter() - started
     with Progress(
         TextColumn("Exporting"),
@@ -56,7 +61,12 @@ def run_export(
     ) as progress:
         bar = progress.add_task("export", total=total_records(engine) or None)
         summary = write_export(
-            engine, target, options, progress=lambda done: progress.update(bar, completed=done)
+            engine,
+            target,
+            options,
+            progress=lambda done: progress.update(bar, completed=done),
+            jobs=jobs,
+            open_store=open_store,
         )
     return summary, time.perf_counter() - started
 

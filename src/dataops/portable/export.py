@@ -22,15 +22,19 @@ from dataops.engine.context import Engine
 from dataops.model import jsonvalue, messages
 from dataops.model.errors import Conflict, Invalid
 from dataops.model.values import parse_timestamp
+from dataops.portable import workers
 from dataops.portable.mapping import (
     ENTITIES,
+    ENTITY_BY_NAME,
     EXPORT_FORMAT_VERSION,
     MANIFEST_FILE,
     OMITTED_ENTITIES,
     REDACTIONS,
     SCHEMA_VERSION,
+    Entity,
     Mapper,
 )
+from dataops.store.base import Store
 
 # Lines are written and hashed in chunks: one write and one hash update per chunk, not per line.
 _CHUNK_LINES = 1024
@@ -96,8 +100,15 @@ def write_export(
     target: str | Path,
     options: ExportOptions | None = None,
     progress: Progress | None = None,
+    *,
+    jobs: int = 1,
+    open_store: Callable[[], Store] | None = None,
 ) -> ExportSummary:
-    """Write an export of the whole store into `target`, which must not exist or be empty."""
+    """Write an export of the whole store into `target`, which must not exist or be empty.
+
+    With `jobs > 1` and `open_store` (a new connection to the same store, for each worker
+    process), entity files are written by that many processes; the files are the same.
+    """
     options = options or ExportOptions()
     if is_s3_target(target):
         raise Invalid(messages.EXPORT_S3_UNSUPPORTED)
@@ -113,7 +124,7 @@ def write_export(
     except OSError as exc:
         raise _write_failed(target, exc) from None
     try:
-        counts, checksums = _write_entities(engine, partial, progress)
+        counts, checksums = _write_entities(engine.store, partial, progress, jobs, open_store)
         manifest = _manifest(engine, options, generated_at, counts, checksums)
         _write_file(partial / MANIFEST_FILE, jsonvalue.dumps_indented(manifest))
         _fsync_directory(partial)
@@ -176,38 +187,89 @@ def _write_failed(target: Path, exc: OSError) -> Invalid:
     return Invalid(messages.EXPORT_WRITE_FAILED.format(path=target, reason=reason))
 
 
+@dataclass
+class _Writing:
+    """What the entity writers need; worker processes inherit it through the fork."""
+
+    store: Store
+    directory: Path
+    open_store: Callable[[], Store] | None
+    written: Any  # records written so far, per entity (shared with workers)
+    progress: Progress | None
+
+
+_WRITING: _Writing | None = None
+
+
 def _write_entities(
-    engine: Engine, directory: Path, progress: Progress | None
+    store: Store,
+    directory: Path,
+    progress: Progress | None,
+    jobs: int,
+    open_store: Callable[[], Store] | None,
 ) -> tuple[dict[str, int], dict[str, str]]:
-    counts: dict[str, int] = {}
-    checksums: dict[str, str] = {}
-    written = 0
+    global _WRITING  # noqa: PLW0603 - what forked workers inherit
+    if open_store is None or not workers.can_fork():
+        jobs = 1
+    names = [entity.name for entity in ENTITIES]
+    if jobs > 1:  # the largest first, so the work spreads evenly
+        names.sort(key=lambda name: store.count(ENTITY_BY_NAME[name].table), reverse=True)
+    written = workers.shared_counters(len(ENTITIES), jobs)
+    _WRITING = _Writing(store, directory, open_store if jobs > 1 else None, written, progress)
+    poll = None if progress is None else lambda: progress(sum(written))
+    try:
+        results = dict(zip(names, workers.run_all(_write_job, names, jobs, poll), strict=True))
+    finally:
+        _WRITING = None
+    counts = {entity.name: results[entity.name][0] for entity in ENTITIES}
+    checksums = {entity.filename: results[entity.name][1] for entity in ENTITIES}
+    return counts, checksums
+
+
+def _write_job(name: str) -> tuple[int, str]:
+    """One entity file: (records, checksum). In a worker process, through its own store."""
+    writing = _WRITING
+    assert writing is not None
+    entity = ENTITY_BY_NAME[name]
+    slot = ENTITIES.index(entity)
+
+    def on_chunk(count: int) -> None:
+        writing.written[slot] = count
+        if writing.open_store is None and writing.progress is not None:
+            writing.progress(sum(writing.written))
+
+    if writing.open_store is None:
+        return _write_entity(writing.store, entity, writing.directory, on_chunk)
+    store = writing.open_store()
+    try:
+        return _write_entity(store, entity, writing.directory, on_chunk)
+    finally:
+        store.close()
+
+
+def _write_entity(
+    store: Store, entity: Entity, directory: Path, on_chunk: Callable[[int], None]
+) -> tuple[int, str]:
+    mapper = Mapper(entity)
     dumps = jsonvalue.dumps
-    for entity in ENTITIES:
-        mapper = Mapper(entity)
-        digest = hashlib.sha256()
-        count = 0
-        with open(directory / entity.filename, "wb") as out:
-            lines: list[bytes] = []
-            for record in engine.store.scan(entity.table):
-                lines.append(dumps(mapper(record)))
-                if len(lines) == _CHUNK_LINES:
-                    _flush(out, digest, lines)
-                    count += len(lines)
-                    lines = []
-                    if progress is not None:
-                        progress(written + count)
-            if lines:
+    digest = hashlib.sha256()
+    count = 0
+    with open(directory / entity.filename, "wb") as out:
+        lines: list[bytes] = []
+        for record in store.scan(entity.table):
+            lines.append(dumps(mapper(record)))
+            if len(lines) == _CHUNK_LINES:
                 _flush(out, digest, lines)
                 count += len(lines)
-            out.flush()
-            os.fsync(out.fileno())
-        written += count
-        counts[entity.name] = count
-        checksums[entity.filename] = "sha256:" + digest.hexdigest()
-        if progress is not None:
-            progress(written)
-    return counts, checksums
+                lines = []
+                on_chunk(count)
+        if lines:
+            _flush(out, digest, lines)
+            count += len(lines)
+        out.flush()
+        os.fsync(out.fileno())
+    on_chunk(count)
+    return count, "sha256:" + digest.hexdigest()
 
 
 def _flush(out: Any, digest: Any, lines: list[bytes]) -> None:

@@ -55,4 +55,7 @@ def run_all(
             pending.wait(_POLL_SECONDS)
             if poll is not None:
                 poll()
-        return pending.get()
+        results = pending.get()
+    if poll is not None:
+        poll()
+    return results
