@@ -214,37 +214,48 @@ def grow_store(path: Path, total_blocks: int, rng: random.Random) -> int:
 
 
 def child(argv: list[str]) -> int:
-    """`--child export STORE OUT` or `--child validate OUT`: one run, its numbers as JSON."""
-    phase = argv[0]
-    started = time.perf_counter()
+    """`--child JOBS export STORE OUT` or `--child JOBS validate OUT`: one run, as the CLI
+    does it, and its numbers as JSON."""
+    jobs, phase = int(argv[0]), argv[1]
     if phase == "export":
-        from dataops.bootstrap import open_engine
+        from dataops.bootstrap import open_engine, open_store
         from dataops.config import Settings
         from dataops.portable.export import write_export
 
-        engine = open_engine(Settings.from_env({"DATAOPS_STORE": f"sqlite:///{argv[1]}"}))
+        settings = Settings.from_env({"DATAOPS_STORE": f"sqlite:///{argv[2]}"})
+        engine = open_engine(settings)
         started = time.perf_counter()
-        summary = write_export(engine, argv[2])
+        summary = write_export(engine, argv[3], jobs=jobs, open_store=lambda: open_store(settings))
         records = summary.total_records
         valid = True
     else:
         from dataops.portable.validate import validate_export
 
         started = time.perf_counter()
-        report = validate_export(argv[1])
+        report = validate_export(argv[2], jobs=jobs)
         records = sum(report.entity_counts.values())
         valid = report.valid and not report.warnings
     seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    result = {"seconds": seconds, "records": records, "peak": peak_kb * 1024, "valid": valid}
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 if jobs > 1 else 0
+    result = {
+        "seconds": seconds,
+        "records": records,
+        # Upper bound of the processes' resident memory at once: forked workers share pages.
+        "peak": own + jobs * worker if jobs > 1 else own,
+        "own_peak": own,
+        "worker_peak": worker,
+        "jobs": jobs,
+        "valid": valid,
+    }
     print(json.dumps(result))
     return 0
 
 
-def measure(*args: str) -> dict[str, Any]:
+def measure(jobs: int, *args: str) -> dict[str, Any]:
     started = time.perf_counter()
     output = subprocess.run(
-        [sys.executable, "-m", "bench", "export", "--child", *args],
+        [sys.executable, "-m", "bench", "export", "--child", str(jobs), *args],
         check=True,
         capture_output=True,
         text=True,
@@ -261,7 +272,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--records", default="100000,1000000", help="sizes, comma-separated")
     parser.add_argument("--workdir", type=Path, help="keep the store here (reused when present)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--jobs", type=int, default=0, help="worker processes (default: as the CLI, 1 per core)"
+    )
     args = parser.parse_args(argv)
+    from dataops.portable.workers import default_jobs
+
+    jobs = args.jobs or default_jobs()
+    print(f"jobs: {jobs}", flush=True)
     sizes = sorted(int(size) for size in args.records.split(","))
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="dataops-bench-export-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -278,8 +296,8 @@ def main(argv: list[str]) -> int:
             )
             out = workdir / f"export-{records}"
             shutil.rmtree(out, ignore_errors=True)
-            exported = measure("export", str(store), str(out))
-            validated = measure("validate", str(out))
+            exported = measure(jobs, "export", str(store), str(out))
+            validated = measure(jobs, "validate", str(out))
             rows.append((records, exported, validated))
             print(_row(records, exported, validated), flush=True)
             shutil.rmtree(out, ignore_errors=True)

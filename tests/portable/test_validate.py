@@ -1055,3 +1055,24 @@ def test_ids_of_every_type_never_crash(tmp_path: Path) -> None:
     report = validate(tmp_path)
 
     assert not report.valid
+
+
+def test_signed_urls_hidden_behind_json_escapes_are_found(tmp_path: Path) -> None:
+    records = valid_records()
+    line = jsonl(records["artifacts"]).replace(
+        b'"s3://dataops-binaries/artifacts/prep.pdf"',
+        b'"https:\\/\\/bucket.example.com\\/prep.pdf\\u003fsig\\u003dabc123"',
+    )
+    write_export_dir(tmp_path, records, raw={"artifacts": line})
+
+    assert validate(tmp_path).errors == [
+        "artifacts[0].storage_uri must not contain signed URLs or tokens"
+    ]
+
+
+def test_temporary_download_hosts_in_any_case_are_found(tmp_path: Path) -> None:
+    report = _with_artifact(
+        tmp_path, storage_uri="https://DL.DropboxUserContent.com/s/abc/episode.wav"
+    )
+
+    assert report.errors == ["artifacts[1].storage_uri must not contain signed URLs or tokens"]

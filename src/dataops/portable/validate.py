@@ -301,6 +301,8 @@ class _Validation:
         self._warnings: list[str] = []
         self._bulk: list[str] = []
         self._marker_errors: list[str] = []
+        # Whether the record being checked could hold a signed URL or token (see _redaction_scan).
+        self._may_sign = True
 
     # --- orchestration ----------------------------------------------------------------------
 
@@ -551,6 +553,7 @@ class _Validation:
             if len(line) > BULK_STRING_LIMIT:
                 self._guard_bulk(record, ctx)
             if check is not None:
+                self._may_sign = _may_hold_signed_text(line)
                 check(record, ctx, index)
             if collect is not None:
                 collect.add(record)
@@ -573,6 +576,7 @@ class _Validation:
                     except jsonvalue.JsonError:
                         break  # the file changed since the first pass; its checksum said so
                     if isinstance(record, dict):
+                        self._may_sign = _may_hold_signed_text(line)
                         check(record, f"{entity.name}[{index}]", index)
                     index += 1
         except OSError:
@@ -756,26 +760,34 @@ class _Validation:
     def _redaction_scan(
         self, value: Any, path: str, *, skip_keys: frozenset[str] = frozenset()
     ) -> None:
-        """Secret-like keys and signed URLs anywhere in a value, objects and arrays alike."""
+        """Secret-like keys and signed URLs anywhere in a value, objects and arrays alike.
+
+        Keys in `skip_keys` (a record's own field names) are not judged; string values are
+        judged only when the record's line could hold signed text at all (`_may_sign`).
+        """
+        may_sign = self._may_sign
         if isinstance(value, dict):
+            judge_keys = not skip_keys.issuperset(value)
             for key, item in value.items():
-                if key not in skip_keys and secret_key(key):
+                if judge_keys and key not in skip_keys and secret_key(key):
                     self._errors.append(messages.RECORD_SECRET_KEY.format(path=f"{path}.{key}"))
-                if item.__class__ is str:
-                    if "://" in item and _signed(item):
+                kind = item.__class__
+                if kind is str:
+                    if may_sign and _signed(item):
                         self._errors.append(
                             messages.RECORD_SIGNED_VALUE.format(path=f"{path}.{key}")
                         )
-                elif isinstance(item, dict | list):
+                elif kind is dict or kind is list:
                     self._redaction_scan(item, f"{path}.{key}")
         elif isinstance(value, list):
             for position, item in enumerate(value):
-                if item.__class__ is str:
-                    if "://" in item and _signed(item):
+                kind = item.__class__
+                if kind is str:
+                    if may_sign and _signed(item):
                         self._errors.append(
                             messages.RECORD_SIGNED_VALUE.format(path=f"{path}[{position}]")
                         )
-                elif isinstance(item, dict | list):
+                elif kind is dict or kind is list:
                     self._redaction_scan(item, f"{path}[{position}]")
 
     def _guard_bulk(self, record: dict[str, Any], ctx: str) -> None:
@@ -1129,6 +1141,19 @@ def _is_password_field(key: str, value: Any) -> bool:
 # Only text with a query, a fragment or a temporary download host can be a signed URL: the
 # full check (URL parsing) runs only for such text.
 _MAYBE_SIGNED = re.compile(r"[?#]|usercontent\.com", re.IGNORECASE)
+
+
+def _may_hold_signed_text(line: bytes) -> bool:
+    """False when no string in this JSON line can be a signed URL or a token: those need a
+    query (`?`, `=`), a fragment (`#`) or a temporary download host, and a line without
+    backslashes holds its strings literally (no `\\/` or `\\u` escapes to hide them)."""
+    return (
+        b"\\" in line
+        or b"?" in line
+        or b"=" in line
+        or b"#" in line
+        or b"usercontent" in line.lower()
+    )
 
 
 def _signed(text: str) -> bool:
