@@ -252,21 +252,25 @@ def child(argv: list[str]) -> int:
     return 0
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes (from /proc). Pages that
-    forked workers share with their parent are counted in each: an upper bound."""
-    total, pending = 0, [pid]
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a process and all its descendants, in bytes, from /proc. The RSS sum counts
+    pages that forked workers share with their parent once per process (an upper bound); the
+    PSS sum shares them out (the memory the tree really occupies)."""
+    rss = pss = 0
+    pending = [pid]
     while pending:
         current = pending.pop()
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1]) * 1024
             for task in Path(f"/proc/{current}/task").iterdir():
                 pending += [int(child) for child in (task / "children").read_text().split()]
         except (OSError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
 def measure(jobs: int, *args: str) -> dict[str, Any]:
@@ -277,15 +281,17 @@ def measure(jobs: int, *args: str) -> dict[str, Any]:
         stdout=subprocess.PIPE,
         text=True,
     )
-    peak = 0
+    peak_rss = peak_pss = 0
     while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
+        rss, pss = tree_memory(process.pid)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         time.sleep(0.01)
     output, _ = process.communicate()
     if process.returncode != 0:
         raise RuntimeError(f"benchmark run failed: {args}")
     result: dict[str, Any] = json.loads(output)
-    result["peak"] = max(peak, result["own_peak"])
+    result["peak"] = max(peak_rss, result["own_peak"])
+    result["peak_pss"] = peak_pss
     return result
 
 
@@ -358,22 +364,28 @@ def _row(records: int, exported: dict[str, Any], validated: dict[str, Any]) -> s
     export_rate = records / exported["seconds"]
     return (
         f"{records:>10,}  export {exported['seconds']:6.2f} s {export_rate:>9,.0f}"
-        f" rec/s peak {exported['peak'] / 1e6:6.1f} MB | validate {validated['seconds']:6.2f} s"
+        f" rec/s peak {exported['peak'] / 1e6:6.1f} MB (PSS {exported['peak_pss'] / 1e6:.1f})"
+        f" | validate {validated['seconds']:6.2f} s"
         f" {records / validated['seconds']:>9,.0f} rec/s peak {validated['peak'] / 1e6:6.1f} MB"
+        f" (PSS {validated['peak_pss'] / 1e6:.1f})"
         f"{'' if validated['valid'] else '  (export NOT valid!)'}"
     )
 
 
 def _table(rows: list[tuple[int, dict[str, Any], dict[str, Any]]], jobs: int) -> str:
+    """Peak memory of the process tree: RSS summed over processes (pages shared by forked
+    workers counted in each) and PSS (shared pages shared out)."""
     lines = [
-        "records     export s  export rec/s  export peak RSS  validate s  validate rec/s  "
-        f"validate peak RSS   (worker processes: {jobs})",
+        f"worker processes: {jobs}",
+        "records     | export s  rec/s     peak RSS   peak PSS | validate s  rec/s     "
+        "peak RSS   peak PSS",
     ]
     for records, exported, validated in rows:
         lines.append(
-            f"{records:<10,}  {exported['seconds']:8.2f}  {records / exported['seconds']:12,.0f}"
-            f"  {exported['peak'] / 1e6:12.1f} MB  {validated['seconds']:10.2f}"
-            f"  {records / validated['seconds']:14,.0f}  {validated['peak'] / 1e6:14.1f} MB"
+            f"{records:<11,} | {exported['seconds']:8.2f}  {records / exported['seconds']:<9,.0f}"
+            f" {exported['peak'] / 1e6:6.1f} MB  {exported['peak_pss'] / 1e6:6.1f} MB"
+            f" | {validated['seconds']:10.2f}  {records / validated['seconds']:<9,.0f}"
+            f" {validated['peak'] / 1e6:6.1f} MB  {validated['peak_pss'] / 1e6:6.1f} MB"
         )
     return "\n".join(lines)
 

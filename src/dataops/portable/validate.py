@@ -7,7 +7,9 @@ few per-record facts the relationship checks need (which tasks have files, which
 approved, which tasks have a completion event), never with the records themselves. Every entity
 except tasks and bundles refers only to entities that come before it in the file order, so it is
 checked in the same pass that reads it; tasks and bundles are read a second time, once the
-facts about later entities (files, artifacts, audit events, templates) are known.
+facts about later entities (files, artifacts, audit events, templates) are known. With several
+worker processes (the CLI's default), every file is read once for its ids and facts and once
+for its records' checks, files in parallel; the report is the same.
 """
 
 from __future__ import annotations
@@ -329,7 +331,9 @@ class _Validation:
         try:
             scans = {scan.entity: scan for scan in workers.run_all(_scan_job, names, jobs)}
             for entity in ENTITIES:
-                self._merge(scans[entity.name])
+                self._merge(scans.pop(entity.name))
+            for name in _UNREFERENCED:  # no record points at these: only duplicates mattered
+                self.ids.pop(name, None)
             readable = [name for name in names if name in self.report.entity_counts]
             checked = workers.run_all(_check_job, readable, jobs)
         finally:
@@ -1118,6 +1122,7 @@ def _check_job(name: str) -> tuple[list[str], list[str]]:
 # --- helpers ------------------------------------------------------------------------------------
 
 _ARTIFACT_FIELDS = frozenset(spec.export_name for spec in ARTIFACTS.fields)
+_UNREFERENCED = (ARTIFACTS.name, NOTIFICATIONS.name, AUDIT_EVENTS.name)
 _ARTIFACT_ENUMS = (
     ("type", _ARTIFACT_TYPES),
     ("status", _ARTIFACT_STATUSES),
