@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 from dataops.model import fields, jsonvalue, messages
 from dataops.model.errors import Invalid
@@ -79,6 +80,17 @@ def content_type_for(filename: str) -> str:
     if not dot:
         return DEFAULT_CONTENT_TYPE
     return CONTENT_TYPES.get("." + extension.lower(), DEFAULT_CONTENT_TYPE)
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment; filename="<filename>"`; names outside ASCII add an RFC 6266 `filename*`
+    (HTTP headers are Latin-1, so the quoted form gets an ASCII stand-in). Used for streamed
+    downloads and as the `response-content-disposition` of presigned ones."""
+    quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
+    if quoted.isascii():
+        return f'attachment; filename="{quoted}"'
+    fallback = "".join(ch if ch.isascii() else "_" for ch in quoted)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def part_content_type(raw: str | None) -> str:

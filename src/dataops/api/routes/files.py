@@ -5,8 +5,6 @@ Files never answer 405: an unsupported method is 404 `Not found` like any unknow
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
@@ -23,18 +21,9 @@ from dataops.api.http import (
 from dataops.api.multipart import read_upload
 from dataops.api.routes import route
 from dataops.engine import files
+from dataops.model.files import content_disposition
 
 router = APIRouter()
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment; filename="<filename>"`; names outside ASCII add an RFC 6266 `filename*`
-    (HTTP headers are Latin-1, so the quoted form gets an ASCII stand-in)."""
-    quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
-    if quoted.isascii():
-        return f'attachment; filename="{quoted}"'
-    fallback = "".join(ch if ch.isascii() else "_" for ch in quoted)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @route(router, "/api/files", ["POST"])
