@@ -78,6 +78,41 @@ BUNDLE_STATUS_INVALID = "Invalid status value. Must be one of: active, archived"
 BUNDLE_DELETE_NOT_ARCHIVED = "Only archived bundles can be deleted"
 
 # --- artifacts (section 5, 10.13-10.15, 11) ------------------------------------------------------
+ARTIFACT_NOT_FOUND = "Artifact not found"
+FILE_NOT_FOUND = "File not found"
+ARTIFACT_TYPE_INVALID = (
+    "type must be one of: podcast-doc, transcript, recording, report, invoice, event-page, "
+    "assistant-output, external-link, other"
+)
+ARTIFACT_TITLE_INVALID = "title must be a non-empty string"
+ARTIFACT_STATUS_INVALID = (
+    "status must be one of: draft, needs-review, approved, rejected, archived, superseded"
+)
+STORAGE_URI_INVALID = "storageUri must be a non-empty string"
+STORAGE_URI_SCHEME = "storageUri must use one of: https, http, s3, local-dev"
+STORAGE_URI_NO_LOCATION = "storageUri must name a host or bucket and a path"
+STORAGE_PROVIDER_INVALID = (
+    "storageProvider must be one of: s3, dropbox, google-drive, github, external-url, local-dev, "
+    "unknown"
+)
+STORAGE_PROVIDER_MISMATCH = "storageProvider {provider} does not match storageUri"
+LOCAL_DEV_ARTIFACT_REFUSED = "local-dev artifact storage is allowed only in local/test mode"
+CHECKSUM_INVALID = "checksum must be a non-empty string when present"
+CHECKSUM_REQUIRED = "checksum is required for DataOps-owned s3 or local-dev artifacts"
+SIZE_BYTES_INVALID = "sizeBytes must be a non-negative number"
+VISIBILITY_INVALID = "visibility must be one of: public, internal, private, sensitive"
+DATA_CLASS_INVALID = "dataClass must be one of: public, internal, private, sensitive"
+SOURCE_TYPE_INVALID = (
+    "sourceType must be one of: manual-link, manual-upload, assistant-output, import, migration, "
+    "system"
+)
+METADATA_NOT_OBJECT = "metadata must be an object"
+METADATA_TOO_LARGE = "metadata must be 4096 bytes or less"
+METADATA_SECRET_KEY = "{path} must not contain secrets or signed URLs"
+METADATA_SIGNED_VALUE = "{path} must not contain signed URLs or tokens"
+ATTACH_TARGET_REQUIRED = "taskId or bundleId is required"
+ARTIFACT_TRANSITION = "Cannot change artifact status from {current} to {requested}"
+AUDIT_ENTITY_REQUIRED = "entityId is required: GET /api/audit-events?entityId=<id>"
 
 # --- files and binary storage (section 6) ---------------------------------------------------------
 
