@@ -145,7 +145,8 @@ def test_scenario_2_assistant_draft_needs_review_before_completion(client: TestC
                 "type": "recording",
                 "title": "Episode 12 raw recording",
                 "storageUri": "s3://dataops-media/episodes/12/raw.wav",
-                "checksum": "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+                "checksum": "sha256:2c26b46b68ffc68ff99b453c1d30413413422d70"
+                "6483bfa0f98a5e886266e7ae",
                 "sizeBytes": 734003200,
                 "contentType": "audio/wav",
                 "dataClass": "private",
