@@ -81,7 +81,9 @@ def store(engine: Engine) -> SQLiteStore:
 
 
 def client_for(engine: Engine, headers: Mapping[str, str] | None = None) -> TestClient:
-    return TestClient(create_app(engine), raise_server_exceptions=False, headers=dict(headers or {}))
+    return TestClient(
+        create_app(engine), raise_server_exceptions=False, headers=dict(headers or {})
+    )
 
 
 @pytest.fixture

@@ -1,3 +1,3 @@
-"""DataOps work engine: proof-gated workflows of dated tasks, artifact metadata, portable exports."""
+"""DataOps work engine: proof-gated workflows, artifact metadata, portable exports."""
 
 __version__ = "0.1.0"

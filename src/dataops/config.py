@@ -121,8 +121,7 @@ def parse_store(raw: str) -> StoreLocation:
         return StoreLocation("sqlite", path)
     if raw.startswith("dynamodb:"):
         raise ConfigError(
-            f"DATAOPS_STORE={raw!r}: this build has no DynamoDB backend yet; "
-            "use sqlite:///<path>"
+            f"DATAOPS_STORE={raw!r}: this build has no DynamoDB backend yet; use sqlite:///<path>"
         )
     raise ConfigError(f"DATAOPS_STORE={raw!r} must be sqlite:///<path> or sqlite:///:memory:")
 
@@ -137,9 +136,13 @@ def parse_blobs(raw: str) -> BlobLocation:
     if raw.startswith("s3://"):
         bucket, _, prefix = raw.removeprefix("s3://").partition("/")
         if not bucket:
-            raise ConfigError(f"DATAOPS_BLOBS={raw!r} needs a bucket name: s3://<bucket>[/<prefix>]")
+            raise ConfigError(
+                f"DATAOPS_BLOBS={raw!r} needs a bucket name: s3://<bucket>[/<prefix>]"
+            )
         return BlobLocation("s3", bucket=bucket, prefix=prefix.strip("/"))
-    raise ConfigError(f"DATAOPS_BLOBS={raw!r} must be local-dev:///<dir> or s3://<bucket>[/<prefix>]")
+    raise ConfigError(
+        f"DATAOPS_BLOBS={raw!r} must be local-dev:///<dir> or s3://<bucket>[/<prefix>]"
+    )
 
 
 def _read_settings(environ: Mapping[str, str]) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -58,7 +59,10 @@ class RequestPipeline:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        headers = {
+            key.decode("latin-1").lower(): value.decode("latin-1")
+            for key, value in scope["headers"]
+        }
         actor: str | None = None
         refusal: Response | None = None
 

@@ -65,7 +65,9 @@ async def read_json(request: Request) -> Any:
 def json_response(
     payload: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
-    return Response(jsonvalue.dumps(payload), status, headers=dict(headers or {}), media_type=JSON_TYPE)
+    return Response(
+        jsonvalue.dumps(payload), status, headers=dict(headers or {}), media_type=JSON_TYPE
+    )
 
 
 def error_response(status: int, message: str) -> Response:

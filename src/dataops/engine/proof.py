@@ -25,7 +25,9 @@ def _ref_ids(record: Mapping[str, Any] | None) -> list[str]:
     refs = record.get("artifactRefs") if record else None
     if not isinstance(refs, list):
         return []
-    return [ref["artifactId"] for ref in refs if is_object(ref) and is_nonblank(ref.get("artifactId"))]
+    return [
+        ref["artifactId"] for ref in refs if is_object(ref) and is_nonblank(ref.get("artifactId"))
+    ]
 
 
 def counting_artifacts(engine: Engine, task: Mapping[str, Any], task_id: str | None) -> list[Item]:
@@ -49,7 +51,9 @@ def counting_artifacts(engine: Engine, task: Mapping[str, Any], task_id: str | N
 def gather_evidence(engine: Engine, task: Mapping[str, Any], task_id: str | None) -> Evidence:
     file_ids: tuple[str, ...] = ()
     if task_id and proof.needs_files(task):
-        file_ids = tuple(item["id"] for item in engine.store.query("files", "GSI-Task", task_id).items)
+        file_ids = tuple(
+            item["id"] for item in engine.store.query("files", "GSI-Task", task_id).items
+        )
     approved: list[str] = []
     unapproved: dict[str, list[str]] = {}
     if proof.needs_artifacts(task):

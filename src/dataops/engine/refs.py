@@ -63,6 +63,7 @@ def present(store: Store, records: Sequence[Item]) -> list[Item]:
                 else ref
                 for ref in refs
             ]
-            record = Item({**record, "artifactRefs": fresh}, record.version)
-        shown.append(record)
+            shown.append(Item({**record, "artifactRefs": fresh}, record.version))
+        else:
+            shown.append(record)
     return shown

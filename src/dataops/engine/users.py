@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -14,13 +15,19 @@ from dataops.model.errors import Conflict, Invalid, NotFound, Unauthorized
 from dataops.model.values import format_timestamp, is_nonblank, is_object, parse_timestamp
 from dataops.store.base import AlreadyExists, Item, VersionConflict
 
+
 def find_by_email(engine: Engine, email: str) -> Item | None:
     matches = engine.store.query("users", "GSI-Email", email, limit=1).items
     return matches[0] if matches else None
 
 
 def add_user(
-    engine: Engine, *, email: str, name: str, user_id: str | None = None, password: str | None = None
+    engine: Engine,
+    *,
+    email: str,
+    name: str,
+    user_id: str | None = None,
+    password: str | None = None,
 ) -> Item:
     email, name = email.strip(), name.strip()
     if not is_nonblank(email) or "@" not in email:
@@ -83,10 +90,8 @@ def login(engine: Engine, body: Any) -> tuple[Item, str]:
         raise Unauthorized(messages.INVALID_CREDENTIALS)
     if model.is_legacy_hash(user["passwordHash"]):
         upgraded = {**user, "passwordHash": model.hash_password(password)}
-        try:
+        with contextlib.suppress(VersionConflict):  # another login upgraded it first
             user = engine.store.replace("users", upgraded, user.version)
-        except VersionConflict:
-            pass  # another login upgraded it first
     token = secrets.token_urlsafe(32)
     now = engine.clock.now()
     engine.store.create(

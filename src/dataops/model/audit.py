@@ -40,7 +40,8 @@ def redact(value: Any) -> Any:
     """A copy safe to keep forever: secret-like keys and signed URLs replaced, bulk trimmed."""
     if isinstance(value, Mapping):
         return {
-            key: REDACTED if is_secret_key(str(key)) else redact(item) for key, item in value.items()
+            key: REDACTED if is_secret_key(str(key)) else redact(item)
+            for key, item in value.items()
         }
     if isinstance(value, list):
         return [redact(item) for item in value]

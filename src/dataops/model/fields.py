@@ -41,9 +41,7 @@ def check_refs(fields: Mapping[str, Any], prefix: str = "") -> None:
             is_object(ref) and is_nonblank(ref.get(id_field)) for ref in value
         )
         if not valid:
-            raise Invalid(
-                messages.REFS_INVALID.format(field=f"{prefix}{name}", id_field=id_field)
-            )
+            raise Invalid(messages.REFS_INVALID.format(field=f"{prefix}{name}", id_field=id_field))
         if len(value) > LINKS_MAX_ITEMS:
             raise Invalid(messages.TOO_LONG.format(field=f"{prefix}{name}", limit=LINKS_MAX_ITEMS))
 
@@ -96,9 +94,9 @@ def check_link(name: str, value: Any) -> None:
 
 
 def check_optional_link(fields: Mapping[str, Any], name: str) -> None:
-    """Optional link: null and "" mean "not filled"."""
+    """Optional link: null and blank strings mean "not filled"."""
     value = fields.get(name)
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and not is_nonblank(value)):
         return
     check_link(name, value)
 
@@ -109,7 +107,9 @@ def check_named_links(fields: Mapping[str, Any], name: str) -> None:
     if value is None:
         return
     if not isinstance(value, list) or not all(
-        is_object(link) and isinstance(link.get("name"), str) and isinstance(link.get("url", ""), str)
+        is_object(link)
+        and isinstance(link.get("name"), str)
+        and isinstance(link.get("url", ""), str)
         for link in value
     ):
         raise Invalid(messages.NAMED_LINKS_INVALID.format(field=name))

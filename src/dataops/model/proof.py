@@ -74,7 +74,9 @@ def _link(task: Mapping[str, Any]) -> Requirement:
         ProofKind.LINK,
         name,
         filled,
-        f"The link '{name}' is filled in." if filled else f"The link '{name}' is not filled in yet.",
+        f"The link '{name}' is filled in."
+        if filled
+        else f"The link '{name}' is not filled in yet.",
         messages.DONE_WITHOUT_LINK.format(name=name),
     )
 
@@ -93,7 +95,9 @@ def _file(label: str, evidence: Evidence, refusal: str, kind: ProofKind) -> Requ
     )
 
 
-def _field(task: Mapping[str, Any], kind: ProofKind, name: str, label: str, what: str) -> Requirement:
+def _field(
+    task: Mapping[str, Any], kind: ProofKind, name: str, label: str, what: str
+) -> Requirement:
     present = is_nonblank(task.get(name))
     return Requirement(
         kind,

@@ -103,12 +103,17 @@ def check_doc_context(fields: Mapping[str, Any], prefix: str = "") -> None:
 def check_proof_requirement(value: Any, prefix: str = "") -> None:
     if not is_object(value):
         raise Invalid(f"{prefix}{messages.PROOF_REQUIREMENT_NOT_OBJECT}")
-    if not isinstance(value.get("type"), str) or value["type"] not in ProofType.__members__.values():
+    if (
+        not isinstance(value.get("type"), str)
+        or value["type"] not in ProofType.__members__.values()
+    ):
         raise Invalid(f"{prefix}{messages.PROOF_REQUIREMENT_TYPE}")
     if "label" in value and value["label"] is not None and not isinstance(value["label"], str):
         raise Invalid(f"{prefix}{messages.PROOF_REQUIREMENT_LABEL}")
-    if "required" in value and value["required"] is not None and not isinstance(
-        value["required"], bool
+    if (
+        "required" in value
+        and value["required"] is not None
+        and not isinstance(value["required"], bool)
     ):
         raise Invalid(f"{prefix}{messages.PROOF_REQUIREMENT_REQUIRED}")
 

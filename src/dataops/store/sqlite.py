@@ -70,7 +70,9 @@ class SQLiteStore:
                     f'CREATE TABLE IF NOT EXISTS "{table.name}" '
                     "(id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, doc BLOB NOT NULL)"
                 )
-                existing = {row[1] for row in self._db.execute(f'PRAGMA table_info("{table.name}")')}
+                existing = {
+                    row[1] for row in self._db.execute(f'PRAGMA table_info("{table.name}")')
+                }
                 added = []
                 for index in table.indexes:
                     column = _column(index)
@@ -91,7 +93,8 @@ class SQLiteStore:
             rows = self._db.execute(f'SELECT id, doc FROM "{table.name}"').fetchall()
             for item_id, doc in rows:
                 record = jsonvalue.loads(doc)
-                sets, values = [], []
+                sets: list[str] = []
+                values: list[Any] = []
                 for index in indexes:
                     key = index.key_of(record)
                     column = _column(index)
@@ -183,7 +186,9 @@ class SQLiteStore:
         if limit is not None and len(rows) > limit:
             rows = rows[:limit]
             next_cursor = encode_cursor(rows[-1][3], rows[-1][0])
-        return Page([Item(jsonvalue.loads(doc), version) for _, version, doc, _ in rows], next_cursor)
+        return Page(
+            [Item(jsonvalue.loads(doc), version) for _, version, doc, _ in rows], next_cursor
+        )
 
     def scan(self, table: str) -> Iterator[Item]:
         self._table(table)

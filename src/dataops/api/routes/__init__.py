@@ -10,7 +10,9 @@ from fastapi import APIRouter
 Handler = Callable[..., Any]
 
 
-def route(router: APIRouter, path: str, methods: list[str], *, slash: bool = True) -> Callable[[Handler], Handler]:
+def route(
+    router: APIRouter, path: str, methods: list[str], *, slash: bool = True
+) -> Callable[[Handler], Handler]:
     """Register a handler at `path` and, unless `slash=False`, at `path/` too (section 3)."""
 
     def register(handler: Handler) -> Handler:

@@ -22,7 +22,9 @@ router = APIRouter()
 
 @route(router, "/api/bundles", ["GET"])
 async def list_bundles(request: Request) -> Response:
-    return listing_response("bundles", await call(bundles.list_bundles, engine_of(request), page_of(request)))
+    return listing_response(
+        "bundles", await call(bundles.list_bundles, engine_of(request), page_of(request))
+    )
 
 
 @route(router, "/api/bundles", ["POST"])
@@ -53,7 +55,9 @@ async def delete_bundle(bundle_id: str, request: Request) -> Response:
 
 @route(router, "/api/bundles/{bundle_id}/archive", ["PUT"])
 async def archive_bundle(bundle_id: str, request: Request) -> Response:
-    return json_response({"bundle": await call(bundles.archive_bundle, engine_of(request), bundle_id)})
+    return json_response(
+        {"bundle": await call(bundles.archive_bundle, engine_of(request), bundle_id)}
+    )
 
 
 @route(router, "/api/bundles/{bundle_id}/tasks", ["GET"])
