@@ -16,9 +16,9 @@ from dataops.store.base import Item, VersionConflict, Write
 from tests.support.artifacts import LUMA_PAGE, make_artifact
 
 # The enum messages are longer than a line; they are matched whole here.
-TYPE_MESSAGE = "type must be one of: podcast-doc, transcript, recording, report, invoice, event-page, assistant-output, external-link, other"  # noqa: E501
-PROVIDER_MESSAGE = "storageProvider must be one of: s3, dropbox, google-drive, github, external-url, local-dev, unknown"  # noqa: E501
-SOURCE_MESSAGE = "sourceType must be one of: manual-link, manual-upload, assistant-output, import, migration, system"  # noqa: E501
+TYPE_MESSAGE = "type must be one of: podcast-doc, transcript, recording, report, invoice, event-page, assistant-output, external-link, other"
+PROVIDER_MESSAGE = "storageProvider must be one of: s3, dropbox, google-drive, github, external-url, local-dev, unknown"
+SOURCE_MESSAGE = "sourceType must be one of: manual-link, manual-upload, assistant-output, import, migration, system"
 
 
 @pytest.mark.parametrize(

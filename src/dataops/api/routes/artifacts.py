@@ -75,7 +75,9 @@ async def update_artifact(artifact_id: str, request: Request) -> Response:
     return _one(artifact)
 
 
-@route(router, "/api/artifacts/{artifact_id}/attach", ["PUT", "POST"])
+# PUT and POST are registered separately so each has its own OpenAPI operation.
+@route(router, "/api/artifacts/{artifact_id}/attach", ["PUT"])
+@route(router, "/api/artifacts/{artifact_id}/attach", ["POST"])
 async def attach_artifact(artifact_id: str, request: Request) -> Response:
     body = await read_json(request)
     artifact = await call(
