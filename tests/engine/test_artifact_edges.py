@@ -83,3 +83,42 @@ def test_task_etag_and_if_match(client: TestClient) -> None:
     assert stale.json() == {"error": "Precondition failed: the record was changed by someone else"}
     assert client.get(path).json()["comment"] == "a"
     assert client.get(path).headers["etag"] == '"2"'
+
+
+HOSTILE: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    "",
+    " ",
+    "x",
+    [],
+    [1],
+    {},
+    {"a": [1]},
+    "😀" * 3,
+]
+FIELDS = [
+    "type", "title", "description", "status", "storageProvider", "storageUri", "filename",
+    "contentType", "checksum", "sizeBytes", "visibility", "dataClass", "taskId", "bundleId",
+    "assistantJobId", "fileId", "sourceType", "createdBy", "reviewedBy", "reviewedAt", "tags",
+    "metadata",
+]  # fmt: skip
+
+
+def test_no_json_value_in_any_field_causes_a_server_error(client: TestClient) -> None:
+    artifact = make_artifact(client)
+    for field in FIELDS:
+        for value in HOSTILE:
+            body = {**LUMA_PAGE, field: value}
+            created = client.post("/api/artifacts", json=body)
+            assert created.status_code in (201, 400, 404, 409), (field, value, created.text)
+            updated = client.put(f"/api/artifacts/{artifact['id']}", json={field: value})
+            assert updated.status_code in (200, 400, 404, 409), (field, value, updated.text)
+            attached = client.post(f"/api/artifacts/{artifact['id']}/attach", json={field: value})
+            assert attached.status_code in (200, 400, 404), (field, value, attached.text)
+            reviewed = client.post(f"/api/artifacts/{artifact['id']}/reject", json={"note": value})
+            assert reviewed.status_code in (200, 400, 409), (field, value, reviewed.text)

@@ -286,7 +286,7 @@ def _new_record(
     if "createdBy" not in record and actor:
         record["createdBy"] = actor
     now = engine.now()
-    if record["status"] in model.REVIEWED:
+    if model.is_reviewed(record["status"]):
         record.setdefault("reviewedAt", now)
         reviewer = record.get("reviewedBy") or record.get("createdBy")
         if reviewer:
@@ -359,7 +359,7 @@ def update_artifact(
         if stamped.get("storageProvider") is None and "storageProvider" in stamped:
             uri = stamped.get("storageUri", existing.get("storageUri"))
             stamped["storageProvider"] = infer_provider(uri) if isinstance(uri, str) else None
-        if stamped.get("status") in model.REVIEWED and "reviewedAt" not in stamped:
+        if model.is_reviewed(stamped.get("status")) and "reviewedAt" not in stamped:
             stamped["reviewedAt"] = engine.now()
             reviewer = stamped.get("reviewedBy") or actor or existing.get("reviewedBy")
             if reviewer:
@@ -466,7 +466,7 @@ def _set_status(
             return None  # archiving an archived artifact is an idempotent 200
         model.check_transition(existing.get("status"), status.value)
         updated = {**existing, "status": status.value}
-        if status.value in model.REVIEWED:
+        if model.is_reviewed(status.value):
             updated["reviewedAt"] = engine.now()
             if actor:
                 updated["reviewedBy"] = actor

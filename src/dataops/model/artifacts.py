@@ -116,6 +116,13 @@ RELATIONSHIPS: tuple[tuple[str, str, str], ...] = (
     ("fileId", "files", messages.FILE_NOT_FOUND),
 )
 REVIEWED = frozenset({ArtifactStatus.APPROVED.value, ArtifactStatus.REJECTED.value})
+
+
+def is_reviewed(status: Any) -> bool:
+    """`approved` or `rejected`: statuses that carry a reviewer (any JSON value is safe here)."""
+    return isinstance(status, str) and status in REVIEWED
+
+
 _STRING_IDS = ("taskId", "bundleId", "assistantJobId", "fileId", "createdBy", "reviewedBy")
 
 
