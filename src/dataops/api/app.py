@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dataops.api.http import error_response, json_response
-from dataops.api.routes import artifacts, audit, auth, bundles, system, tasks
+from dataops.api.routes import artifacts, audit, auth, bundles, files, system, tasks
 from dataops.config import AuthMode, Settings
 from dataops.engine import users
 from dataops.engine.context import Engine
@@ -42,7 +42,7 @@ _METHOD_NOT_ALLOWED_PREFIXES = (
     "/api/cron/export",
 )
 _EXEMPT = ("/", "/api/health", "/api/auth/login")
-ROUTE_MODULES = (system, auth, tasks, bundles, artifacts, audit)
+ROUTE_MODULES = (system, auth, tasks, bundles, files, artifacts, audit)
 
 
 class RequestPipeline:
