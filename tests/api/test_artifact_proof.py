@@ -17,6 +17,7 @@ from tests.support.artifacts import (
     make_task,
     set_status,
 )
+from tests.support.multipart import body, field, file_part, headers
 
 BLOCKED = "Cannot mark task as done: required approved artifact proof 'published page' is missing"
 
@@ -236,34 +237,41 @@ def test_scenario_3_owned_binaries_need_a_checksum(client: TestClient) -> None:
 # --- scenario 4, artifact half ----------------------------------------------------------------
 
 
-def test_scenario_4_a_file_record_never_satisfies_artifact_proof(
-    client: TestClient, engine: Engine
-) -> None:
+def upload_invoice(client: TestClient, task_id: str) -> str:
+    parts = [field("taskId", task_id), field("category", "invoice"), file_part(b"%PDF invoice")]
+    response = client.post("/api/files", content=body(parts), headers=headers())
+    assert response.status_code == 201, response.text
+    return str(response.json()["file"]["id"])
+
+
+def test_scenario_4_a_file_never_satisfies_artifact_proof(client: TestClient) -> None:
     file_task = make_task(client, description="Upload invoice", requiresFile=True)
     gated = artifact_gated_task(client)
-    for task in (file_task, gated):
-        engine.store.create(
-            "files",
-            {
-                "id": f"file-{task['id']}",
-                "taskId": task["id"],
-                "filename": "invoice.pdf",
-                "category": "invoice",
-                "storageProvider": "local-dev",
-                "storageUri": f"local-dev://{task['id']}/invoice.pdf",
-                "contentType": "application/pdf",
-                "checksum": "sha256:00",
-                "sizeBytes": 10,
-                "createdAt": "2026-11-28T09:00:00.000Z",
-            },
-        )
+    response = complete(client, file_task["id"])
+    assert response.json() == {
+        "error": "Cannot mark task as done: required file has not been uploaded"
+    }
+    upload_invoice(client, file_task["id"])
+    file_id = upload_invoice(client, gated["id"])
     assert complete(client, file_task["id"]).status_code == 200
+    # the artifact-gated task stays blocked: a file is not an artifact
     response = complete(client, gated["id"])
     assert (response.status_code, response.json()) == (400, {"error": BLOCKED})
-    artifact = make_artifact(client, taskId=gated["id"])
+    # even an artifact record for that very file counts only once approved
+    artifact = make_artifact(
+        client,
+        type="invoice",
+        title="Studio invoice",
+        storageUri=f"https://files.example.com/{file_id}",
+        fileId=file_id,
+        taskId=gated["id"],
+    )
     assert complete(client, gated["id"]).json() == {"error": BLOCKED}
     client.post(f"/api/artifacts/{artifact['id']}/approve")
     assert complete(client, gated["id"]).status_code == 200
+    assert [
+        a["id"] for a in client.get(f"/api/artifacts?fileId={file_id}").json()["artifacts"]
+    ] == [artifact["id"]]
 
 
 # --- what counts (4.5) --------------------------------------------------------------------------

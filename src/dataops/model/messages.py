@@ -79,7 +79,6 @@ BUNDLE_DELETE_NOT_ARCHIVED = "Only archived bundles can be deleted"
 
 # --- artifacts (section 5, 10.13-10.15, 11) ------------------------------------------------------
 ARTIFACT_NOT_FOUND = "Artifact not found"
-FILE_NOT_FOUND = "File not found"
 ARTIFACT_TYPE_INVALID = (
     "type must be one of: podcast-doc, transcript, recording, report, invoice, event-page, "
     "assistant-output, external-link, other"
