@@ -18,8 +18,8 @@ router = APIRouter()
 @route(router, "/api/users", ["GET"])
 async def list_users(request: Request) -> Response:
     listing = await call(users.list_users, engine_of(request), page_of(request))
-    shown = Listing([Item(public(user), user.version) for user in listing.items], listing.next_cursor)
-    return listing_response("users", shown)
+    shown = [Item(public(user), user.version) for user in listing.items]
+    return listing_response("users", Listing(shown, listing.next_cursor))
 
 
 @route(router, "/api/users/{user_id}", ["GET"])
