@@ -211,9 +211,8 @@ def test_a_task_date_outside_the_calendar_stores_nothing(
         json={"title": "Ep", "anchorDate": "9999-12-30", "templateId": template["id"]},
     )
     assert response.status_code == 400
-    assert response.json() == {
-        "error": "Invalid date: anchorDate plus taskDefinitions[1].offsetDays is not a calendar date"
-    }
+    message = "Invalid date: anchorDate plus taskDefinitions[1].offsetDays is not a calendar date"
+    assert response.json() == {"error": message}
     assert stored_counts(engine) == (0, 0, 0)
 
 
