@@ -18,7 +18,7 @@ from dataops.engine import notifications, once, proof
 from dataops.engine.context import Engine
 from dataops.engine.paging import PageRequest, Partition, list_partitions
 from dataops.engine.templates import inherited_bundle_fields, instantiate_tasks
-from dataops.model import cron
+from dataops.model import cron, messages
 from dataops.model import notifications as model
 from dataops.model import proof as proof_model
 from dataops.model.bundles import BundleStage, BundleStatus
@@ -75,6 +75,11 @@ def _create_scheduled_bundles(engine: Engine, report: CronReport) -> None:
         try:
             anchor = add_days(today, _lead_days(template))
         except OverflowError:
+            reason = messages.CRON_LEAD_OUTSIDE_CALENDAR
+            report.count(
+                NotificationType.AUTOMATION_FAILURE,
+                _report_failure(engine, template, today, reason),
+            )
             continue
         found = engine.store.query(
             "bundles", "GSI-Template", template["id"], range_key=Range(eq=anchor), limit=1
@@ -89,7 +94,8 @@ def _create_scheduled_bundles(engine: Engine, report: CronReport) -> None:
             continue
         except Invalid as exc:
             report.count(
-                NotificationType.AUTOMATION_FAILURE, _report_failure(engine, template, anchor, exc)
+                NotificationType.AUTOMATION_FAILURE,
+                _report_failure(engine, template, anchor, exc.message),
             )
             continue
         report.created.append(derived_id("cron-bundle", template["id"], anchor))
@@ -128,14 +134,12 @@ def _bundle_writes(engine: Engine, template: Item, anchor: str) -> list[Any]:
     ]
 
 
-def _report_failure(engine: Engine, template: Item, anchor: str, exc: Invalid) -> int:
+def _report_failure(engine: Engine, template: Item, anchor: str, reason: str) -> int:
     """An automatic template that cannot instantiate is reported once per anchor date."""
     notice = notifications.record(
         engine,
         notification_id=derived_id(NotificationType.AUTOMATION_FAILURE, template["id"], anchor),
-        message=model.automation_failure_message(
-            str(template.get("name", "")), anchor, exc.message
-        ),
+        message=model.automation_failure_message(str(template.get("name", "")), anchor, reason),
         kind=NotificationType.AUTOMATION_FAILURE,
         templateId=template["id"],
     )

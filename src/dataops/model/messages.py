@@ -105,6 +105,7 @@ GENERATE_DATES_REQUIRED = "startDate and endDate are required"
 GENERATE_DATES_FORMAT = "startDate and endDate must be in YYYY-MM-DD format"
 GENERATE_RANGE_TOO_LONG = "Date range must not exceed 90 days"
 NOTIFICATION_NOT_FOUND = "Notification not found"
+CRON_LEAD_OUTSIDE_CALENDAR = "triggerLeadDays leads outside the calendar"
 
 
 # --- portable export and validation (section 9.3) -------------------------------------------------
