@@ -40,7 +40,8 @@ class CronReport:
 
     def count(self, kind: str, number: int) -> None:
         if number:
-            self.notifications[kind] = self.notifications.get(kind, 0) + number
+            key = str(kind)  # a plain str, also for a NotificationType (JSON keys)
+            self.notifications[key] = self.notifications.get(key, 0) + number
 
 
 def run(engine: Engine) -> CronReport:
