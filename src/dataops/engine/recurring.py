@@ -93,13 +93,17 @@ def generate(engine: Engine, body: Any) -> Generation:
     return generate_for_days(engine, model.generation_window(body))
 
 
-def generate_for_days(engine: Engine, days: list[date]) -> Generation:
+def generate_for_days(
+    engine: Engine, days: list[date], configs: list[Item] | None = None
+) -> Generation:
+    """Generate for these consecutive days; for every config, or only the given ones."""
     result = Generation()
     if not days:
         return result
     first, last = days[0].isoformat(), days[-1].isoformat()
     wanted: list[dict[str, Any]] = []
-    configs = list_configs(engine, PageRequest()).items
+    if configs is None:
+        configs = list_configs(engine, PageRequest()).items
     for config in configs:
         schedule = cron.try_parse(config.get("cronExpression"))
         if config.get("enabled") is False or schedule is None:
