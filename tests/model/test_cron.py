@@ -283,3 +283,49 @@ def test_try_parse_returns_none_for_stored_invalid_expressions() -> None:
     assert cron.try_parse("every wednesday") is None
     assert cron.try_parse(None) is None
     assert cron.try_parse("0 9 * * 3") is not None
+
+
+# --- every single value, over four years (a leap year included) -----------------------------
+
+FOUR_YEARS = [date(2026, 1, 1) + timedelta(days=offset) for offset in range(4 * 365 + 1)]
+
+
+@pytest.mark.parametrize("day", range(1, 32))
+def test_every_day_of_month_value(day: int) -> None:
+    schedule = cron.parse(f"0 0 {day} * *")
+    assert [d for d in FOUR_YEARS if schedule.matches(d)] == [d for d in FOUR_YEARS if d.day == day]
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_every_month_value_and_name(month: int) -> None:
+    by_number = cron.parse(f"0 0 * {month} *")
+    by_name = cron.parse(f"0 0 * {date(2026, month, 1).strftime('%b').upper()} *")
+    expected = [d for d in FOUR_YEARS if d.month == month]
+    assert [d for d in FOUR_YEARS if by_number.matches(d)] == expected
+    assert [d for d in FOUR_YEARS if by_name.matches(d)] == expected
+
+
+@pytest.mark.parametrize("weekday", range(8))
+def test_every_day_of_week_value_and_name(weekday: int) -> None:
+    names = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+    expected = [d for d in FOUR_YEARS if d.isoweekday() % 7 == weekday % 7]
+    for text in (str(weekday), names[weekday], names[weekday].capitalize()):
+        schedule = cron.parse(f"0 0 * * {text}")
+        assert [d for d in FOUR_YEARS if schedule.matches(d)] == expected
+
+
+@pytest.mark.parametrize("minute", [0, 1, 30, 59])
+@pytest.mark.parametrize("hour", [0, 12, 23])
+def test_every_valid_minute_and_hour_parses(minute: int, hour: int) -> None:
+    assert cron.parse(f"{minute} {hour} * * *").minutes == {minute}
+
+
+def test_both_day_fields_restricted_over_four_years() -> None:
+    schedule = cron.parse("0 0 13 * FRI")
+    expected = [d for d in FOUR_YEARS if d.day == 13 or d.isoweekday() == 5]
+    assert [d for d in FOUR_YEARS if schedule.matches(d)] == expected
+    step = cron.parse("0 0 1-7 */3 MON")
+    expected = [
+        d for d in FOUR_YEARS if d.month in (1, 4, 7, 10) and (d.day <= 7 or d.isoweekday() == 1)
+    ]
+    assert [d for d in FOUR_YEARS if step.matches(d)] == expected
