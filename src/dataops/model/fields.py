@@ -94,9 +94,9 @@ def check_link(name: str, value: Any) -> None:
 
 
 def check_optional_link(fields: Mapping[str, Any], name: str) -> None:
-    """Optional link: null and "" mean "not filled"."""
+    """Optional link: null and blank strings mean "not filled"."""
     value = fields.get(name)
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and not is_nonblank(value)):
         return
     check_link(name, value)
 

@@ -1,0 +1,104 @@
+"""Configuration is validated once; a bad value stops start-up with one clear line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from dataops.config import AuthMode, ConfigError, Environment, Settings
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.env is Environment.LOCAL
+    assert settings.auth_mode is AuthMode.SESSION
+    assert settings.store.kind == "sqlite" and settings.store.path == "var/dataops.db"
+    assert settings.blobs.kind == "local-dev" and settings.blobs.path == "var/blobs"
+    assert settings.max_upload_bytes == 104857600
+    assert settings.session_ttl_seconds == 2592000
+    assert settings.table_names["bundles"] == "Projects"
+    assert settings.table_names["audit_events"] == "AuditEvents"
+
+
+def test_paths_and_table_names() -> None:
+    settings = Settings.from_env(
+        {
+            "DATAOPS_STORE": "sqlite:////srv/dataops.db",
+            "DATAOPS_BLOBS": "s3://bucket/some/prefix/",
+            "DATAOPS_TASKS_TABLE": "stack-tasks",
+        }
+    )
+    assert settings.store.path == "/srv/dataops.db"
+    assert (settings.blobs.kind, settings.blobs.bucket, settings.blobs.prefix) == (
+        "s3",
+        "bucket",
+        "some/prefix",
+    )
+    assert settings.table_names["tasks"] == "stack-tasks"
+    assert settings.table_names["recurring_configs"] == "stack-tasks"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"DATAOPS_AUTH_MODE": "none"},
+            "DATAOPS_AUTH_MODE=none is allowed only with DATAOPS_ENV=test",
+        ),
+        (
+            {"DATAOPS_ENV": "staging"},
+            "DATAOPS_ENV='staging' is not one of: local, test, production",
+        ),
+        (
+            {"DATAOPS_AUTH_MODE": "portal"},
+            "DATAOPS_AUTH_MODE=portal needs WORK_ENGINE_PORTAL_SECRET",
+        ),
+        (
+            {"DATAOPS_STORE": "postgres://x"},
+            "DATAOPS_STORE='postgres://x' must be sqlite:///<path>",
+        ),
+        ({"DATAOPS_BLOBS": "/tmp/x"}, "DATAOPS_BLOBS='/tmp/x' must be local-dev:///<dir>"),
+        ({"DATAOPS_BLOBS": "s3://"}, "needs a bucket name"),
+        ({"DATAOPS_MAX_UPLOAD_BYTES": "-5"}, "DATAOPS_MAX_UPLOAD_BYTES='-5' must be a positive"),
+        ({"DATAOPS_SESSION_TTL_SECONDS": "soon"}, "DATAOPS_SESSION_TTL_SECONDS='soon' must be"),
+        ({"DATAOPS_AUTO_CREATE_TABLES": "maybe"}, "must be true or false"),
+        (
+            {"DATAOPS_ENV": "production", "AWS_LAMBDA_FUNCTION_NAME": "engine"},
+            "DATAOPS_STORE=sqlite is refused in production on AWS Lambda",
+        ),
+    ],
+)
+def test_bad_values_are_refused_with_one_line(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(env)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_none_mode_is_allowed_in_tests() -> None:
+    assert (
+        Settings.from_env({"DATAOPS_ENV": "test", "DATAOPS_AUTH_MODE": "none"}).auth_mode
+        is AuthMode.NONE
+    )
+
+
+def test_local_storage_is_allowed_only_in_local_and_test() -> None:
+    assert Settings.from_env({"DATAOPS_ENV": "local"}).local_storage_allowed
+    assert Settings.from_env({"DATAOPS_ENV": "test"}).local_storage_allowed
+    assert not Settings.from_env({"DATAOPS_ENV": "production"}).local_storage_allowed
+
+
+def test_the_cli_stops_with_one_line_and_a_nonzero_exit() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dataops", "users", "list"],
+        env={"DATAOPS_AUTH_MODE": "none", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "dataops: configuration error: DATAOPS_AUTH_MODE=none is allowed only with DATAOPS_ENV=test"
+    )
