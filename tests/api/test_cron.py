@@ -174,7 +174,7 @@ def test_a_template_that_cannot_instantiate_is_reported_once(
     assert run(client) == {"created": [], "skipped": 0}
     messages = sorted(n["message"] for n in of_type(engine, "automation-failure"))
     assert messages == [
-        "Far lead: could not create the bundle for Dec 20: triggerLeadDays leads outside the calendar",  # noqa: E501
+        "Far lead: could not create the bundle for Dec 20: triggerLeadDays leads outside the calendar",
         "Year end: could not create the bundle for Dec 20: "
         "Invalid date: anchorDate plus taskDefinitions[0].offsetDays is not a calendar date",
     ]

@@ -135,7 +135,7 @@ def test_a_non_object_definition_is_refused(client: TestClient, engine: Engine, 
         ({"isMilestone": "yes"}, "taskDefinitions[0].isMilestone must be a boolean"),
         (
             {"stageOnComplete": "published"},
-            "taskDefinitions[0].stageOnComplete must be one of: preparation, announced, after-event, done",  # noqa: E501
+            "taskDefinitions[0].stageOnComplete must be one of: preparation, announced, after-event, done",
         ),
         ({"assigneeId": 5}, "taskDefinitions[0].assigneeId must be a string"),
         ({"requiredLinkName": True}, "taskDefinitions[0].requiredLinkName must be a string"),
@@ -144,11 +144,11 @@ def test_a_non_object_definition_is_refused(client: TestClient, engine: Engine, 
         ({"proofRequirement": ["url"]}, "taskDefinitions[0].proofRequirement must be an object"),
         (
             {"proofRequirement": {"type": "photo"}},
-            "taskDefinitions[0].proofRequirement.type must be one of: url, file, artifact, comment, external-status",  # noqa: E501
+            "taskDefinitions[0].proofRequirement.type must be one of: url, file, artifact, comment, external-status",
         ),
         (
             {"proofRequirement": {"type": 1}},
-            "taskDefinitions[0].proofRequirement.type must be one of: url, file, artifact, comment, external-status",  # noqa: E501
+            "taskDefinitions[0].proofRequirement.type must be one of: url, file, artifact, comment, external-status",
         ),
         (
             {"proofRequirement": {"type": "url", "label": 3}},

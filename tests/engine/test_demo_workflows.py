@@ -69,7 +69,7 @@ def test_the_podcast_needs_an_approved_prep_doc(engine: Engine, client: TestClie
     prep = next(t for t in tasks if t["templateTaskRef"] == "guest-prep-doc")
     refused = client.put(f"/api/tasks/{prep['id']}", json={"status": "done"})
     assert refused.json() == {
-        "error": "Cannot mark task as done: required approved artifact proof 'Approved guest prep doc' is missing"  # noqa: E501
+        "error": "Cannot mark task as done: required approved artifact proof 'Approved guest prep doc' is missing"
     }
 
 

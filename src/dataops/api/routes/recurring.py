@@ -43,9 +43,16 @@ async def generate(request: Request) -> Response:
     return json_response({"generated": result.generated, "skipped": result.skipped})
 
 
-@route(router, "/api/recurring/generate", ["GET", "PUT", "DELETE", "PATCH"], slash=False)
 async def generate_other_methods() -> Response:
     raise MethodNotAllowed(messages.METHOD_NOT_ALLOWED)
+
+
+router.add_api_route(
+    "/api/recurring/generate",
+    generate_other_methods,
+    methods=["GET", "PUT", "DELETE", "PATCH"],
+    include_in_schema=False,
+)
 
 
 @route(router, "/api/recurring/{config_id}", ["GET"])
