@@ -8,6 +8,7 @@ use cases as the API, so the demo data passes every rule.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from dataops.engine import bundles, recurring, templates
 from dataops.engine.context import Engine
 from dataops.model.notifications import derived_id
 from dataops.model.values import add_days, parse_calendar_date
+from dataops.store.base import AlreadyExists
 
 _DOCS = "https://github.com/example-community/process-docs/blob/main"
 
@@ -272,16 +274,18 @@ def load_demo_workflows(engine: Engine) -> None:
     for template_body, title, anchor_offset in DEMO_WORKFLOWS:
         template_id = demo_id(template_body["name"])
         if engine.store.get("templates", template_id) is None:
-            templates.create_template(engine, template_body, template_id)
+            with contextlib.suppress(AlreadyExists):  # a concurrent load made it first
+                templates.create_template(engine, template_body, template_id)
         if not engine.store.query("bundles", "GSI-Template", template_id, limit=1).items:
             anchor = add_days(today, anchor_offset)
             bundles.create_bundle(
                 engine, {"title": title, "anchorDate": anchor, "templateId": template_id}
             )
     config_id = demo_id("weekly-inbox")
-    config = engine.store.get("recurring_configs", config_id)
-    if config is None:
-        config = recurring.create_config(engine, WEEKLY_INBOX, config_id)
+    if engine.store.get("recurring_configs", config_id) is None:
+        with contextlib.suppress(AlreadyExists):
+            recurring.create_config(engine, WEEKLY_INBOX, config_id)
+    config = recurring.get_config(engine, config_id)
     start = parse_calendar_date(today)
     assert start is not None
     days = [start + timedelta(days=offset) for offset in range(RECURRING_WEEKS * 7)]
