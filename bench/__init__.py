@@ -1,2 +1,5 @@
-"""Benchmarks: `python -m bench <name>` runs `bench/<name>.py`'s `main(args)`. Results and the
-commands that reproduce them are recorded in docs/benchmarks.md."""
+"""Benchmarks with recorded results (docs/benchmarks.md); not part of the test run.
+
+Each benchmark is a module `bench/<name>.py` with a docstring and `main(argv) -> int`;
+`python -m bench <name> [args]` runs one, `python -m bench` runs them all.
+"""

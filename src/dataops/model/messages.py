@@ -80,6 +80,19 @@ BUNDLE_DELETE_NOT_ARCHIVED = "Only archived bundles can be deleted"
 # --- artifacts (section 5, 10.13-10.15, 11) ------------------------------------------------------
 
 # --- files and binary storage (section 6) ---------------------------------------------------------
+FILE_NOT_FOUND = "File not found"
+FILE_NOT_ON_DISK = "File not found on disk"
+UPLOAD_NOT_MULTIPART = "Content-Type must be multipart/form-data"
+UPLOAD_MALFORMED = "Malformed multipart/form-data body"
+FILE_TOO_LARGE = "File too large: the limit is {limit} bytes; use a direct upload"
+FILE_EMPTY = "Uploaded file is empty"
+FILE_CATEGORY_INVALID = "Invalid category. Must be one of: image, invoice, document"
+FILE_TAGS_INVALID = "Invalid tags format. Must be a JSON array."
+UPLOAD_LOCAL_DISABLED = (
+    "Production file upload requires configured durable storage; "
+    "local filesystem storage is disabled"
+)
+DOWNLOAD_LOCAL_DISABLED = "Local filesystem downloads are disabled outside local/test mode"
 
 # --- templates, recurring configs, cron, notifications (section 7) --------------------------------
 TEMPLATE_DEFINITIONS_REQUIRED = "taskDefinitions must be a non-empty array"
