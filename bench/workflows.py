@@ -1,4 +1,6 @@
-"""Workflow benchmarks through the ASGI app (in-process HTTP, SQLite file in WAL mode):
+"""Recurring generation and cron runner through the ASGI app: each request under 2 s.
+
+In-process HTTP against a SQLite file in WAL mode:
 
 * recurring generation: 90 days for 50 configs next to 10,000 existing tasks, first run (creates)
   and second run (everything already generated);
