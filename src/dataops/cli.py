@@ -21,6 +21,10 @@ from dataops.model.errors import DataOpsError
 app = typer.Typer(help="DataOps work engine.", no_args_is_help=True, add_completion=False)
 users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+cron_app = typer.Typer(
+    help="Scheduled work: automatic templates and notifications.", no_args_is_help=True
+)
+app.add_typer(cron_app, name="cron")
 
 LOGIN_FILE = Path("var/operator-login.txt")
 
@@ -147,6 +151,25 @@ def users_set_password(
     except DataOpsError as exc:
         raise fail(exc) from None
     typer.echo("Password updated.")
+
+
+@cron_app.command("run")
+def cron_run() -> None:
+    """Run the cron runner once for today (UTC); prints what it created as JSON."""
+    from dataops.engine import cron
+    from dataops.model import jsonvalue
+
+    eng = open_engine(settings())
+    try:
+        report = cron.run(eng)
+    finally:
+        eng.store.close()
+    summary = {
+        "created": report.created,
+        "skipped": report.skipped,
+        "notifications": report.notifications,
+    }
+    typer.echo(jsonvalue.dumps(summary).decode())
 
 
 def main() -> None:

@@ -129,6 +129,31 @@ UPLOAD_LOCAL_DISABLED = (
 DOWNLOAD_LOCAL_DISABLED = "Local filesystem downloads are disabled outside local/test mode"
 
 # --- templates, recurring configs, cron, notifications (section 7) --------------------------------
+TEMPLATE_DEFINITIONS_REQUIRED = "taskDefinitions must be a non-empty array"
+TEMPLATE_DEFINITION_NOT_OBJECT = "taskDefinitions[{index}] must be an object"
+TEMPLATE_DEFINITION_MISSING = "taskDefinitions[{index}] is missing required field: {field}"
+TEMPLATE_STAGE_ON_COMPLETE = "{field} must be one of: preparation, announced, after-event, done"
+TEMPLATE_PHASES_NOT_ARRAY = "phases must be an array"
+TEMPLATE_PHASE_NOT_OBJECT = "phases[{index}] must be an object"
+NON_EMPTY_STRING = "{field} must be a non-empty string"
+MUST_BE_NUMBER = "{field} must be a number"
+DAYS_OUT_OF_RANGE = "{field} must be from -{limit} to {limit} days"
+TEMPLATE_LINK_DEFINITIONS = "bundleLinkDefinitions must be an array of objects with name"
+TEMPLATE_TASK_DATE_OUT_OF_RANGE = (
+    "Invalid date: anchorDate plus taskDefinitions[{index}].offsetDays is not a calendar date"
+)
+RECURRING_NOT_FOUND = "Recurring config not found"
+CRON_FIELD_COUNT = "Invalid {name} format: must have exactly 5 space-separated fields"
+CRON_VALUE_OUT_OF_RANGE = "Invalid {name}: {field} value {value} is out of range {low}-{high}"
+CRON_VALUE_INVALID = "Invalid {name}: {field} field has an invalid value '{part}'"
+CRON_STEP_INVALID = "Invalid {name}: {field} step in '{part}' must be an integer from 1 to {high}"
+CRON_RANGE_REVERSED = "Invalid {name}: {field} range '{part}' starts after it ends"
+GENERATE_DATES_REQUIRED = "startDate and endDate are required"
+GENERATE_DATES_FORMAT = "startDate and endDate must be in YYYY-MM-DD format"
+GENERATE_RANGE_TOO_LONG = "Date range must not exceed 90 days"
+NOTIFICATION_NOT_FOUND = "Notification not found"
+CRON_LEAD_OUTSIDE_CALENDAR = "triggerLeadDays leads outside the calendar"
+
 
 # --- portable export and validation (section 9.3) -------------------------------------------------
 
