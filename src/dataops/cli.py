@@ -13,6 +13,7 @@ import uvicorn
 
 from dataops.bootstrap import engine_app, open_engine
 from dataops.config import ConfigError, Environment, Settings
+from dataops.engine import demo as demo_data
 from dataops.engine import users as user_cases
 from dataops.engine.paging import PageRequest
 from dataops.model.errors import DataOpsError
@@ -20,6 +21,10 @@ from dataops.model.errors import DataOpsError
 app = typer.Typer(help="DataOps work engine.", no_args_is_help=True, add_completion=False)
 users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+cron_app = typer.Typer(
+    help="Scheduled work: automatic templates and notifications.", no_args_is_help=True
+)
+app.add_typer(cron_app, name="cron")
 
 LOGIN_FILE = Path("var/operator-login.txt")
 
@@ -71,10 +76,36 @@ def setup_local() -> None:
         user_cases.add_user(eng, email="operator@example.com", name="Operator", password=password)
         LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
         LOGIN_FILE.write_text(f"operator@example.com {password}\n")
+    if not demo_data.demo_loaded(eng):
+        demo_data.load_demo(eng)
+        typer.echo("Demo data loaded: a podcast episode with tasks and artifacts.")
     if LOGIN_FILE.exists():
         email, _, password = LOGIN_FILE.read_text().strip().partition(" ")
         typer.echo(f"Login: {email} / {password}  (http://127.0.0.1:8000)")
     eng.store.close()
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo podcast episode (tasks, artifacts) into the configured store; idempotent."""
+    config = settings()
+    if config.env is Environment.PRODUCTION:
+        typer.echo("dataops: demo data is for local installations only", err=True)
+        raise typer.Exit(2)
+    eng = open_engine(config)
+    try:
+        if demo_data.demo_loaded(eng):
+            typer.echo("Demo data is already loaded.")
+        else:
+            demo_data.load_demo(eng)
+            typer.echo(
+                "Demo data loaded: a podcast episode with 5 tasks and 3 artifacts "
+                "(draft, needs-review, approved)."
+            )
+    except DataOpsError as exc:
+        raise fail(exc) from None
+    finally:
+        eng.store.close()
 
 
 @users_app.command("add")
@@ -120,6 +151,25 @@ def users_set_password(
     except DataOpsError as exc:
         raise fail(exc) from None
     typer.echo("Password updated.")
+
+
+@cron_app.command("run")
+def cron_run() -> None:
+    """Run the cron runner once for today (UTC); prints what it created as JSON."""
+    from dataops.engine import cron
+    from dataops.model import jsonvalue
+
+    eng = open_engine(settings())
+    try:
+        report = cron.run(eng)
+    finally:
+        eng.store.close()
+    summary = {
+        "created": report.created,
+        "skipped": report.skipped,
+        "notifications": report.notifications,
+    }
+    typer.echo(jsonvalue.dumps(summary).decode())
 
 
 def main() -> None:

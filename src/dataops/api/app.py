@@ -12,7 +12,22 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dataops.api.http import error_response, json_response
-from dataops.api.routes import auth, bundles, files, system, tasks
+from dataops.api.routes import (
+    artifacts,
+    audit,
+    auth,
+    bundles,
+    cron,
+    files,
+    notifications,
+    recurring,
+    system,
+    tasks,
+    templates,
+)
+from dataops.api.routes import (
+    users as user_routes,
+)
 from dataops.config import AuthMode, Settings
 from dataops.engine import users
 from dataops.engine.context import Engine
@@ -42,7 +57,20 @@ _METHOD_NOT_ALLOWED_PREFIXES = (
     "/api/cron/export",
 )
 _EXEMPT = ("/", "/api/health", "/api/auth/login")
-ROUTE_MODULES = (system, auth, tasks, bundles, files)
+ROUTE_MODULES = (
+    system,
+    auth,
+    tasks,
+    bundles,
+    files,
+    templates,
+    recurring,
+    user_routes,
+    notifications,
+    cron,
+    artifacts,
+    audit,
+)
 
 
 class RequestPipeline:

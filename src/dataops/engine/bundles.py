@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataops.engine import audit, refs
+from dataops.engine import audit, notifications, refs
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.model import bundles as model
@@ -112,10 +112,15 @@ def update_bundle(engine: Engine, bundle_id: str, body: Any) -> Item:
             else:
                 bundle[name] = value
         bundle["updatedAt"] = engine.now()
+        writes: list[Write] = [Replace("bundles", bundle, existing.version)]
+        if bundle.get("stage") != existing.get("stage") and isinstance(bundle.get("stage"), str):
+            writes.append(notifications.stage_change(engine, bundle, bundle["stage"]))
         try:
-            return _present(engine, engine.store.replace("bundles", bundle, existing.version))
+            saved = engine.store.transact(writes)[0]
         except VersionConflict:
             continue
+        assert saved is not None
+        return _present(engine, saved)
     raise Conflict(messages.CONCURRENT_UPDATE)
 
 

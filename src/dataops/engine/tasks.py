@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from dataops.engine import audit, proof, refs
+from dataops.engine import audit, notifications, proof, refs
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.model import messages
@@ -186,7 +186,8 @@ def _status_event(
 
 
 def _stage_transition(engine: Engine, task: Mapping[str, Any]) -> list[Write]:
-    """4.4 step 11: a template task with stageOnComplete moves its bundle's stage.
+    """4.4 step 11: a template task with stageOnComplete moves its bundle's stage, and a
+    `stage-change` notification says so.
 
     The bundle must exist (never a stub); the write is conditional on its version.
     """
@@ -197,7 +198,10 @@ def _stage_transition(engine: Engine, task: Mapping[str, Any]) -> list[Write]:
     if bundle is None or bundle.get("stage") == stage:
         return []
     moved = {**bundle, "stage": stage, "updatedAt": engine.now()}
-    return [Replace("bundles", moved, bundle.version)]
+    return [
+        Replace("bundles", moved, bundle.version),
+        notifications.stage_change(engine, bundle, stage, task.get("id")),
+    ]
 
 
 def delete_task(engine: Engine, task_id: str, actor: str | None) -> None:
