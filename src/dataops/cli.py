@@ -25,6 +25,8 @@ cron_app = typer.Typer(
     help="Scheduled work: automatic templates and notifications.", no_args_is_help=True
 )
 app.add_typer(cron_app, name="cron")
+artifacts_app = typer.Typer(help="Artifacts: register outputs for review.", no_args_is_help=True)
+app.add_typer(artifacts_app, name="artifacts")
 
 LOGIN_FILE = Path("var/operator-login.txt")
 
@@ -170,6 +172,50 @@ def cron_run() -> None:
         "notifications": report.notifications,
     }
     typer.echo(jsonvalue.dumps(summary).decode())
+
+
+@artifacts_app.command("register-output")
+def artifacts_register_output(
+    path: Annotated[Path, typer.Argument(help="The output file (e.g. documents/prep.md).")],
+    *,
+    artifact_type: Annotated[
+        str, typer.Option("--type", help="Artifact type, e.g. podcast-doc or report.")
+    ],
+    title: Annotated[str, typer.Option(help="What the output is, for the reviewer.")],
+    task: Annotated[str | None, typer.Option(help="The task it is proof for.")] = None,
+    bundle: Annotated[str | None, typer.Option(help="The bundle (workflow run).")] = None,
+    description: Annotated[str | None, typer.Option(help="Longer description.")] = None,
+    actor: Annotated[str, typer.Option(help="Who produced it (createdBy).")] = "assistant",
+) -> None:
+    """Upload an assistant's output to the blob store and register it as an artifact awaiting
+    review (sourceType assistant-output, status needs-review)."""
+    from dataops.engine import artifact_binaries
+
+    try:
+        eng = open_engine(settings())
+    except ConfigError as exc:
+        typer.echo(f"dataops: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        artifact = artifact_binaries.register_output(
+            eng,
+            path,
+            artifact_type=artifact_type,
+            title=title,
+            task_id=task,
+            bundle_id=bundle,
+            description=description,
+            actor=actor,
+        )
+    except DataOpsError as exc:
+        raise fail(exc) from None
+    finally:
+        eng.store.close()
+        if eng.blobs is not None:
+            eng.blobs.close()
+    typer.echo(
+        f"{artifact['id']}  {artifact['status']}  {artifact['storageUri']}  {artifact['checksum']}"
+    )
 
 
 def main() -> None:

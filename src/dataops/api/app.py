@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dataops.api.http import error_response, json_response
 from dataops.api.routes import (
+    artifact_binaries,
     artifacts,
     audit,
     auth,
@@ -68,6 +69,7 @@ ROUTE_MODULES = (
     user_routes,
     notifications,
     cron,
+    artifact_binaries,
     artifacts,
     audit,
 )

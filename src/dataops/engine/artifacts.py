@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dataops.config import AuthMode
@@ -315,10 +315,27 @@ def register_artifact(engine: Engine, body: Any, actor: str | None) -> Item:
     """POST /api/artifacts: validate (400), relationships (404), store with its audit event.
 
     Registering with `taskId`/`bundleId` adds no ref to them (only attach does), but such an
-    artifact counts for their proof once approved."""
-    record = _checked_new_record(engine, body, actor)
+    artifact counts for their proof once approved. A body with `uploadId` registers a direct
+    upload (engine/artifact_binaries.py): the object is verified first."""
+    if is_object(body) and "uploadId" in body:
+        from dataops.engine import artifact_binaries
+
+        return artifact_binaries.register_upload(engine, body, actor)
+    return store_new_artifact(engine, new_artifact(engine, body, actor), actor)
+
+
+def new_artifact(engine: Engine, body: Any, actor: str | None) -> dict[str, Any]:
+    """The record a create body describes, validated (400) with its relationships (404), not
+    yet stored: for callers that must do something (store a binary) before storing it."""
+    return _checked_new_record(engine, body, actor)
+
+
+def store_new_artifact(
+    engine: Engine, record: dict[str, Any], actor: str | None, also: Sequence[Write] = ()
+) -> Item:
+    """Create a record from `new_artifact` with its audit event and `also`, all or nothing."""
     created = engine.store.transact(
-        [Create("artifacts", record), _registered_event(engine, record, actor)]
+        [Create("artifacts", record), _registered_event(engine, record, actor), *also]
     )[0]
     assert created is not None
     return created

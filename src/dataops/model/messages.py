@@ -128,6 +128,34 @@ UPLOAD_LOCAL_DISABLED = (
 )
 DOWNLOAD_LOCAL_DISABLED = "Local filesystem downloads are disabled outside local/test mode"
 
+# --- artifact binaries: downloads, direct uploads, assistant outputs (11) -------------------------
+ARTIFACT_NOT_STORED = "Artifact binary is not stored by DataOps; open its storageUri"
+ARTIFACT_BINARY_MISSING = "Artifact binary not found"
+UPLOAD_REQUEST_SIZE_INVALID = "sizeBytes must be a non-negative integer"
+UPLOAD_REQUEST_TOO_LARGE = (
+    "sizeBytes must be at most {limit} bytes (the largest single upload S3 accepts)"
+)
+UPLOAD_REQUEST_CHECKSUM_INVALID = "checksum must be sha256:<64 hex digits>"
+DIRECT_UPLOAD_NEEDS_S3 = (
+    "Direct uploads need S3 blob storage; this engine stores binaries on local disk "
+    "(configure DATAOPS_BLOBS=s3://<bucket>[/<prefix>])"
+)
+UPLOAD_ID_INVALID = "uploadId must be a non-empty string"
+UPLOAD_NOT_FOUND = "Upload not found"
+UPLOAD_ALREADY_USED = "Upload was already registered as an artifact"
+UPLOAD_EXPIRED = "Upload has expired; request a new one"
+UPLOAD_OBJECT_MISSING = (
+    "Uploaded object not found: PUT the file to the upload URL before registering it"
+)
+UPLOAD_SIZE_MISMATCH = "Uploaded object does not match the declared size"
+UPLOAD_CHECKSUM_MISMATCH = "Uploaded object does not match the declared checksum"
+UPLOAD_FIELD_FIXED = "{field} is set by the upload; leave it out or send the upload's value"
+OUTPUT_NOT_FOUND = "Output not found: {path}"
+OUTPUT_IS_DIRECTORY = "Output is a directory, not a file: {path}"
+OUTPUT_NOT_REGULAR = "Output is not a regular file: {path}"
+OUTPUT_UNREADABLE = "Output cannot be read: {path} ({reason})"
+OUTPUT_CHANGED = "Output changed while it was being uploaded: {path}"
+
 # --- templates, recurring configs, cron, notifications (section 7) --------------------------------
 TEMPLATE_DEFINITIONS_REQUIRED = "taskDefinitions must be a non-empty array"
 TEMPLATE_DEFINITION_NOT_OBJECT = "taskDefinitions[{index}] must be an object"

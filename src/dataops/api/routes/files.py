@@ -21,6 +21,7 @@ from dataops.api.http import (
 from dataops.api.multipart import read_upload
 from dataops.api.routes import route
 from dataops.engine import files
+from dataops.engine.files import Download
 from dataops.model.files import content_disposition
 
 router = APIRouter()
@@ -52,9 +53,9 @@ async def get_file(file_id: str, request: Request) -> Response:
     return json_response({"file": await call(files.get_file, engine_of(request), file_id)})
 
 
-@route(router, "/api/files/{file_id}/download", ["GET"])
-async def download_file(file_id: str, request: Request) -> Response:
-    download = await call(files.open_download, engine_of(request), file_id)
+def download_response(download: Download) -> Response:
+    """A 302 to the presigned URL (not cached: it expires) or the streamed bytes with an exact
+    type, `attachment` and no sniffing."""
     if download.redirect_url is not None:
         return Response(
             status_code=302,
@@ -74,6 +75,11 @@ async def download_file(file_id: str, request: Request) -> Response:
         },
         background=BackgroundTask(reader.close),
     )
+
+
+@route(router, "/api/files/{file_id}/download", ["GET"])
+async def download_file(file_id: str, request: Request) -> Response:
+    return download_response(await call(files.open_download, engine_of(request), file_id))
 
 
 @route(router, "/api/files/{file_id}", ["DELETE"])
