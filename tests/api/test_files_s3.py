@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -17,30 +16,12 @@ from starlette.testclient import TestClient
 
 from dataops.blobs.s3 import S3BlobStore
 from dataops.engine.context import Engine
-from tests.conftest import client_for, make_engine, make_settings
 from tests.support.live import live_server
 from tests.support.moto_server import S3Emulator
 from tests.support.multipart import body, field, file_part, headers
 
 PDF = b"%PDF-1.7 invoice 2026-11 total 120.00 EUR\n"
 RECORDING = bytes(range(256)) * 40_000  # ~10 MB: above one 8 MiB part
-
-
-@pytest.fixture
-def s3_engine(tmp_path: Path, s3: S3Emulator) -> Iterator[Engine]:
-    settings = make_settings(
-        tmp_path,
-        DATAOPS_STORE=f"sqlite:///{tmp_path / 'dataops.db'}",
-        DATAOPS_BLOBS=f"s3://{s3.bucket}/dataops",
-    )
-    engine = make_engine(settings)
-    yield engine
-    engine.store.close()
-
-
-@pytest.fixture
-def s3_client(s3_engine: Engine) -> TestClient:
-    return client_for(s3_engine)
 
 
 def new_task(client: TestClient) -> str:

@@ -4,7 +4,9 @@ endpoint variables with dummy credentials, and every test gets a bucket of its o
 
 Fixtures (registered by tests/conftest.py): `moto_endpoint` (the server's URL), `s3_env` (the
 variables that point boto3 at it, set for the test), `s3` (an `S3Emulator` with a fresh
-versioned bucket, the way the deployment creates it).
+versioned bucket, the way the deployment creates it), `s3_engine` (an engine storing binaries
+there under the prefix `dataops`, metadata in a SQLite file `dataops.db` of the test's
+directory) and `s3_client` (an HTTP client for it, auth mode `none`).
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from starlette.testclient import TestClient
+
+from dataops.engine.context import Engine
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -102,6 +108,27 @@ def s3(s3_env: dict[str, str], moto_endpoint: str) -> Iterator[S3Emulator]:
     yield S3Emulator(moto_endpoint, client, bucket, dict(s3_env))
     _empty(client, bucket)
     client.close()
+
+
+@pytest.fixture
+def s3_engine(tmp_path: Path, s3: S3Emulator, clock: Any) -> Iterator[Engine]:
+    from tests.conftest import make_engine, make_settings
+
+    settings = make_settings(
+        tmp_path,
+        DATAOPS_STORE=f"sqlite:///{tmp_path / 'dataops.db'}",
+        DATAOPS_BLOBS=f"s3://{s3.bucket}/dataops",
+    )
+    engine = make_engine(settings, clock)
+    yield engine
+    engine.store.close()
+
+
+@pytest.fixture
+def s3_client(s3_engine: Engine) -> TestClient:
+    from tests.conftest import client_for
+
+    return client_for(s3_engine)
 
 
 def _empty(client: Any, bucket: str) -> None:

@@ -46,7 +46,7 @@ UPLOAD_REGISTERED = "registered"
 DEFAULT_OUTPUT_ACTOR = "assistant"
 # Fields of an artifact that a direct upload decides: the body may repeat them, not change them.
 _FIXED_BY_UPLOAD = ("storageUri", "storageProvider", "contentType", "checksum", "sizeBytes")
-_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$")
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
 
 
 def upload_key(upload_id: str) -> str:
@@ -204,7 +204,7 @@ def register_upload(engine: Engine, body: Mapping[str, Any], actor: str | None) 
 
 def _download_type(record: Mapping[str, Any], filename: str) -> str:
     declared = record.get("contentType")
-    if isinstance(declared, str) and _MEDIA_TYPE.match(declared):
+    if isinstance(declared, str) and _MEDIA_TYPE.fullmatch(declared):
         return declared
     return file_rules.guess_content_type(filename)
 

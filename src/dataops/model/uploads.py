@@ -14,7 +14,7 @@ from dataops.model.values import is_number, is_object
 
 # A presigned URL takes one PUT, and S3 takes at most 5 GiB in one PUT.
 MAX_DIRECT_UPLOAD_BYTES = 5 * 1024**3
-_CHECKSUM = re.compile(r"^sha256:([0-9a-fA-F]{64})$")
+_CHECKSUM = re.compile(r"sha256:([0-9a-fA-F]{64})")
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def parse_sha256_checksum(raw: Any) -> str | None:
     """The lower-case hex digest of a `sha256:<64 hex>` checksum; None for anything else."""
     if not isinstance(raw, str):
         return None
-    match = _CHECKSUM.match(raw)
+    match = _CHECKSUM.fullmatch(raw)
     return match[1].lower() if match else None
 
 
