@@ -423,8 +423,7 @@ def test_local_blob_storage_cannot_take_direct_uploads(client: TestClient, engin
     response = client.post("/api/artifacts/uploads", json=body)
     assert response.status_code == 409
     assert response.json() == {
-        "error": "Direct uploads need S3 blob storage; this engine stores binaries on local disk "
-        "(configure DATAOPS_BLOBS=s3://<bucket>[/<prefix>])"
+        "error": "Direct uploads need S3 blob storage; this engine stores binaries on local disk (configure DATAOPS_BLOBS=s3://<bucket>[/<prefix>])"
     }
     assert engine.store.count("uploads") == 0
     # Bad input is still a 400 there: the request is judged before the storage.
