@@ -29,6 +29,7 @@ artifacts_app = typer.Typer(help="Artifacts: register outputs for review.", no_a
 app.add_typer(artifacts_app, name="artifacts")
 
 LOGIN_FILE = Path("var/operator-login.txt")
+OPERATOR_EMAIL = "operator@example.com"
 
 
 def settings() -> Settings:
@@ -65,49 +66,51 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
+def local_only(config: Settings, what: str) -> None:
+    if config.env is Environment.PRODUCTION:
+        typer.echo(f"dataops: {what} is for local installations only", err=True)
+        raise typer.Exit(2)
+
+
 @app.command("setup-local")
 def setup_local() -> None:
-    """Prepare a local installation: an operator account on first run; print its login."""
+    """Prepare a local installation: on the first run an operator account and the demo data;
+    print the operator's login on every run."""
     config = settings()
-    if config.env is Environment.PRODUCTION:
-        typer.echo("dataops: setup-local is for local installations only", err=True)
-        raise typer.Exit(2)
+    local_only(config, "setup-local")
     eng = open_engine(config)
-    if eng.store.count("users") == 0:
-        password = secrets.token_urlsafe(12)
-        user_cases.add_user(eng, email="operator@example.com", name="Operator", password=password)
-        LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
-        LOGIN_FILE.write_text(f"operator@example.com {password}\n")
-    if not demo_data.demo_loaded(eng):
-        demo_data.load_demo(eng)
-        typer.echo("Demo data loaded: a podcast episode with tasks and artifacts.")
+    try:
+        if eng.store.count("users") == 0:
+            password = secrets.token_urlsafe(12)
+            user_cases.add_user(eng, email=OPERATOR_EMAIL, name="Operator", password=password)
+            LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
+            LOGIN_FILE.write_text(f"{OPERATOR_EMAIL} {password}\n")
+            demo_data.load_demo(eng)
+            typer.echo("Demo data loaded: workflows, a podcast episode, tasks and artifacts.")
+    finally:
+        eng.store.close()
     if LOGIN_FILE.exists():
         email, _, password = LOGIN_FILE.read_text().strip().partition(" ")
         typer.echo(f"Login: {email} / {password}  (http://127.0.0.1:8000)")
-    eng.store.close()
 
 
 @app.command()
 def demo() -> None:
-    """Load the demo podcast episode (tasks, artifacts) into the configured store; idempotent."""
+    """Load the demo data (workflow templates and their bundles, a podcast episode with tasks and
+    artifacts in every review state, a weekly recurring task); running it again changes nothing."""
     config = settings()
-    if config.env is Environment.PRODUCTION:
-        typer.echo("dataops: demo data is for local installations only", err=True)
-        raise typer.Exit(2)
+    local_only(config, "demo data")
     eng = open_engine(config)
     try:
         if demo_data.demo_loaded(eng):
             typer.echo("Demo data is already loaded.")
-        else:
-            demo_data.load_demo(eng)
-            typer.echo(
-                "Demo data loaded: a podcast episode with 5 tasks and 3 artifacts "
-                "(draft, needs-review, approved)."
-            )
+            return
+        demo_data.load_demo(eng)
     except DataOpsError as exc:
         raise fail(exc) from None
     finally:
         eng.store.close()
+    typer.echo("Demo data loaded: workflows, a podcast episode, tasks and artifacts.")
 
 
 @users_app.command("add")

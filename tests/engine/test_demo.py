@@ -134,3 +134,13 @@ def test_cli_demo_is_refused_in_production(
     result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 2
     assert "demo data is for local installations only" in result.output
+
+
+def test_the_demo_includes_the_workflows(engine: Engine) -> None:
+    demo.load_demo(engine)
+    names = sorted(template["name"] for template in engine.store.scan("templates"))
+    assert names == ["Community event", "Newsletter issue", "Podcast episode"]
+    assert engine.store.count("recurring_configs") == 1
+    template_ids = {template["id"] for template in engine.store.scan("templates")}
+    instantiated = {bundle.get("templateId") for bundle in engine.store.scan("bundles")}
+    assert template_ids <= instantiated

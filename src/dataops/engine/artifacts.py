@@ -232,6 +232,35 @@ def _owner_event(
     )
 
 
+_OWNER_INDEX = {"taskId": "GSI-Task", "bundleId": "GSI-Bundle", "fileId": "GSI-File"}
+
+
+def detach_all(
+    engine: Engine, owner_field: str, owner_id: str, reason: str, actor: str | None
+) -> list[Write]:
+    """Writes that clear `owner_field` on every artifact naming `owner_id` (its task, bundle or
+    file is being deleted), each with its audit event; for the deleter's transaction."""
+    writes: list[Write] = []
+    for artifact in engine.store.query("artifacts", _OWNER_INDEX[owner_field], owner_id).items:
+        detached = {key: value for key, value in artifact.items() if key != owner_field}
+        detached["updatedAt"] = engine.now()
+        writes.append(Replace("artifacts", detached, artifact.version))
+        writes.append(
+            audit.event(
+                engine,
+                actor=actor,
+                entity_type=EntityType.ARTIFACT,
+                entity_id=artifact["id"],
+                action=AuditAction.ARTIFACT_DETACHED,
+                summary=f"Detached: {reason}",
+                before=artifact,
+                after=detached,
+                fields=(owner_field,),
+            )
+        )
+    return writes
+
+
 def _registered_event(engine: Engine, record: Mapping[str, Any], actor: str | None) -> Write:
     return audit.event(
         engine,

@@ -23,7 +23,8 @@ from dataops.model import notifications as model
 from dataops.model import proof as proof_model
 from dataops.model.bundles import BundleStage, BundleStatus
 from dataops.model.errors import Invalid
-from dataops.model.notifications import NotificationType, derived_id
+from dataops.model.ids import derived_id
+from dataops.model.notifications import NotificationType
 from dataops.model.tasks import TaskStatus
 from dataops.model.templates import is_automatic
 from dataops.model.values import add_days, is_number, parse_calendar_date

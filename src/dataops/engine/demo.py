@@ -7,8 +7,6 @@ so loading twice changes nothing and a half-finished load completes on the next 
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -16,17 +14,12 @@ from typing import Any
 
 from dataops.engine import artifacts, bundles, tasks
 from dataops.engine.context import Engine
+from dataops.engine.demo_workflows import demo_id, load_demo_workflows, workflows_loaded
 from dataops.model.values import add_days
 
 DEMO_ACTOR = "demo"
 RECORDING_CHECKSUM = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
 ASSISTANT_ACTOR = "podcast-assistant"
-
-
-def demo_id(name: str) -> str:
-    """A fixed, lower-case UUID v4-shaped id per demo record, the same on every machine."""
-    digest = hashlib.sha256(f"dataops-demo:{name}".encode()).digest()[:16]
-    return str(uuid.UUID(bytes=digest, version=4))
 
 
 BUNDLE_ID = demo_id("bundle:episode-42")
@@ -63,14 +56,15 @@ def _once(engine: Engine, table: str, record_id: str, create: Callable[[], Any])
 
 
 def demo_loaded(engine: Engine) -> bool:
+    """True when every demo record that a load creates by id exists."""
     return all(
         engine.store.get("artifacts", artifact_id) is not None
         for artifact_id in ARTIFACT_IDS.values()
-    )
+    ) and workflows_loaded(engine)
 
 
 def load_demo(engine: Engine) -> None:
-    """Load the demo episode into the configured store; a second run does nothing."""
+    """Load the demo episode and the demo workflows; a second run does nothing."""
     anchor = add_days(engine.today(), 14)
     _once(
         engine,
@@ -99,6 +93,7 @@ def load_demo(engine: Engine) -> None:
             partial(tasks.create_task, engine, body, DEMO_ACTOR),
         )
     _load_artifacts(engine)
+    load_demo_workflows(engine)
 
 
 def _task_bodies(anchor: str) -> dict[str, dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from dataops.engine import bundles, recurring, templates
 from dataops.engine.context import Engine
-from dataops.model.notifications import derived_id
+from dataops.model.ids import derived_id
 from dataops.model.values import add_days, parse_calendar_date
 from dataops.store.base import AlreadyExists
 
@@ -265,7 +265,15 @@ RECURRING_WEEKS = 4
 
 
 def demo_id(name: str) -> str:
+    """A fixed id per demo record, the same on every machine."""
     return derived_id("demo", name)
+
+
+def workflows_loaded(engine: Engine) -> bool:
+    template_ids = [demo_id(body["name"]) for body, _, _ in DEMO_WORKFLOWS]
+    return len(engine.store.get_many("templates", template_ids)) == len(template_ids) and (
+        engine.store.get("recurring_configs", demo_id("weekly-inbox")) is not None
+    )
 
 
 def load_demo_workflows(engine: Engine) -> None:

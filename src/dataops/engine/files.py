@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from dataops.blobs.base import BlobMissingError, BlobReader, BlobStore
-from dataops.engine import audit
+from dataops.engine import artifacts, audit
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.model import files as model
@@ -278,23 +278,7 @@ def delete_file(engine: Engine, file_id: str, actor: str | None) -> None:
                 fields=_RECORD_FIELDS,
             ),
         ]
-        for artifact in engine.store.query("artifacts", "GSI-File", file_id).items:
-            detached = {key: value for key, value in artifact.items() if key != "fileId"}
-            detached["updatedAt"] = engine.now()
-            writes.append(Replace("artifacts", detached, artifact.version))
-            writes.append(
-                audit.event(
-                    engine,
-                    actor=actor,
-                    entity_type=EntityType.ARTIFACT,
-                    entity_id=artifact["id"],
-                    action=AuditAction.ARTIFACT_DETACHED,
-                    summary="Detached: its file was deleted",
-                    before=artifact,
-                    after=detached,
-                    fields=("fileId",),
-                )
-            )
+        writes += artifacts.detach_all(engine, "fileId", file_id, "its file was deleted", actor)
         try:
             engine.store.transact(writes)
         except VersionConflict:

@@ -13,6 +13,7 @@ from dataops.engine.paging import Listing, PageRequest, Partition, list_partitio
 from dataops.model import messages
 from dataops.model import notifications as model
 from dataops.model.errors import Conflict, NotFound
+from dataops.model.ids import derived_id
 from dataops.model.notifications import NotificationType
 from dataops.store.base import Create, Item, Range, Replace, VersionConflict
 
@@ -71,7 +72,7 @@ def generate_follow_ups(engine: Engine) -> list[Item]:
     if not due:
         return []
     keyed = {
-        model.derived_id(NotificationType.FOLLOW_UP_DUE, task["id"], task["followUpAt"]): task
+        derived_id(NotificationType.FOLLOW_UP_DUE, task["id"], task["followUpAt"]): task
         for task in due
     }
     absent = once.missing_ids(engine, "notifications", list(keyed))

@@ -18,8 +18,8 @@ from dataops.engine.paging import Listing, PageRequest, Partition, list_partitio
 from dataops.model import cron, messages
 from dataops.model import recurring as model
 from dataops.model.errors import Conflict, Invalid, NotFound
+from dataops.model.ids import derived_id
 from dataops.model.jsonvalue import INVALID_BODY
-from dataops.model.notifications import derived_id
 from dataops.model.values import is_object
 from dataops.store.base import Item, Range, VersionConflict
 

@@ -1,19 +1,13 @@
-"""Notifications: their types, their texts, and the deterministic ids that make every generated
-notification (and every generated record) exist at most once, however many runs race."""
+"""Notifications: their types and their texts (ids of generated ones: model/ids.py)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from dataops.model.values import is_nonblank, parse_calendar_date
-
-# Fixed namespace of this engine's name-based ids (uuid5): the same key gives the same id on
-# every machine and in every run, so "create if absent" finds an earlier run's record by id.
-ID_NAMESPACE = uuid.UUID("7d0c6a4e-58f1-4bb5-9b0e-3a7f4d3e9c21")
 
 
 class NotificationType(StrEnum):
@@ -28,11 +22,6 @@ class NotificationType(StrEnum):
 
 # Days ahead (today included) in which a task with incomplete proof is worth a warning.
 MISSING_EVIDENCE_DAYS = 2
-
-
-def derived_id(*parts: str) -> str:
-    """A stable lower-case UUID for a key such as ("follow-up-due", task id, due at)."""
-    return str(uuid.uuid5(ID_NAMESPACE, "\x1f".join(parts)))
 
 
 def short_date(day: str) -> str:
