@@ -23,6 +23,7 @@ from dataops.model.errors import Conflict
 from dataops.model.values import parse_timestamp
 from tests.conftest import FakeClock
 from tests.support.artifacts import make_bundle, make_task
+from tests.support.hostile import FIELD_NAMES, WEIRD_VALUES, assert_handled, hostile_bodies
 from tests.support.moto_server import S3Emulator
 
 TAKE = b"RIFF....WAVEfmt " + bytes(range(256)) * 64
@@ -446,3 +447,25 @@ def test_the_session_keeps_everything_but_the_url(s3_engine: Engine) -> None:
     assert "createdBy" not in session
     assert "X-Amz-Signature" in upload["url"]
     assert "X-Amz-Signature" not in str(dict(session))
+
+
+def test_hostile_bodies_never_break_the_upload_routes(
+    s3_client: TestClient, s3_engine: Engine, s3: S3Emulator
+) -> None:
+    upload = ask(s3_client)
+    put(upload)
+    for raw in hostile_bodies():
+        for path in ("/api/artifacts/uploads", "/api/artifacts"):
+            response = s3_client.post(
+                path, content=raw, headers={"content-type": "application/json"}
+            )
+            assert_handled(response, f"POST {path} {raw[:60]!r}")
+    # Every field hostile but the upload id: the upload's own fields win or refuse.
+    for value in WEIRD_VALUES:
+        body = {**dict.fromkeys(FIELD_NAMES, value), "uploadId": upload["id"]}
+        response = s3_client.post("/api/artifacts", json=body)
+        assert_handled(response, f"POST /api/artifacts with uploadId and {value!r}")
+        assert response.status_code == 400, response.text
+    assert s3_engine.store.count("uploads") == 1
+    assert s3_engine.store.count("artifacts") == 0
+    assert s3.keys() == [f"dataops/uploads/{upload['id']}"]
