@@ -59,6 +59,16 @@ def test_configured_by_dataops_blobs_with_the_standard_endpoint_variable(
     assert s3.body("team/prod/files/f1") == b"minutes"
 
 
+def test_the_general_endpoint_variable_works_too(
+    s3: S3Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3.endpoint)
+    store = open_blobs(make_settings(DATAOPS_BLOBS=f"s3://{s3.bucket}"))
+    store.put("files/f2", io.BytesIO(b"agenda"), content_type="text/plain")
+    assert s3.keys() == ["files/f2"]
+
+
 def test_uris_and_keys(s3: S3Emulator) -> None:
     store = S3BlobStore("media", "dataops")
     unprefixed = S3BlobStore("media")

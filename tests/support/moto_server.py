@@ -27,6 +27,8 @@ from dataops.engine.context import Engine
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from tests.conftest import FakeClock
+
 REGION = "us-east-1"
 _buckets = itertools.count(1)
 
@@ -111,7 +113,7 @@ def s3(s3_env: dict[str, str], moto_endpoint: str) -> Iterator[S3Emulator]:
 
 
 @pytest.fixture
-def s3_engine(tmp_path: Path, s3: S3Emulator, clock: Any) -> Iterator[Engine]:
+def s3_engine(tmp_path: Path, s3: S3Emulator, clock: FakeClock) -> Iterator[Engine]:
     from tests.conftest import make_engine, make_settings
 
     settings = make_settings(
