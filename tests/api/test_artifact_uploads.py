@@ -469,3 +469,9 @@ def test_hostile_bodies_never_break_the_upload_routes(
     assert s3_engine.store.count("uploads") == 1
     assert s3_engine.store.count("artifacts") == 0
     assert s3.keys() == [f"dataops/uploads/{upload['id']}"]
+
+
+def test_the_uploads_sub_route_is_not_an_artifact_id(client: TestClient) -> None:
+    response = client.get("/api/artifacts/uploads")
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not found"}

@@ -212,3 +212,22 @@ def test_a_real_engine_process_stores_in_s3_and_redirects_downloads(
     assert s3.keys() == []
     logs = "".join(path.read_text() for path in tmp_path.glob("server-*.log"))
     assert "X-Amz-Signature" not in logs
+
+
+def test_an_unreachable_bucket_is_a_503_and_nothing_is_recorded(
+    s3_client: TestClient, s3_engine: Engine, s3: S3Emulator
+) -> None:
+    task = s3_client.post(
+        "/api/tasks", json={"description": "Invoice", "date": "2026-12-01"}
+    ).json()
+    _empty_and_delete(s3)
+    parts = [field("taskId", task["id"]), file_part(PDF, "invoice.pdf", "application/pdf")]
+    response = s3_client.post("/api/files", content=body(parts), headers=headers())
+    assert response.status_code == 503
+    assert response.json() == {"error": "Binary storage is unavailable right now; try again later"}
+    assert s3_engine.store.count("files") == 0
+    s3.client.create_bucket(Bucket=s3.bucket)  # for the fixture's clean-up
+
+
+def _empty_and_delete(s3: S3Emulator) -> None:
+    s3.client.delete_bucket(Bucket=s3.bucket)

@@ -46,6 +46,7 @@ STATUS: dict[type[errors.DataOpsError], int] = {
     errors.PreconditionFailed: 412,
     errors.TooLarge: 413,
     errors.TooManyRequests: 429,
+    errors.ServiceUnavailable: 503,
 }
 
 # Modules that answer 405 for a known path with another method; all others answer 404.

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import logging
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from dataops.blobs.base import (
     CHUNK_SIZE,
@@ -28,6 +30,8 @@ from dataops.blobs.base import (
     StoredBlob,
     check_key,
 )
+from dataops.model import messages
+from dataops.model.errors import ServiceUnavailable
 from dataops.model.files import content_disposition
 from dataops.model.storage_policy import StorageProvider
 
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger("dataops.blobs.s3")
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 # S3 wants parts of at least 5 MiB (but the last) and at most 10,000 of them.
 MIN_PART_SIZE = 5 * 1024 * 1024
@@ -92,6 +97,26 @@ def _read_up_to(stream: BinaryIO, size: int) -> bytes:
         chunks.append(data)
         remaining -= len(data)
     return b"".join(chunks)
+
+
+def _unavailable_on_aws_errors(method: _Method) -> _Method:
+    """S3 that cannot be reached or refuses us (credentials, bucket, throttling) is a 503 for
+    the client, not a crash; the log names the failure, never a URL."""
+
+    @functools.wraps(method)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return method(*args, **kwargs)
+        except (BotoCoreError, ClientError) as exc:
+            reason = type(exc).__name__
+            if isinstance(exc, ClientError):
+                reason = str(exc.response.get("Error", {}).get("Code", "")) or reason
+            log.error("S3 %s failed: %s", method.__name__, reason)
+            raise ServiceUnavailable(messages.BINARY_STORAGE_UNAVAILABLE) from None
+
+    return cast(_Method, guarded)
 
 
 def _is_missing(exc: Exception) -> bool:
@@ -157,6 +182,7 @@ class S3BlobStore(BlobStore):
 
     # --- writes ----------------------------------------------------------------------------
 
+    @_unavailable_on_aws_errors
     def put(
         self, key: str, stream: BinaryIO, *, content_type: str, sha256: str | None = None
     ) -> StoredBlob:
@@ -255,6 +281,7 @@ class S3BlobStore(BlobStore):
                 object_key,
             )
 
+    @_unavailable_on_aws_errors
     def delete(self, key: str) -> bool:
         if self.head(key) is None:
             return False
@@ -263,6 +290,7 @@ class S3BlobStore(BlobStore):
 
     # --- reads -----------------------------------------------------------------------------
 
+    @_unavailable_on_aws_errors
     def open(self, key: str) -> BlobReader:
         try:
             answer = self._client.get_object(Bucket=self.bucket, Key=self.object_key(key))
@@ -272,6 +300,7 @@ class S3BlobStore(BlobStore):
             raise
         return BlobReader(cast(BinaryIO, answer["Body"]), int(answer["ContentLength"]))
 
+    @_unavailable_on_aws_errors
     def head(self, key: str) -> BlobInfo | None:
         try:
             answer = self._client.head_object(
@@ -290,6 +319,7 @@ class S3BlobStore(BlobStore):
 
     # --- presigned URLs --------------------------------------------------------------------
 
+    @_unavailable_on_aws_errors
     def presigned_get_url(
         self, key: str, *, filename: str, content_type: str, expires_in: int
     ) -> str | None:
@@ -304,6 +334,7 @@ class S3BlobStore(BlobStore):
             ExpiresIn=expires_in,
         )
 
+    @_unavailable_on_aws_errors
     def presign_upload(
         self, key: str, *, content_type: str, sha256: str, size: int, expires_in: int
     ) -> PresignedUpload | None:
@@ -330,6 +361,7 @@ class S3BlobStore(BlobStore):
         }
         return PresignedUpload(url, headers)
 
+    @_unavailable_on_aws_errors
     def mark_registered(self, key: str) -> None:
         self._client.delete_object_tagging(Bucket=self.bucket, Key=self.object_key(key))
 

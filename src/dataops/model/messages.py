@@ -21,6 +21,7 @@ PRECONDITION_FAILED = "Precondition failed: the record was changed by someone el
 INVALID_LIMIT = "limit must be an integer from 1 to 1000"
 INVALID_CURSOR = "cursor is invalid or expired"
 CONCURRENT_UPDATE = "The record is being changed by others right now; try again"
+BINARY_STORAGE_UNAVAILABLE = "Binary storage is unavailable right now; try again later"
 JSON_TOO_DEEP = "Request body is nested too deeply (max 32 levels)"
 
 # --- authentication -----------------------------------------------------------------------------

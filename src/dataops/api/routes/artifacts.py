@@ -21,7 +21,7 @@ from dataops.api.http import (
 from dataops.api.routes import route
 from dataops.engine import artifacts
 from dataops.model import jsonvalue, messages
-from dataops.model.errors import Invalid
+from dataops.model.errors import Invalid, NotFound
 from dataops.store.base import Item
 
 router = APIRouter()
@@ -58,6 +58,8 @@ async def list_artifacts(request: Request) -> Response:
 
 @route(router, "/api/artifacts/{artifact_id}", ["GET"])
 async def get_artifact(artifact_id: str, request: Request) -> Response:
+    if artifact_id == "uploads":  # a sub-route, never an id (section 0)
+        raise NotFound(messages.NOT_FOUND)
     return _one(await call(artifacts.get_artifact, engine_of(request), artifact_id))
 
 
