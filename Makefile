@@ -24,12 +24,15 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check src tests bench examples fuzz
+	$(BIN)/ruff format --check src tests bench examples fuzz
 	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest fuzz $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -16,6 +16,9 @@ from dataops.config import Settings
 from dataops.engine.context import Engine
 from dataops.store.sqlite import SQLiteStore
 
+# S3 fixtures (moto in server mode): `moto_endpoint`, `s3_env`, `s3`.
+pytest_plugins = ("tests.support.moto_server",)
+
 
 class FakeClock:
     """Starts at a fixed instant and advances 1 ms per reading (so order is observable)."""

@@ -25,15 +25,23 @@ def open_store(settings: Settings) -> Store:
 
 def open_blobs(settings: Settings) -> BlobStore:
     """The binary store of `DATAOPS_BLOBS`. Local-dev outside local/test is opened refusing
-    every read and write (409) and writing nothing to disk; start-up warns about it."""
+    every read and write (409) and writing nothing to disk; start-up warns about it. S3 takes
+    region, credentials and endpoint (`AWS_ENDPOINT_URL_S3` for emulators) from boto3."""
     if settings.blobs.kind == "local-dev":
         if not settings.local_storage_allowed:
             log.warning(disabled_warning(settings.blobs.path))
         return LocalBlobStore(settings.blobs.path, enabled=settings.local_storage_allowed)
-    raise ConfigError(
-        f"DATAOPS_BLOBS={settings.blobs.kind}://{settings.blobs.bucket}: this build has no "
-        "S3 blob store yet; use local-dev:///<dir>"
-    )
+    if settings.blobs.kind == "s3":
+        try:
+            import boto3  # noqa: F401
+
+            from dataops.blobs.s3 import S3BlobStore
+        except ImportError:
+            raise ConfigError(
+                f"DATAOPS_BLOBS=s3://{settings.blobs.bucket} needs boto3: install dataops[aws]"
+            ) from None
+        return S3BlobStore(settings.blobs.bucket, settings.blobs.prefix, region=settings.region)
+    raise ConfigError(f"DATAOPS_BLOBS: unsupported blob store kind {settings.blobs.kind!r}")
 
 
 def open_engine(settings: Settings) -> Engine:

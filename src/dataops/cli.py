@@ -13,6 +13,7 @@ import uvicorn
 
 from dataops.bootstrap import engine_app, open_engine
 from dataops.config import ConfigError, Environment, Settings
+from dataops.engine import demo as demo_data
 from dataops.engine import users as user_cases
 from dataops.engine.paging import PageRequest
 from dataops.model import jsonvalue
@@ -21,8 +22,15 @@ from dataops.model.errors import DataOpsError
 app = typer.Typer(help="DataOps work engine.", no_args_is_help=True, add_completion=False)
 users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+cron_app = typer.Typer(
+    help="Scheduled work: automatic templates and notifications.", no_args_is_help=True
+)
+app.add_typer(cron_app, name="cron")
+artifacts_app = typer.Typer(help="Artifacts: register outputs for review.", no_args_is_help=True)
+app.add_typer(artifacts_app, name="artifacts")
 
 LOGIN_FILE = Path("var/operator-login.txt")
+OPERATOR_EMAIL = "operator@example.com"
 
 
 def settings() -> Settings:
@@ -59,23 +67,51 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
+def local_only(config: Settings, what: str) -> None:
+    if config.env is Environment.PRODUCTION:
+        typer.echo(f"dataops: {what} is for local installations only", err=True)
+        raise typer.Exit(2)
+
+
 @app.command("setup-local")
 def setup_local() -> None:
-    """Prepare a local installation: an operator account on first run; print its login."""
+    """Prepare a local installation: on the first run an operator account and the demo data;
+    print the operator's login on every run."""
     config = settings()
-    if config.env is Environment.PRODUCTION:
-        typer.echo("dataops: setup-local is for local installations only", err=True)
-        raise typer.Exit(2)
+    local_only(config, "setup-local")
     eng = open_engine(config)
-    if eng.store.count("users") == 0:
-        password = secrets.token_urlsafe(12)
-        user_cases.add_user(eng, email="operator@example.com", name="Operator", password=password)
-        LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
-        LOGIN_FILE.write_text(f"operator@example.com {password}\n")
+    try:
+        if eng.store.count("users") == 0:
+            password = secrets.token_urlsafe(12)
+            user_cases.add_user(eng, email=OPERATOR_EMAIL, name="Operator", password=password)
+            LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
+            LOGIN_FILE.write_text(f"{OPERATOR_EMAIL} {password}\n")
+            demo_data.load_demo(eng)
+            typer.echo("Demo data loaded: workflows, a podcast episode, tasks and artifacts.")
+    finally:
+        eng.store.close()
     if LOGIN_FILE.exists():
         email, _, password = LOGIN_FILE.read_text().strip().partition(" ")
         typer.echo(f"Login: {email} / {password}  (http://127.0.0.1:8000)")
-    eng.store.close()
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo data (workflow templates and their bundles, a podcast episode with tasks and
+    artifacts in every review state, a weekly recurring task); running it again changes nothing."""
+    config = settings()
+    local_only(config, "demo data")
+    eng = open_engine(config)
+    try:
+        if demo_data.demo_loaded(eng):
+            typer.echo("Demo data is already loaded.")
+            return
+        demo_data.load_demo(eng)
+    except DataOpsError as exc:
+        raise fail(exc) from None
+    finally:
+        eng.store.close()
+    typer.echo("Demo data loaded: workflows, a podcast episode, tasks and artifacts.")
 
 
 @users_app.command("add")
@@ -123,6 +159,69 @@ def users_set_password(
     typer.echo("Password updated.")
 
 
+@cron_app.command("run")
+def cron_run() -> None:
+    """Run the cron runner once for today (UTC); prints what it created as JSON."""
+    from dataops.engine import cron
+    from dataops.model import jsonvalue
+
+    eng = open_engine(settings())
+    try:
+        report = cron.run(eng)
+    finally:
+        eng.store.close()
+    summary = {
+        "created": report.created,
+        "skipped": report.skipped,
+        "notifications": report.notifications,
+    }
+    typer.echo(jsonvalue.dumps(summary).decode())
+
+
+@artifacts_app.command("register-output")
+def artifacts_register_output(
+    path: Annotated[Path, typer.Argument(help="The output file (e.g. documents/prep.md).")],
+    *,
+    artifact_type: Annotated[
+        str, typer.Option("--type", help="Artifact type, e.g. podcast-doc or report.")
+    ],
+    title: Annotated[str, typer.Option(help="What the output is, for the reviewer.")],
+    task: Annotated[str | None, typer.Option(help="The task it is proof for.")] = None,
+    bundle: Annotated[str | None, typer.Option(help="The bundle (workflow run).")] = None,
+    description: Annotated[str | None, typer.Option(help="Longer description.")] = None,
+    actor: Annotated[str, typer.Option(help="Who produced it (createdBy).")] = "assistant",
+) -> None:
+    """Upload an assistant's output to the blob store and register it as an artifact awaiting
+    review (sourceType assistant-output, status needs-review)."""
+    from dataops.engine import artifact_binaries
+
+    try:
+        eng = open_engine(settings())
+    except ConfigError as exc:
+        typer.echo(f"dataops: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        artifact = artifact_binaries.register_output(
+            eng,
+            path,
+            artifact_type=artifact_type,
+            title=title,
+            task_id=task,
+            bundle_id=bundle,
+            description=description,
+            actor=actor,
+        )
+    except DataOpsError as exc:
+        raise fail(exc) from None
+    finally:
+        eng.store.close()
+        if eng.blobs is not None:
+            eng.blobs.close()
+    typer.echo(
+        f"{artifact['id']}  {artifact['status']}  {artifact['storageUri']}  {artifact['checksum']}"
+    )
+
+
 @app.command("export")
 def export_command(
     directory: Annotated[
@@ -137,10 +236,11 @@ def export_command(
 ) -> None:
     """Write a portable export of every entity (manifest.json + one JSONL file per entity)."""
     from dataops.bootstrap import open_store
+    from dataops.engine.context import Engine
     from dataops.portable import console, export, workers
 
     config = settings()
-    eng = open_engine(config)
+    eng = Engine(settings=config, store=open_store(config))  # an export needs no blob store
     # Worker processes open the same store again; an in-memory database cannot be.
     reopenable = config.store.kind == "sqlite" and config.store.path != ":memory:"
     try:

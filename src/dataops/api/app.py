@@ -12,7 +12,24 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dataops.api.http import error_response, json_response
-from dataops.api.routes import auth, bundles, export, files, system, tasks
+from dataops.api.routes import (
+    artifact_binaries,
+    artifacts,
+    audit,
+    auth,
+    bundles,
+    cron,
+    export,
+    files,
+    notifications,
+    recurring,
+    system,
+    tasks,
+    templates,
+)
+from dataops.api.routes import (
+    users as user_routes,
+)
 from dataops.config import AuthMode, Settings
 from dataops.engine import users
 from dataops.engine.context import Engine
@@ -30,6 +47,7 @@ STATUS: dict[type[errors.DataOpsError], int] = {
     errors.PreconditionFailed: 412,
     errors.TooLarge: 413,
     errors.TooManyRequests: 429,
+    errors.ServiceUnavailable: 503,
 }
 
 # Modules that answer 405 for a known path with another method; all others answer 404.
@@ -42,7 +60,22 @@ _METHOD_NOT_ALLOWED_PREFIXES = (
     "/api/cron/export",
 )
 _EXEMPT = ("/", "/api/health", "/api/auth/login")
-ROUTE_MODULES = (system, auth, tasks, bundles, files, export)
+ROUTE_MODULES = (
+    system,
+    auth,
+    tasks,
+    bundles,
+    files,
+    templates,
+    recurring,
+    user_routes,
+    notifications,
+    cron,
+    export,
+    artifact_binaries,
+    artifacts,
+    audit,
+)
 
 
 class RequestPipeline:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -70,6 +70,15 @@ class BlobInfo:
     size: int
     sha256: str | None = None
     content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    """A short-lived URL a client PUTs the bytes to, with the headers it must send (the store
+    signs them, so a PUT without them, or with other bytes, is refused by the store itself)."""
+
+    url: str
+    headers: Mapping[str, str]
 
 
 class BlobReader:
@@ -162,6 +171,18 @@ class BlobStore(ABC):
     ) -> str | None:
         """A short-lived URL that downloads the object directly, or None when downloads stream
         through the engine. Generated per request; never stored and never logged."""
+        return None
+
+    def presign_upload(
+        self, key: str, *, content_type: str, sha256: str, size: int, expires_in: int
+    ) -> PresignedUpload | None:
+        """A direct upload of exactly `size` bytes hashing to `sha256` (hex) under `key`, or
+        None when this store cannot take uploads that bypass the engine. The object stays
+        marked as pending (swept by the bucket's lifecycle) until `mark_registered`."""
+        return None
+
+    def mark_registered(self, key: str) -> None:
+        """The directly uploaded object under `key` is now referenced by a record: keep it."""
         return None
 
     def close(self) -> None:

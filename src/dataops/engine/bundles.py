@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataops.engine import audit, refs
+from dataops.engine import artifacts, notifications, refs
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.model import bundles as model
 from dataops.model import messages
-from dataops.model.audit import AuditAction, EntityType
 from dataops.model.bundles import BundleStage, BundleStatus
 from dataops.model.errors import Conflict, Invalid, NotFound
 from dataops.model.jsonvalue import INVALID_BODY
@@ -112,10 +111,15 @@ def update_bundle(engine: Engine, bundle_id: str, body: Any) -> Item:
             else:
                 bundle[name] = value
         bundle["updatedAt"] = engine.now()
+        writes: list[Write] = [Replace("bundles", bundle, existing.version)]
+        if bundle.get("stage") != existing.get("stage") and isinstance(bundle.get("stage"), str):
+            writes.append(notifications.stage_change(engine, bundle, bundle["stage"]))
         try:
-            return _present(engine, engine.store.replace("bundles", bundle, existing.version))
+            saved = engine.store.transact(writes)[0]
         except VersionConflict:
             continue
+        assert saved is not None
+        return _present(engine, saved)
     raise Conflict(messages.CONCURRENT_UPDATE)
 
 
@@ -149,23 +153,9 @@ def delete_bundle(engine: Engine, bundle_id: str, actor: str | None) -> None:
                 if table == "tasks":
                     detached["updatedAt"] = now
                 writes.append(Replace(table, detached, record.version))
-        for artifact in store.query("artifacts", "GSI-Bundle", bundle_id).items:
-            detached = {key: value for key, value in artifact.items() if key != "bundleId"}
-            detached["updatedAt"] = now
-            writes.append(Replace("artifacts", detached, artifact.version))
-            writes.append(
-                audit.event(
-                    engine,
-                    actor=actor,
-                    entity_type=EntityType.ARTIFACT,
-                    entity_id=artifact["id"],
-                    action=AuditAction.ARTIFACT_DETACHED,
-                    summary="Detached: its bundle was deleted",
-                    before=artifact,
-                    after=detached,
-                    fields=("bundleId",),
-                )
-            )
+        writes += artifacts.detach_all(
+            engine, "bundleId", bundle_id, "its bundle was deleted", actor
+        )
         for notification in store.query("notifications", "GSI-Bundle", bundle_id).items:
             writes.append(Delete("notifications", notification["id"]))
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from dataops.blobs.base import BlobMissingError, BlobReader, BlobStore
-from dataops.engine import audit
+from dataops.engine import artifacts, audit
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.model import files as model
@@ -78,7 +78,7 @@ def file_key(file_id: str) -> str:
     return f"files/{file_id}"
 
 
-def _blobs(engine: Engine) -> BlobStore:
+def blobs_of(engine: Engine) -> BlobStore:
     if engine.blobs is None:
         raise RuntimeError("the engine has no blob store configured")
     return engine.blobs
@@ -93,7 +93,7 @@ def _shown(item: Item) -> Item:
 
 def upload_file(engine: Engine, form: UploadForm, actor: str | None) -> Item:
     """6.3 steps 4-10: validate in the contract's order, store the binary, record it."""
-    blobs = _blobs(engine)
+    blobs = blobs_of(engine)
     task_id = form.fields.get("taskId")
     if not task_id:
         raise Invalid(messages.MISSING_FIELD.format(field="taskId"))
@@ -229,10 +229,18 @@ def open_download(engine: Engine, file_id: str) -> Download:
     uri = model.storage_uri_of(record)
     if uri is not None and model.is_local(uri) and not engine.settings.local_storage_allowed:
         raise Conflict(messages.DOWNLOAD_LOCAL_DISABLED)
-    blobs = _blobs(engine)
+    blobs = blobs_of(engine)
     key = blobs.key_for(uri) if uri is not None else None
     if key is None:
         raise NotFound(messages.FILE_NOT_ON_DISK)
+    return serve_binary(blobs, key, filename, content_type, missing=messages.FILE_NOT_ON_DISK)
+
+
+def serve_binary(
+    blobs: BlobStore, key: str, filename: str, content_type: str, *, missing: str
+) -> Download:
+    """A download of an object of this store: a presigned URL made for this request where the
+    store has them (never kept), else the open stream; 404 `missing` when there is no object."""
     blobs.check_readable()
     url = blobs.presigned_get_url(
         key, filename=filename, content_type=content_type, expires_in=DOWNLOAD_URL_SECONDS
@@ -242,7 +250,7 @@ def open_download(engine: Engine, file_id: str) -> Download:
     try:
         reader = blobs.open(key)
     except BlobMissingError:
-        raise NotFound(messages.FILE_NOT_ON_DISK) from None
+        raise NotFound(missing) from None
     return Download(filename, content_type, reader=reader)
 
 
@@ -270,23 +278,7 @@ def delete_file(engine: Engine, file_id: str, actor: str | None) -> None:
                 fields=_RECORD_FIELDS,
             ),
         ]
-        for artifact in engine.store.query("artifacts", "GSI-File", file_id).items:
-            detached = {key: value for key, value in artifact.items() if key != "fileId"}
-            detached["updatedAt"] = engine.now()
-            writes.append(Replace("artifacts", detached, artifact.version))
-            writes.append(
-                audit.event(
-                    engine,
-                    actor=actor,
-                    entity_type=EntityType.ARTIFACT,
-                    entity_id=artifact["id"],
-                    action=AuditAction.ARTIFACT_DETACHED,
-                    summary="Detached: its file was deleted",
-                    before=artifact,
-                    after=detached,
-                    fields=("fileId",),
-                )
-            )
+        writes += artifacts.detach_all(engine, "fileId", file_id, "its file was deleted", actor)
         try:
             engine.store.transact(writes)
         except VersionConflict:
@@ -299,7 +291,7 @@ def delete_file(engine: Engine, file_id: str, actor: str | None) -> None:
 def _delete_binary(engine: Engine, record: Mapping[str, Any]) -> None:
     """Remove the record's binary when this engine may touch it; never fails the delete."""
     uri = model.storage_uri_of(record)
-    blobs = _blobs(engine)
+    blobs = blobs_of(engine)
     key = blobs.key_for(uri) if uri is not None else None
     if key is None or not blobs.accepts_writes:
         # Local binaries in production, or an object in a store this engine does not use:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from dataops.engine import audit, proof, refs
+from dataops.engine import artifacts, audit, notifications, proof, refs
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.model import messages
@@ -186,7 +186,8 @@ def _status_event(
 
 
 def _stage_transition(engine: Engine, task: Mapping[str, Any]) -> list[Write]:
-    """4.4 step 11: a template task with stageOnComplete moves its bundle's stage.
+    """4.4 step 11: a template task with stageOnComplete moves its bundle's stage, and a
+    `stage-change` notification says so.
 
     The bundle must exist (never a stub); the write is conditional on its version.
     """
@@ -197,7 +198,10 @@ def _stage_transition(engine: Engine, task: Mapping[str, Any]) -> list[Write]:
     if bundle is None or bundle.get("stage") == stage:
         return []
     moved = {**bundle, "stage": stage, "updatedAt": engine.now()}
-    return [Replace("bundles", moved, bundle.version)]
+    return [
+        Replace("bundles", moved, bundle.version),
+        notifications.stage_change(engine, bundle, stage, task.get("id")),
+    ]
 
 
 def delete_task(engine: Engine, task_id: str, actor: str | None) -> None:
@@ -209,23 +213,7 @@ def delete_task(engine: Engine, task_id: str, actor: str | None) -> None:
         if engine.store.query("files", "GSI-Task", task_id, limit=1).items:
             raise Conflict(messages.TASK_HAS_FILES)
         writes: list[Write] = [Delete("tasks", task_id, task.version)]
-        for artifact in engine.store.query("artifacts", "GSI-Task", task_id).items:
-            detached = {key: value for key, value in artifact.items() if key != "taskId"}
-            detached["updatedAt"] = engine.now()
-            writes.append(Replace("artifacts", detached, artifact.version))
-            writes.append(
-                audit.event(
-                    engine,
-                    actor=actor,
-                    entity_type=EntityType.ARTIFACT,
-                    entity_id=artifact["id"],
-                    action=AuditAction.ARTIFACT_DETACHED,
-                    summary="Detached: its task was deleted",
-                    before=artifact,
-                    after=detached,
-                    fields=("taskId",),
-                )
-            )
+        writes += artifacts.detach_all(engine, "taskId", task_id, "its task was deleted", actor)
         for notification in engine.store.query("notifications", "GSI-Task", task_id).items:
             writes.append(Delete("notifications", notification["id"]))
         try:

@@ -1,4 +1,5 @@
-"""Template use cases and instantiation: a template turns an anchor date into a bundle's tasks."""
+"""Template use cases (create, list, get, update, delete) and instantiation: a template turns
+an anchor date into a bundle's tasks."""
 
 from __future__ import annotations
 
@@ -7,7 +8,77 @@ from collections.abc import Mapping
 from typing import Any
 
 from dataops.engine.context import Engine
+from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
+from dataops.model import messages
+from dataops.model import templates as model
+from dataops.model.errors import Conflict, Invalid, NotFound
+from dataops.model.jsonvalue import INVALID_BODY
 from dataops.model.values import add_days, is_number, is_object, truthy
+from dataops.store.base import Delete, Item, Replace, VersionConflict, Write
+
+_RETRIES = 20
+
+
+def create_template(engine: Engine, body: Any, template_id: str | None = None) -> Item:
+    """7.2 POST; `template_id` keeps a known id (demo data), else a new one is drawn."""
+    if not is_object(body):
+        raise Invalid(messages.INVALID_JSON)
+    fields = model.validate_create(body)
+    now = engine.now()
+    record = {"id": template_id or engine.new_id(), **fields, "createdAt": now, "updatedAt": now}
+    return engine.store.create("templates", record)
+
+
+def list_templates(engine: Engine, page: PageRequest) -> Listing:
+    """Every template, by name."""
+    return list_partitions(engine.store, [Partition("templates", "GSI-Name")], page)
+
+
+def get_template(engine: Engine, template_id: str) -> Item:
+    template = engine.store.get("templates", template_id)
+    if template is None:
+        raise NotFound(messages.TEMPLATE_NOT_FOUND)
+    return template
+
+
+def update_template(engine: Engine, template_id: str, body: Any) -> Item:
+    """7.2 PUT: body, existence, fields, validation; nulls remove optional fields."""
+    if body is INVALID_BODY:
+        raise Invalid(messages.INVALID_JSON)
+    if not is_object(body) or not body:
+        raise Invalid(messages.BODY_EMPTY_OR_INVALID)
+    for _ in range(_RETRIES):
+        existing = get_template(engine, template_id)
+        updates = model.validate_update(body)
+        template = dict(existing)
+        for name, value in updates.items():
+            if value is None:
+                template.pop(name, None)
+            else:
+                template[name] = value
+        template["updatedAt"] = engine.now()
+        try:
+            return engine.store.replace("templates", template, existing.version)
+        except VersionConflict:
+            continue
+    raise Conflict(messages.CONCURRENT_UPDATE)
+
+
+def delete_template(engine: Engine, template_id: str) -> None:
+    """10.11: bundles and tasks keep `templateId` as provenance; notifications that name the
+    template lose that reference (an export never names a missing template there)."""
+    for _ in range(_RETRIES):
+        template = get_template(engine, template_id)
+        writes: list[Write] = [Delete("templates", template_id, template.version)]
+        for notification in engine.store.query("notifications", "GSI-Template", template_id).items:
+            kept = {key: value for key, value in notification.items() if key != "templateId"}
+            writes.append(Replace("notifications", kept, notification.version))
+        try:
+            engine.store.transact(writes)
+            return
+        except VersionConflict:
+            continue
+    raise Conflict(messages.CONCURRENT_UPDATE)
 
 
 def inherited_bundle_fields(template: Mapping[str, Any]) -> dict[str, Any]:
@@ -41,13 +112,17 @@ def instantiate_tasks(
     now = engine.now()
     tags = template.get("tags") if isinstance(template.get("tags"), list) else None
     tasks = []
-    for definition in template.get("taskDefinitions") or []:
+    for index, definition in enumerate(template.get("taskDefinitions") or []):
+        try:
+            day = add_days(bundle["anchorDate"], _offset(definition))
+        except OverflowError:
+            raise Invalid(messages.TEMPLATE_TASK_DATE_OUT_OF_RANGE.format(index=index)) from None
         task: dict[str, Any] = {
             "id": engine.new_id(),
             "description": definition["description"],
             "bundleId": bundle["id"],
             "templateId": template["id"],
-            "date": add_days(bundle["anchorDate"], _offset(definition)),
+            "date": day,
             "source": "template",
             "templateTaskRef": definition["refId"],
             "status": "todo",

@@ -1,8 +1,24 @@
-"""Artifacts: durable metadata records for outputs and proof (never the content itself)."""
+"""Artifacts: durable metadata records for outputs and proof (never the content itself): the
+enums, the validation rules of api-contract.md 5.2 with 10.13-10.15, and the review transitions
+of section 11."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
+
+from dataops.model import fields as f
+from dataops.model import messages
+from dataops.model.errors import Conflict, Invalid
+from dataops.model.storage_policy import (
+    OWNED_PROVIDERS,
+    StorageProvider,
+    check_metadata,
+    check_provider_agrees,
+    check_storage_uri,
+)
+from dataops.model.values import is_nonblank, is_number, is_timestamp
 
 
 class ArtifactType(StrEnum):
@@ -40,3 +56,192 @@ class SourceType(StrEnum):
     IMPORT = "import"
     MIGRATION = "migration"
     SYSTEM = "system"
+
+
+# --- record rules -------------------------------------------------------------------------------
+
+# 5.5: what a PUT may change (`createdBy`, `id`, `createdAt` never; review fields only where
+# the body's actors are trusted, see engine/artifacts.py).
+UPDATABLE_FIELDS: tuple[str, ...] = (
+    "type",
+    "title",
+    "description",
+    "status",
+    "storageProvider",
+    "storageUri",
+    "filename",
+    "contentType",
+    "checksum",
+    "sizeBytes",
+    "visibility",
+    "dataClass",
+    "taskId",
+    "bundleId",
+    "assistantJobId",
+    "fileId",
+    "sourceType",
+    "reviewedBy",
+    "reviewedAt",
+    "tags",
+    "metadata",
+)
+# 5.3: optional fields copied from a create body when present.
+OPTIONAL_CREATE_FIELDS: tuple[str, ...] = (
+    "description",
+    "filename",
+    "contentType",
+    "checksum",
+    "sizeBytes",
+    "taskId",
+    "bundleId",
+    "assistantJobId",
+    "fileId",
+    "createdBy",
+    "reviewedBy",
+    "reviewedAt",
+    "tags",
+    "metadata",
+)
+# Fields whose value the trusted actor and the server clock decide (10.4).
+ACTOR_FIELDS = frozenset({"createdBy", "reviewedBy", "reviewedAt"})
+# Always present on a record: a null in an update is refused by validation, not a removal.
+REQUIRED_FIELDS = frozenset(
+    {"type", "title", "status", "storageProvider", "storageUri", "dataClass", "sourceType"}
+)
+# A change to one of these refreshes the refs that tasks and bundles hold (10.7).
+REF_FIELDS = ("type", "title", "storageUri", "status")
+RELATIONSHIPS: tuple[tuple[str, str, str], ...] = (
+    ("taskId", "tasks", messages.TASK_NOT_FOUND),
+    ("bundleId", "bundles", messages.BUNDLE_NOT_FOUND),
+    ("fileId", "files", messages.FILE_NOT_FOUND),
+)
+REVIEWED = frozenset({ArtifactStatus.APPROVED.value, ArtifactStatus.REJECTED.value})
+
+
+def is_reviewed(status: Any) -> bool:
+    """`approved` or `rejected`: statuses that carry a reviewer (any JSON value is safe here)."""
+    return isinstance(status, str) and status in REVIEWED
+
+
+_STRING_IDS = ("taskId", "bundleId", "assistantJobId", "fileId", "createdBy", "reviewedBy")
+
+
+def _values(enum: type[StrEnum]) -> frozenset[str]:
+    return frozenset(member.value for member in enum)
+
+
+_TYPES = _values(ArtifactType)
+_STATUSES = _values(ArtifactStatus)
+_PROVIDERS = _values(StorageProvider)
+_VISIBILITIES = _values(Visibility)
+_SOURCES = _values(SourceType)
+
+
+def _is_member(value: Any, allowed: frozenset[str]) -> bool:
+    return isinstance(value, str) and value in allowed
+
+
+def validate(record: Mapping[str, Any], *, require_core: bool, local_storage_allowed: bool) -> None:
+    """Every rule of 5.2 in the contract's order, with 10.13-10.15; the first failure wins.
+
+    `record` is the artifact as it would be stored (an update validates the merged record), with
+    `storageProvider` already derived. A field absent from `record` is not checked, except the
+    core fields on create (`require_core`).
+    """
+    if require_core:
+        for name in ("type", "title", "storageUri"):
+            if not is_nonblank(record.get(name)):
+                raise Invalid(messages.MISSING_FIELD.format(field=name))
+    if "type" in record and not _is_member(record["type"], _TYPES):
+        raise Invalid(messages.ARTIFACT_TYPE_INVALID)
+    if "title" in record:
+        if not is_nonblank(record["title"]):
+            raise Invalid(messages.ARTIFACT_TITLE_INVALID)
+        f.check_length("title", record["title"], f.TITLE_MAX)
+    f.check_string(record, "description", f.TEXT_MAX)
+    if "status" in record and not _is_member(record["status"], _STATUSES):
+        raise Invalid(messages.ARTIFACT_STATUS_INVALID)
+    uri = record.get("storageUri")
+    if "storageUri" in record:
+        check_storage_uri(uri)
+        f.check_length("storageUri", str(uri), f.SHORT_TEXT_MAX)
+    provider = record.get("storageProvider")
+    if "storageProvider" in record and not _is_member(provider, _PROVIDERS):
+        raise Invalid(messages.STORAGE_PROVIDER_INVALID)
+    if isinstance(provider, str) and isinstance(uri, str):
+        check_provider_agrees(provider, uri)
+    if provider == StorageProvider.LOCAL_DEV and not local_storage_allowed:
+        raise Invalid(messages.LOCAL_DEV_ARTIFACT_REFUSED)
+    if provider in OWNED_PROVIDERS:
+        checksum = record.get("checksum")
+        if "checksum" in record and not is_nonblank(checksum):
+            raise Invalid(messages.CHECKSUM_INVALID)
+        if require_core and not is_nonblank(checksum):
+            raise Invalid(messages.CHECKSUM_REQUIRED)
+    f.check_string(record, "checksum")
+    f.check_string(record, "filename", f.FILENAME_MAX)
+    f.check_string(record, "contentType")
+    size = record.get("sizeBytes")
+    if "sizeBytes" in record and not (is_number(size) and size >= 0):
+        raise Invalid(messages.SIZE_BYTES_INVALID)
+    if "visibility" in record and not _is_member(record["visibility"], _VISIBILITIES):
+        raise Invalid(messages.VISIBILITY_INVALID)
+    if "dataClass" in record and not _is_member(record["dataClass"], _VISIBILITIES):
+        raise Invalid(messages.DATA_CLASS_INVALID)
+    if "sourceType" in record and not _is_member(record["sourceType"], _SOURCES):
+        raise Invalid(messages.SOURCE_TYPE_INVALID)
+    for name in _STRING_IDS:
+        f.check_string(record, name)
+    f.check_string(record, "reviewedAt")
+    reviewed_at = record.get("reviewedAt")
+    if reviewed_at is not None and not is_timestamp(reviewed_at):
+        raise Invalid(messages.INVALID_TIMESTAMP.format(field="reviewedAt"))
+    f.check_tags(record)
+    if "metadata" in record:
+        check_metadata(record["metadata"])
+    f.check_string(record, "reviewNote", f.TEXT_MAX)
+
+
+# --- review transitions (section 11) ------------------------------------------------------------
+
+_S = ArtifactStatus
+# Which status may follow which through PUT, approve, reject and archive. `superseded` is reached
+# only through supersede (SUPERSEDABLE); archived and superseded records are final.
+TRANSITIONS: Mapping[str, frozenset[str]] = {
+    _S.DRAFT: frozenset({_S.NEEDS_REVIEW, _S.APPROVED, _S.REJECTED, _S.ARCHIVED}),
+    _S.NEEDS_REVIEW: frozenset({_S.DRAFT, _S.APPROVED, _S.REJECTED, _S.ARCHIVED}),
+    _S.APPROVED: frozenset({_S.NEEDS_REVIEW, _S.REJECTED, _S.ARCHIVED}),
+    _S.REJECTED: frozenset({_S.DRAFT, _S.NEEDS_REVIEW, _S.ARCHIVED}),
+    _S.ARCHIVED: frozenset(),
+    _S.SUPERSEDED: frozenset(),
+}
+SUPERSEDABLE = frozenset({_S.DRAFT, _S.NEEDS_REVIEW, _S.APPROVED, _S.REJECTED})
+
+
+def transition_refusal(current: str, requested: str) -> Conflict:
+    return Conflict(messages.ARTIFACT_TRANSITION.format(current=current, requested=requested))
+
+
+def check_transition(current: Any, requested: str) -> None:
+    """409 unless `requested` may follow `current`; staying in the same status is no change."""
+    if current == requested:
+        return
+    if requested not in TRANSITIONS.get(current, frozenset()):
+        raise transition_refusal(str(current), requested)
+
+
+def check_supersedable(current: Any) -> None:
+    if current not in SUPERSEDABLE:
+        raise transition_refusal(str(current), ArtifactStatus.SUPERSEDED.value)
+
+
+def merge_updates(existing: Mapping[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:
+    """The record after an update: values replace; null removes an optional field and stays
+    (to be refused by validation) on a required one."""
+    merged = dict(existing)
+    for name, value in updates.items():
+        if value is None and name not in REQUIRED_FIELDS:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged

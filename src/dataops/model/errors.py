@@ -46,3 +46,7 @@ class TooLarge(DataOpsError):
 
 class TooManyRequests(DataOpsError):
     """Throttled (429)."""
+
+
+class ServiceUnavailable(DataOpsError):
+    """A backing service (binary storage) cannot serve the request right now (503)."""

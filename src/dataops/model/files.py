@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 from dataops.model import fields, jsonvalue, messages
 from dataops.model.errors import Invalid
@@ -79,6 +80,47 @@ def content_type_for(filename: str) -> str:
     if not dot:
         return DEFAULT_CONTENT_TYPE
     return CONTENT_TYPES.get("." + extension.lower(), DEFAULT_CONTENT_TYPE)
+
+
+# Beyond the download table: types assistants and recorders commonly produce.
+_MORE_CONTENT_TYPES: Mapping[str, str] = {
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".mp4": "video/mp4",
+    ".mov": "video/quicktime",
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".jsonl": "application/jsonl",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+
+def guess_content_type(filename: str) -> str:
+    """The content type of a file the engine stores on someone's behalf (assistant outputs,
+    direct uploads without one): the download table of 6.4, then common media and text types."""
+    known = content_type_for(filename)
+    if known != DEFAULT_CONTENT_TYPE:
+        return known
+    _, dot, extension = filename.rpartition(".")
+    if not dot:
+        return DEFAULT_CONTENT_TYPE
+    return _MORE_CONTENT_TYPES.get("." + extension.lower(), DEFAULT_CONTENT_TYPE)
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment; filename="<filename>"`; names outside ASCII add an RFC 6266 `filename*`
+    (HTTP headers are Latin-1, so the quoted form gets an ASCII stand-in). Used for streamed
+    downloads and as the `response-content-disposition` of presigned ones."""
+    quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
+    if quoted.isascii():
+        return f'attachment; filename="{quoted}"'
+    fallback = "".join(ch if ch.isascii() else "_" for ch in quoted)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def part_content_type(raw: str | None) -> str:

@@ -21,6 +21,7 @@ PRECONDITION_FAILED = "Precondition failed: the record was changed by someone el
 INVALID_LIMIT = "limit must be an integer from 1 to 1000"
 INVALID_CURSOR = "cursor is invalid or expired"
 CONCURRENT_UPDATE = "The record is being changed by others right now; try again"
+BINARY_STORAGE_UNAVAILABLE = "Binary storage is unavailable right now; try again later"
 JSON_TOO_DEEP = "Request body is nested too deeply (max 32 levels)"
 
 # --- authentication -----------------------------------------------------------------------------
@@ -78,6 +79,40 @@ BUNDLE_STATUS_INVALID = "Invalid status value. Must be one of: active, archived"
 BUNDLE_DELETE_NOT_ARCHIVED = "Only archived bundles can be deleted"
 
 # --- artifacts (section 5, 10.13-10.15, 11) ------------------------------------------------------
+ARTIFACT_NOT_FOUND = "Artifact not found"
+ARTIFACT_TYPE_INVALID = (
+    "type must be one of: podcast-doc, transcript, recording, report, invoice, event-page, "
+    "assistant-output, external-link, other"
+)
+ARTIFACT_TITLE_INVALID = "title must be a non-empty string"
+ARTIFACT_STATUS_INVALID = (
+    "status must be one of: draft, needs-review, approved, rejected, archived, superseded"
+)
+STORAGE_URI_INVALID = "storageUri must be a non-empty string"
+STORAGE_URI_SCHEME = "storageUri must use one of: https, http, s3, local-dev"
+STORAGE_URI_NO_LOCATION = "storageUri must name a host or bucket and a path"
+STORAGE_PROVIDER_INVALID = (
+    "storageProvider must be one of: s3, dropbox, google-drive, github, external-url, local-dev, "
+    "unknown"
+)
+STORAGE_PROVIDER_MISMATCH = "storageProvider {provider} does not match storageUri"
+LOCAL_DEV_ARTIFACT_REFUSED = "local-dev artifact storage is allowed only in local/test mode"
+CHECKSUM_INVALID = "checksum must be a non-empty string when present"
+CHECKSUM_REQUIRED = "checksum is required for DataOps-owned s3 or local-dev artifacts"
+SIZE_BYTES_INVALID = "sizeBytes must be a non-negative number"
+VISIBILITY_INVALID = "visibility must be one of: public, internal, private, sensitive"
+DATA_CLASS_INVALID = "dataClass must be one of: public, internal, private, sensitive"
+SOURCE_TYPE_INVALID = (
+    "sourceType must be one of: manual-link, manual-upload, assistant-output, import, migration, "
+    "system"
+)
+METADATA_NOT_OBJECT = "metadata must be an object"
+METADATA_TOO_LARGE = "metadata must be 4096 bytes or less"
+METADATA_SECRET_KEY = "{path} must not contain secrets or signed URLs"
+METADATA_SIGNED_VALUE = "{path} must not contain signed URLs or tokens"
+ATTACH_TARGET_REQUIRED = "taskId or bundleId is required"
+ARTIFACT_TRANSITION = "Cannot change artifact status from {current} to {requested}"
+AUDIT_ENTITY_REQUIRED = "entityId is required: GET /api/audit-events?entityId=<id>"
 
 # --- files and binary storage (section 6) ---------------------------------------------------------
 FILE_NOT_FOUND = "File not found"
@@ -94,7 +129,60 @@ UPLOAD_LOCAL_DISABLED = (
 )
 DOWNLOAD_LOCAL_DISABLED = "Local filesystem downloads are disabled outside local/test mode"
 
+# --- artifact binaries: downloads, direct uploads, assistant outputs (11) -------------------------
+ARTIFACT_NOT_STORED = "Artifact binary is not stored by DataOps; open its storageUri"
+ARTIFACT_BINARY_MISSING = "Artifact binary not found"
+UPLOAD_REQUEST_SIZE_INVALID = "sizeBytes must be a non-negative integer"
+UPLOAD_REQUEST_TOO_LARGE = (
+    "sizeBytes must be at most {limit} bytes (the largest single upload S3 accepts)"
+)
+UPLOAD_REQUEST_CHECKSUM_INVALID = "checksum must be sha256:<64 hex digits>"
+DIRECT_UPLOAD_NEEDS_S3 = (
+    "Direct uploads need S3 blob storage; this engine stores binaries on local disk "
+    "(configure DATAOPS_BLOBS=s3://<bucket>[/<prefix>])"
+)
+UPLOAD_ID_INVALID = "uploadId must be a non-empty string"
+UPLOAD_NOT_FOUND = "Upload not found"
+UPLOAD_ALREADY_USED = "Upload was already registered as an artifact"
+UPLOAD_EXPIRED = "Upload has expired; request a new one"
+UPLOAD_OBJECT_MISSING = (
+    "Uploaded object not found: PUT the file to the upload URL before registering it"
+)
+UPLOAD_SIZE_MISMATCH = "Uploaded object does not match the declared size"
+UPLOAD_CHECKSUM_MISMATCH = "Uploaded object does not match the declared checksum"
+UPLOAD_FIELD_FIXED = "{field} is set by the upload; leave it out or send the upload's value"
+OUTPUT_NOT_FOUND = "Output not found: {path}"
+OUTPUT_IS_DIRECTORY = "Output is a directory, not a file: {path}"
+OUTPUT_NOT_REGULAR = "Output is not a regular file: {path}"
+OUTPUT_UNREADABLE = "Output cannot be read: {path} ({reason})"
+OUTPUT_CHANGED = "Output changed while it was being uploaded: {path}"
+
 # --- templates, recurring configs, cron, notifications (section 7) --------------------------------
+TEMPLATE_DEFINITIONS_REQUIRED = "taskDefinitions must be a non-empty array"
+TEMPLATE_DEFINITION_NOT_OBJECT = "taskDefinitions[{index}] must be an object"
+TEMPLATE_DEFINITION_MISSING = "taskDefinitions[{index}] is missing required field: {field}"
+TEMPLATE_STAGE_ON_COMPLETE = "{field} must be one of: preparation, announced, after-event, done"
+TEMPLATE_PHASES_NOT_ARRAY = "phases must be an array"
+TEMPLATE_PHASE_NOT_OBJECT = "phases[{index}] must be an object"
+NON_EMPTY_STRING = "{field} must be a non-empty string"
+MUST_BE_NUMBER = "{field} must be a number"
+DAYS_OUT_OF_RANGE = "{field} must be from -{limit} to {limit} days"
+TEMPLATE_LINK_DEFINITIONS = "bundleLinkDefinitions must be an array of objects with name"
+TEMPLATE_TASK_DATE_OUT_OF_RANGE = (
+    "Invalid date: anchorDate plus taskDefinitions[{index}].offsetDays is not a calendar date"
+)
+RECURRING_NOT_FOUND = "Recurring config not found"
+CRON_FIELD_COUNT = "Invalid {name} format: must have exactly 5 space-separated fields"
+CRON_VALUE_OUT_OF_RANGE = "Invalid {name}: {field} value {value} is out of range {low}-{high}"
+CRON_VALUE_INVALID = "Invalid {name}: {field} field has an invalid value '{part}'"
+CRON_STEP_INVALID = "Invalid {name}: {field} step in '{part}' must be an integer from 1 to {high}"
+CRON_RANGE_REVERSED = "Invalid {name}: {field} range '{part}' starts after it ends"
+GENERATE_DATES_REQUIRED = "startDate and endDate are required"
+GENERATE_DATES_FORMAT = "startDate and endDate must be in YYYY-MM-DD format"
+GENERATE_RANGE_TOO_LONG = "Date range must not exceed 90 days"
+NOTIFICATION_NOT_FOUND = "Notification not found"
+CRON_LEAD_OUTSIDE_CALENDAR = "triggerLeadDays leads outside the calendar"
+
 
 # --- portable export and validation (section 9.3) -------------------------------------------------
 # Writing (9.1, 9.4, 7.7)

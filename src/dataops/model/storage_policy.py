@@ -6,8 +6,13 @@ detection, provider inference and agreement, and secret-like metadata keys (api-
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from dataops.model import jsonvalue, messages
+from dataops.model.errors import Invalid
 
 
 class StorageProvider(StrEnum):
@@ -78,7 +83,10 @@ def is_signed_or_temporary(uri: str) -> bool:
     host = (parts.hostname or "").lower()
     if host in _TEMPORARY_HOSTS or host.endswith(_TEMPORARY_HOST_SUFFIXES):
         return True
-    params = {_normal_param(name) for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    # OAuth implicit-flow tokens travel in the fragment (`#access_token=...`).
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    pairs += parse_qsl(parts.fragment, keep_blank_values=True)
+    params = {_normal_param(name) for name, _ in pairs}
     if params & _SIGNING_PARAMS:
         return True
     # Azure SAS: an expiry together with permissions or a service version.
@@ -90,12 +98,24 @@ def contains_signed_url(text: str) -> bool:
     return any(is_signed_or_temporary(url) for url in re.findall(r"[A-Za-z][\w+.-]*://\S+", text))
 
 
+# A signing parameter written out in text without a full URL (`?X-Amz-Signature=...`).
+_SIGNING_ASSIGNMENT = re.compile(
+    r"(?:^|[?&#;\s])(?:x[-_]amz[-_](?:signature|credential|security[-_]token)"
+    r"|x[-_]goog[-_](?:signature|credential)|signature|sig|access[-_]token|token)=",
+    re.IGNORECASE,
+)
+
+
+def is_signed_text(text: str) -> bool:
+    """Free text (a metadata value) that carries a signed URL or a token assignment."""
+    return contains_signed_url(text) or bool(_SIGNING_ASSIGNMENT.search(text))
+
+
 _SECRET_WORDS = frozenset(
     {
         "secret",
         "secrets",
         "token",
-        "tokens",
         "password",
         "passwords",
         "passwd",
@@ -128,5 +148,72 @@ def is_secret_key(key: str) -> bool:
         return True
     if last in ("key", "keys") and len(words) >= 2:
         return words[-2] in _KEY_QUALIFIERS
+    if last in ("url", "urls") and len(words) >= 2 and words[-2] == "signed":
+        return True
     joined = "".join(words)
     return joined in ("apikey", "signedurl", "privatekey", "accesskey", "secretkey")
+
+
+# --- checks with the contract's messages (10.13, 10.14) ----------------------------------------
+
+METADATA_MAX_BYTES = 4096
+
+
+def check_storage_uri(uri: Any) -> None:
+    """A non-empty URI with an allowed scheme that names a place, and is neither signed nor
+    temporary (api-contract.md 5.2 rule 6 and 10.13)."""
+    if not isinstance(uri, str) or not uri.strip():
+        raise Invalid(messages.STORAGE_URI_INVALID)
+    scheme = scheme_of(uri)
+    if scheme not in STORAGE_URI_SCHEMES:
+        raise Invalid(messages.STORAGE_URI_SCHEME)
+    rest = uri.strip()[len(scheme) + 1 :]
+    if not rest.startswith("//") or not rest[2:].split("/", 1)[0].split("?", 1)[0]:
+        raise Invalid(messages.STORAGE_URI_NO_LOCATION)
+    if is_signed_or_temporary(uri):
+        raise Invalid(messages.LINK_SIGNED.format(field="storageUri"))
+
+
+_PROVIDER_SCHEMES = {StorageProvider.S3: "s3", StorageProvider.LOCAL_DEV: "local-dev"}
+
+
+def check_provider_agrees(provider: str, uri: str) -> None:
+    """`s3` <-> `s3://` and `local-dev` <-> `local-dev://`, both ways (10.13): a local file cannot
+    pass as `unknown`, and an `s3` record always names an object."""
+    scheme = scheme_of(uri)
+    for owned, owned_scheme in _PROVIDER_SCHEMES.items():
+        if (provider == owned) != (scheme == owned_scheme):
+            raise Invalid(messages.STORAGE_PROVIDER_MISMATCH.format(provider=provider))
+
+
+def _path(parent: str, key: str | int) -> str:
+    return f"{parent}[{key}]" if isinstance(key, int) else f"{parent}.{key}"
+
+
+def check_metadata(metadata: Any) -> None:
+    """5.2 rule 12 with 10.14: an object of at most 4,096 bytes of UTF-8 JSON, without
+    secret-like keys or signed URLs anywhere (nested objects and arrays included).
+
+    Traversal follows the contract: the current container's entries in order, nested containers
+    pushed on a stack and visited last-in first-out, so the first failure is deterministic.
+    """
+    if not isinstance(metadata, Mapping):
+        raise Invalid(messages.METADATA_NOT_OBJECT)
+    if len(jsonvalue.dumps(metadata)) > METADATA_MAX_BYTES:
+        raise Invalid(messages.METADATA_TOO_LARGE)
+    stack: list[tuple[str, Any]] = [("metadata", metadata)]
+    while stack:
+        path, container = stack.pop()
+        entries: list[tuple[str | int, Any]] = (
+            list(container.items())
+            if isinstance(container, Mapping)
+            else list(enumerate(container))
+        )
+        for key, value in entries:
+            here = _path(path, key)
+            if isinstance(key, str) and is_secret_key(key):
+                raise Invalid(messages.METADATA_SECRET_KEY.format(path=here))
+            if isinstance(value, str) and is_signed_text(value):
+                raise Invalid(messages.METADATA_SIGNED_VALUE.format(path=here))
+            if isinstance(value, Mapping | list):
+                stack.append((here, value))

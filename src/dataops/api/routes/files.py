@@ -5,8 +5,6 @@ Files never answer 405: an unsupported method is 404 `Not found` like any unknow
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
@@ -23,18 +21,10 @@ from dataops.api.http import (
 from dataops.api.multipart import read_upload
 from dataops.api.routes import route
 from dataops.engine import files
+from dataops.engine.files import Download
+from dataops.model.files import content_disposition
 
 router = APIRouter()
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment; filename="<filename>"`; names outside ASCII add an RFC 6266 `filename*`
-    (HTTP headers are Latin-1, so the quoted form gets an ASCII stand-in)."""
-    quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
-    if quoted.isascii():
-        return f'attachment; filename="{quoted}"'
-    fallback = "".join(ch if ch.isascii() else "_" for ch in quoted)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @route(router, "/api/files", ["POST"])
@@ -63,9 +53,9 @@ async def get_file(file_id: str, request: Request) -> Response:
     return json_response({"file": await call(files.get_file, engine_of(request), file_id)})
 
 
-@route(router, "/api/files/{file_id}/download", ["GET"])
-async def download_file(file_id: str, request: Request) -> Response:
-    download = await call(files.open_download, engine_of(request), file_id)
+def download_response(download: Download) -> Response:
+    """A 302 to the presigned URL (not cached: it expires) or the streamed bytes with an exact
+    type, `attachment` and no sniffing."""
     if download.redirect_url is not None:
         return Response(
             status_code=302,
@@ -85,6 +75,11 @@ async def download_file(file_id: str, request: Request) -> Response:
         },
         background=BackgroundTask(reader.close),
     )
+
+
+@route(router, "/api/files/{file_id}/download", ["GET"])
+async def download_file(file_id: str, request: Request) -> Response:
+    return download_response(await call(files.open_download, engine_of(request), file_id))
 
 
 @route(router, "/api/files/{file_id}", ["DELETE"])

@@ -1,0 +1,39 @@
+"""Notification routes (7.6, 10.12): list for the trusted actor, dismiss one, dismiss the
+caller's. Never 405: an unsupported method or path is 404."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from dataops.api.http import actor_of, call, engine_of, json_response, listing_response, page_of
+from dataops.api.routes import route
+from dataops.engine import notifications
+
+router = APIRouter()
+
+
+@route(router, "/api/notifications", ["GET"])
+async def list_notifications(request: Request) -> Response:
+    include_dismissed = request.query_params.get("all") == "true"
+    listing = await call(
+        notifications.list_notifications,
+        engine_of(request),
+        actor_of(request),
+        include_dismissed,
+        page_of(request),
+    )
+    return listing_response("notifications", listing)
+
+
+@route(router, "/api/notifications/dismiss-all", ["PUT"], slash=False)
+async def dismiss_all(request: Request) -> Response:
+    count = await call(notifications.dismiss_all, engine_of(request), actor_of(request))
+    return json_response({"count": count})
+
+
+@route(router, "/api/notifications/{notification_id}/dismiss", ["PUT"])
+async def dismiss(notification_id: str, request: Request) -> Response:
+    notification = await call(
+        notifications.dismiss, engine_of(request), notification_id, actor_of(request)
+    )
+    return json_response({"notification": notification})

@@ -1,0 +1,51 @@
+"""Template routes (7.2): `{template}`, `{templates}`; other methods 405."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from dataops.api.http import (
+    call,
+    engine_of,
+    json_response,
+    listing_response,
+    no_content,
+    page_of,
+    read_json,
+)
+from dataops.api.routes import route
+from dataops.engine import templates
+
+router = APIRouter()
+
+
+@route(router, "/api/templates", ["GET"])
+async def list_templates(request: Request) -> Response:
+    listing = await call(templates.list_templates, engine_of(request), page_of(request))
+    return listing_response("templates", listing)
+
+
+@route(router, "/api/templates", ["POST"])
+async def create_template(request: Request) -> Response:
+    body = await read_json(request)
+    template = await call(templates.create_template, engine_of(request), body)
+    return json_response({"template": template}, 201)
+
+
+@route(router, "/api/templates/{template_id}", ["GET"])
+async def get_template(template_id: str, request: Request) -> Response:
+    template = await call(templates.get_template, engine_of(request), template_id)
+    return json_response({"template": template})
+
+
+@route(router, "/api/templates/{template_id}", ["PUT"])
+async def update_template(template_id: str, request: Request) -> Response:
+    body = await read_json(request)
+    template = await call(templates.update_template, engine_of(request), template_id, body)
+    return json_response({"template": template})
+
+
+@route(router, "/api/templates/{template_id}", ["DELETE"])
+async def delete_template(template_id: str, request: Request) -> Response:
+    await call(templates.delete_template, engine_of(request), template_id)
+    return no_content()

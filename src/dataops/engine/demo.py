@@ -1,0 +1,219 @@
+"""Demo data for a local installation: one podcast episode whose tasks need an approved
+artifact, a link, a comment and a file, with artifacts in every review state that matters.
+
+Everything goes through the engine's use cases (validation, refs, audit events), with fixed ids,
+so loading twice changes nothing and a half-finished load completes on the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+from dataops.engine import artifacts, bundles, tasks
+from dataops.engine.context import Engine
+from dataops.engine.demo_workflows import demo_id, load_demo_workflows, workflows_loaded
+from dataops.model.values import add_days
+
+DEMO_ACTOR = "demo"
+RECORDING_CHECKSUM = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
+ASSISTANT_ACTOR = "podcast-assistant"
+
+
+BUNDLE_ID = demo_id("bundle:episode-42")
+TASK_IDS = {
+    name: demo_id(f"task:{name}")
+    for name in ("prep-doc", "episode-page", "summary", "invoice", "recording")
+}
+ARTIFACT_IDS = {
+    name: demo_id(f"artifact:{name}") for name in ("prep-doc", "transcript", "recording")
+}
+
+
+@contextmanager
+def _next_id(engine: Engine, record_id: str) -> Iterator[None]:
+    """The next id the engine hands out is `record_id` (use cases allocate their record's id
+    first); later ones (audit events) stay random."""
+    original = engine.new_id
+    pending = [record_id]
+
+    def new_id() -> str:
+        return pending.pop() if pending else original()
+
+    engine.new_id = new_id
+    try:
+        yield
+    finally:
+        engine.new_id = original
+
+
+def _once(engine: Engine, table: str, record_id: str, create: Callable[[], Any]) -> None:
+    if engine.store.get(table, record_id) is None:
+        with _next_id(engine, record_id):
+            create()
+
+
+def demo_loaded(engine: Engine) -> bool:
+    """True when every demo record that a load creates by id exists."""
+    return all(
+        engine.store.get("artifacts", artifact_id) is not None
+        for artifact_id in ARTIFACT_IDS.values()
+    ) and workflows_loaded(engine)
+
+
+def load_demo(engine: Engine) -> None:
+    """Load the demo episode and the demo workflows; a second run does nothing."""
+    anchor = add_days(engine.today(), 14)
+    _once(
+        engine,
+        "bundles",
+        BUNDLE_ID,
+        lambda: bundles.create_bundle(
+            engine,
+            {
+                "title": "Episode 42: Dr. Lin on community data",
+                "description": "Demo episode: guest prep, recording, transcript, publishing.",
+                "anchorDate": anchor,
+                "emoji": "🎙️",
+                "tags": ["podcast", "demo"],
+                "bundleLinks": [
+                    {"name": "Luma page", "url": ""},
+                    {"name": "Spotify episode", "url": ""},
+                ],
+            },
+        ),
+    )
+    for name, body in _task_bodies(anchor).items():
+        _once(
+            engine,
+            "tasks",
+            TASK_IDS[name],
+            partial(tasks.create_task, engine, body, DEMO_ACTOR),
+        )
+    _load_artifacts(engine)
+    load_demo_workflows(engine)
+
+
+def _task_bodies(anchor: str) -> dict[str, dict[str, Any]]:
+    common = {"bundleId": BUNDLE_ID, "source": "manual", "tags": ["podcast", "demo"]}
+    return {
+        "prep-doc": {
+            **common,
+            "description": "Review the guest prep document from the podcast assistant",
+            "date": add_days(anchor, -7),
+            "proofRequirement": {"type": "artifact", "label": "guest prep document"},
+        },
+        "episode-page": {
+            **common,
+            "description": "Publish the episode page on Luma",
+            "date": add_days(anchor, -5),
+            "requiredLinkName": "Luma page",
+            "proofRequirement": {"type": "url", "label": "Luma page"},
+        },
+        "summary": {
+            **common,
+            "description": "Write the episode summary for the newsletter",
+            "date": add_days(anchor, 1),
+            "proofRequirement": {"type": "comment", "label": "episode summary"},
+        },
+        "invoice": {
+            **common,
+            "description": "Upload the studio invoice",
+            "date": add_days(anchor, 3),
+            "requiresFile": True,
+            "proofRequirement": {"type": "file", "label": "studio invoice"},
+        },
+        "recording": {
+            **common,
+            "description": "Archive the raw recording",
+            "date": anchor,
+            "proofRequirement": {"type": "artifact", "label": "raw recording"},
+        },
+    }
+
+
+def _load_artifacts(engine: Engine) -> None:
+    prep, transcript, recording = (
+        ARTIFACT_IDS["prep-doc"],
+        ARTIFACT_IDS["transcript"],
+        ARTIFACT_IDS["recording"],
+    )
+    # The assistant's draft: a Google Doc waiting for the operator's review.
+    _once(
+        engine,
+        "artifacts",
+        prep,
+        lambda: artifacts.register_artifact(
+            engine,
+            {
+                "type": "podcast-doc",
+                "title": "Guest prep: Dr. Lin",
+                "description": "Background, suggested questions and pronunciation notes.",
+                "status": "needs-review",
+                "sourceType": "assistant-output",
+                "storageUri": "https://docs.google.com/document/d/1demoGuestPrepDrLin/edit",
+                "assistantJobId": "podcast-assistant/run-42",
+                "contentType": "application/vnd.google-apps.document",
+                "dataClass": "internal",
+                "tags": ["guest-prep"],
+                "metadata": {"model": "podcast-assistant-v3", "promptTokens": 5400},
+            },
+            ASSISTANT_ACTOR,
+        ),
+    )
+    # Artifacts attached to the bundle count for all of its tasks once approved, so the demo
+    # attaches the reviewed outputs to their tasks and only the transcript to the episode.
+    _attach_once(engine, prep, {"taskId": TASK_IDS["prep-doc"]})
+    # The transcript: a Dropbox file, still a draft.
+    _once(
+        engine,
+        "artifacts",
+        transcript,
+        lambda: artifacts.register_artifact(
+            engine,
+            {
+                "type": "transcript",
+                "title": "Episode 42 transcript (draft)",
+                "storageUri": "https://www.dropbox.com/scl/fi/demo42/ep42-transcript.txt?rlkey=demo&dl=0",
+                "filename": "ep42-transcript.txt",
+                "contentType": "text/plain",
+                "sizeBytes": 48213,
+                "dataClass": "internal",
+            },
+            DEMO_ACTOR,
+        ),
+    )
+    _attach_once(engine, transcript, {"bundleId": BUNDLE_ID})
+    # The raw recording: a DataOps-owned S3 object with its checksum, approved.
+    _once(
+        engine,
+        "artifacts",
+        recording,
+        lambda: artifacts.register_artifact(
+            engine,
+            {
+                "type": "recording",
+                "title": "Episode 42 raw recording",
+                "storageUri": "s3://dataops-demo-media/episodes/42/raw.wav",
+                "checksum": RECORDING_CHECKSUM,
+                "sizeBytes": 734003200,
+                "filename": "raw.wav",
+                "contentType": "audio/wav",
+                "sourceType": "manual-upload",
+                "dataClass": "private",
+            },
+            DEMO_ACTOR,
+        ),
+    )
+    _attach_once(engine, recording, {"taskId": TASK_IDS["recording"]})
+    stored = engine.store.get("artifacts", recording)
+    if stored is not None and stored.get("status") == "draft":
+        artifacts.approve_artifact(engine, recording, {"note": "Levels checked."}, DEMO_ACTOR)
+
+
+def _attach_once(engine: Engine, artifact_id: str, targets: dict[str, str]) -> None:
+    stored = engine.store.get("artifacts", artifact_id)
+    if stored is not None and any(stored.get(name) != value for name, value in targets.items()):
+        artifacts.attach_artifact(engine, artifact_id, targets, DEMO_ACTOR)

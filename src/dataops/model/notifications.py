@@ -1,0 +1,71 @@
+"""Notifications: their types and their texts (ids of generated ones: model/ids.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from dataops.model.values import is_nonblank, parse_calendar_date
+
+
+class NotificationType(StrEnum):
+    TASK_DUE = "task-due"
+    TASK_OVERDUE = "task-overdue"
+    FOLLOW_UP_DUE = "follow-up-due"
+    MISSING_EVIDENCE = "missing-evidence"
+    RECURRING_DUE = "recurring-due"
+    STAGE_CHANGE = "stage-change"
+    AUTOMATION_FAILURE = "automation-failure"
+
+
+# Days ahead (today included) in which a task with incomplete proof is worth a warning.
+MISSING_EVIDENCE_DAYS = 2
+
+
+def short_date(day: str) -> str:
+    """`2026-07-05` -> `Jul 5` (the cron runner's bundle titles)."""
+    parsed = parse_calendar_date(day)
+    if parsed is None:
+        return day
+    return f"{parsed.strftime('%b')} {parsed.day}"
+
+
+def follow_up_message(task: Mapping[str, Any]) -> str:
+    message = f"Follow up: {task.get('description', '')}"
+    if is_nonblank(task.get("waitingFor")):
+        message += f" — waiting for {task['waitingFor']}"
+    return message
+
+
+def overdue_message(task: Mapping[str, Any], today: date) -> str:
+    due = parse_calendar_date(task.get("date"))
+    late = (today - due).days if due else 0
+    days = "1 day" if late == 1 else f"{late} days"
+    return f"Overdue: {task.get('description', '')} (due {task.get('date')}, {days} ago)"
+
+
+def missing_evidence_message(task: Mapping[str, Any], reasons: Iterable[str]) -> str:
+    joined = " ".join(reasons)
+    return f"Missing evidence: {task.get('description', '')} (due {task.get('date')}). {joined}"
+
+
+def stage_change_message(bundle: Mapping[str, Any], stage: str) -> str:
+    return f"{bundle.get('title', 'Bundle')} moved to stage {stage}"
+
+
+def bundle_created_message(template_name: str, anchor_date: str) -> str:
+    return f"{template_name} bundle auto-created for {short_date(anchor_date)}"
+
+
+def automation_failure_message(template_name: str, anchor_date: str, reason: str) -> str:
+    return f"{template_name}: could not create the bundle for {short_date(anchor_date)}: {reason}"
+
+
+def visible_to(notification: Mapping[str, Any], actor: str | None) -> bool:
+    """Per-user filtering: without an actor everything; else unaddressed or addressed to them."""
+    if actor is None:
+        return True
+    user_id = notification.get("userId")
+    return not user_id or user_id == actor

@@ -1,0 +1,85 @@
+"""Recurring configs (a task that comes back on a cron schedule) and the generation window:
+the rules and messages of api-contract.md 7.4, with real cron (10.12) and calendar dates (10.3)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from dataops.model import cron, messages
+from dataops.model import fields as f
+from dataops.model.errors import Invalid
+from dataops.model.values import is_nonblank, is_object, parse_calendar_date, truthy
+
+FIELDS: tuple[str, ...] = ("description", "cronExpression", "assigneeId", "enabled")
+MAX_GENERATE_DAYS = 90
+_DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _check_optional(fields: Mapping[str, Any]) -> None:
+    if "assigneeId" in fields and fields["assigneeId"] is not None:
+        if not isinstance(fields["assigneeId"], str):
+            raise Invalid(messages.MUST_BE_STRING.format(field="assigneeId"))
+        f.check_length("assigneeId", fields["assigneeId"], f.SHORT_TEXT_MAX)
+    if "enabled" in fields and not isinstance(fields["enabled"], bool):
+        raise Invalid(messages.MUST_BE_BOOLEAN.format(field="enabled"))
+
+
+def validate_create(body: Mapping[str, Any]) -> dict[str, Any]:
+    """POST: description, cronExpression (5 fields, then each field), assigneeId, enabled."""
+    description = body.get("description")
+    if not is_nonblank(description):
+        raise Invalid(messages.MISSING_FIELD.format(field="description"))
+    f.check_length("description", description, f.TEXT_MAX)
+    expression = body.get("cronExpression")
+    if not truthy(expression) or not isinstance(expression, str):
+        raise Invalid(messages.MISSING_FIELD.format(field="cronExpression"))
+    cron.parse(expression)
+    _check_optional(body)
+    config: dict[str, Any] = {"description": description, "cronExpression": expression}
+    if body.get("assigneeId") is not None:
+        config["assigneeId"] = body["assigneeId"]
+    config["enabled"] = body.get("enabled", True)
+    return config
+
+
+def validate_update(body: Mapping[str, Any]) -> dict[str, Any]:
+    """PUT (after the existence check): cron, assigneeId, enabled; null removes assigneeId."""
+    updates = {name: body[name] for name in FIELDS if name in body}
+    if "cronExpression" in updates:
+        expression = updates["cronExpression"]
+        if not truthy(expression) or not isinstance(expression, str):
+            raise Invalid(messages.MISSING_FIELD.format(field="cronExpression"))
+        cron.parse(expression)
+    _check_optional(updates)
+    if not updates:
+        raise Invalid(messages.NO_VALID_FIELDS)
+    # Generated tasks copy the description, and a task needs one: it stays a non-empty string.
+    if "description" in updates:
+        if not is_nonblank(updates["description"]):
+            raise Invalid(messages.NON_EMPTY_STRING.format(field="description"))
+        f.check_length("description", updates["description"], f.TEXT_MAX)
+    return updates
+
+
+def generation_window(body: Any) -> list[date]:
+    """The days of `POST /api/recurring/generate`: at most 91 (a 90-day span), inclusive."""
+    if not is_object(body) or not truthy(body.get("startDate")) or not truthy(body.get("endDate")):
+        raise Invalid(messages.GENERATE_DATES_REQUIRED)
+    start_text, end_text = body["startDate"], body["endDate"]
+    for value in (start_text, end_text):
+        if not isinstance(value, str) or not _DATE_SHAPE.match(value):
+            raise Invalid(messages.GENERATE_DATES_FORMAT)
+    start, end = parse_calendar_date(start_text), parse_calendar_date(end_text)
+    if start is None:
+        raise Invalid(messages.INVALID_DATE.format(field="startDate"))
+    if end is None:
+        raise Invalid(messages.INVALID_DATE.format(field="endDate"))
+    if end < start:
+        raise Invalid(messages.TASK_RANGE_REVERSED)
+    span = (end - start).days
+    if span > MAX_GENERATE_DAYS:
+        raise Invalid(messages.GENERATE_RANGE_TOO_LONG)
+    return [start + timedelta(days=offset) for offset in range(span + 1)]
