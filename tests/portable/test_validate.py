@@ -729,8 +729,9 @@ def test_access_token_inside_metadata_arrays(tmp_path: Path) -> None:
                 [{"api_key": "sk-123"}],
                 "https://example.com/file?token=abc",
             ],
-            "tokenCount": 1200,
+            "promptTokens": 1200,
             "keyFindings": ["guest confirmed"],
+            "note": "upload with X-Amz-Signature=abc123 expired",
             "client": {"client-secret": "s3cr3t"},
         },
     )
@@ -739,6 +740,7 @@ def test_access_token_inside_metadata_arrays(tmp_path: Path) -> None:
         "artifacts[1].metadata.sources[0].accessToken must not contain secrets or signed URLs",
         "artifacts[1].metadata.sources[1][0].api_key must not contain secrets or signed URLs",
         "artifacts[1].metadata.sources[2] must not contain signed URLs or tokens",
+        "artifacts[1].metadata.note must not contain signed URLs or tokens",
         "artifacts[1].metadata.client.client-secret must not contain secrets or signed URLs",
     ]
 

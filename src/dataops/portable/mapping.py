@@ -18,7 +18,7 @@ from typing import Any
 
 from dataops.model.audit import REDACTED
 from dataops.model.files import legacy_storage_uri
-from dataops.model.storage_policy import StorageProvider, contains_signed_url, is_secret_key
+from dataops.model.storage_policy import StorageProvider, is_secret_key, is_signed_text
 from dataops.model.values import is_number
 
 SCHEMA_VERSION = "dataops.execution.v1"
@@ -94,7 +94,7 @@ def redacted(value: Any) -> Any:
         }
     if isinstance(value, list):
         return [redacted(item) for item in value]
-    if isinstance(value, str) and "://" in value and contains_signed_url(value):
+    if isinstance(value, str) and is_signed_text(value):
         return REDACTED
     return value
 

@@ -26,10 +26,11 @@ from typing import Any, TypeGuard
 from dataops.model import jsonvalue, messages
 from dataops.model.artifacts import ArtifactStatus, ArtifactType, SourceType, Visibility
 from dataops.model.audit import AuditAction, EntityType
+from dataops.model.notifications import NotificationType
 from dataops.model.storage_policy import (
     OWNED_PROVIDERS,
     StorageProvider,
-    contains_signed_url,
+    is_signed_text,
     key_words,
 )
 from dataops.model.tasks import ProofType, TaskStatus
@@ -62,20 +63,6 @@ from dataops.portable.mapping import (
     secret_key,
 )
 
-# Section 7.6: the declared notification types.
-NOTIFICATION_TYPES = frozenset(
-    {
-        "task-due",
-        "task-overdue",
-        "follow-up-due",
-        "missing-evidence",
-        "recurring-due",
-        "stage-change",
-        "automation-failure",
-    }
-)
-FOLLOW_UP_DUE = "follow-up-due"
-
 # Rule 14: a string this long is content, not metadata.
 BULK_STRING_LIMIT = 65_536
 # A record's line may not exceed this (a DynamoDB item holds at most 400 KB): longer lines are
@@ -94,6 +81,7 @@ _PROVIDERS = frozenset(provider.value for provider in StorageProvider)
 _VISIBILITIES = frozenset(visibility.value for visibility in Visibility)
 _SOURCE_TYPES = frozenset(source.value for source in SourceType)
 _ENTITY_TYPES = frozenset(entity_type.value for entity_type in EntityType)
+_NOTIFICATION_TYPES = frozenset(kind.value for kind in NotificationType)
 _OWNED = frozenset(provider.value for provider in OWNED_PROVIDERS)
 _REVIEWED = frozenset({ArtifactStatus.APPROVED.value, ArtifactStatus.REJECTED.value})
 _REF_ARRAYS = (
@@ -980,8 +968,8 @@ class _Validation:
 
     def _check_notification(self, record: dict[str, Any], ctx: str, index: int) -> None:
         """Rule 11 (user and template references are warnings: see docs/export-format.md)."""
-        self._optional_enum(record, ctx, "notification_type", NOTIFICATION_TYPES)
-        if record.get("notification_type") == FOLLOW_UP_DUE:
+        self._optional_enum(record, ctx, "notification_type", _NOTIFICATION_TYPES)
+        if record.get("notification_type") == NotificationType.FOLLOW_UP_DUE:
             self._required_string(record, ctx, "task_id")
             self._timestamp(record, ctx, "due_at", required=True)
         else:
@@ -1143,9 +1131,9 @@ def _is_password_field(key: str, value: Any) -> bool:
     return isinstance(value, str) and value.startswith(_HASH_PREFIXES)
 
 
-# Only text with a query, a fragment or a temporary download host can be a signed URL: the
-# full check (URL parsing) runs only for such text.
-_MAYBE_SIGNED = re.compile(r"[?#]|usercontent\.com", re.IGNORECASE)
+# Only text with a query, a fragment, an assignment or a temporary download host can be a
+# signed URL or carry a token: the full check (URL parsing) runs only for such text.
+_MAYBE_SIGNED = re.compile(r"[?#=]|usercontent\.com", re.IGNORECASE)
 
 
 def _may_hold_signed_text(line: bytes) -> bool:
@@ -1162,7 +1150,7 @@ def _may_hold_signed_text(line: bytes) -> bool:
 
 
 def _signed(text: str) -> bool:
-    return "://" in text and _MAYBE_SIGNED.search(text) is not None and contains_signed_url(text)
+    return _MAYBE_SIGNED.search(text) is not None and is_signed_text(text)
 
 
 def _plain(filename: Any) -> TypeGuard[str]:
