@@ -488,7 +488,9 @@ def test_references_to_missing_entities(tmp_path: Path) -> None:
     records["tasks"][0]["bundle_id"] = "bundle-gone"
     records["files"][0].update(task_id="task-gone", bundle_id="bundle-gone")
     records["artifacts"][0].update(task_id="task-gone", bundle_id=17, file_id="file-gone")
-    records["notifications"][0].update(task_id="task-gone", bundle_id="bundle-gone")
+    records["notifications"][0].update(
+        task_id="task-gone", bundle_id="bundle-gone", user_id="user-gone", template_id="gone"
+    )
     write_export_dir(tmp_path, records)
 
     report = validate(tmp_path)
@@ -502,8 +504,10 @@ def test_references_to_missing_entities(tmp_path: Path) -> None:
         "artifacts[0] references missing task_id: task-gone",
         "artifacts[0] references missing bundle_id: 17",
         "artifacts[0] references missing file_id: file-gone",
+        "notifications[0] references missing user_id: user-gone",
         "notifications[0] references missing task_id: task-gone",
         "notifications[0] references missing bundle_id: bundle-gone",
+        "notifications[0] references missing template_id: gone",
     ]
     # task-2's approved artifact now names a missing task; its completion event makes the
     # lost proof a warning, not an error.
@@ -922,16 +926,6 @@ def test_actors_assignees_and_templates_outside_the_export_are_warnings(tmp_path
     records["tasks"][1]["completed_by"] = "portal-admin"
     records["recurring_configs"][0]["assignee_id"] = "user-grace"
     records["artifacts"][0].update(created_by="service:podcast-assistant", reviewed_by="user-ada")
-    records["notifications"].append(
-        {
-            "notification_id": "notification-2",
-            "message": "Podcast episode bundle auto-created for Dec 10",
-            "user_id": "user-grace",
-            "template_id": "template-1",
-            "bundle_id": "bundle-1",
-            "created_at": T1,
-        }
-    )
     records["audit_events"][0]["actor_id"] = "service:podcast-assistant"
     write_export_dir(tmp_path, records)
 
@@ -945,8 +939,6 @@ def test_actors_assignees_and_templates_outside_the_export_are_warnings(tmp_path
         "bundles[0] references deleted or external template_id: template-1",
         "recurring_configs[0] references deleted or external assignee_id: user-grace",
         "artifacts[0] actor service:podcast-assistant is not an exported user",
-        "notifications[1] references deleted or external user_id: user-grace",
-        "notifications[1] references deleted or external template_id: template-1",
         "audit_events[0] actor service:podcast-assistant is not an exported user",
     ]
 

@@ -967,7 +967,7 @@ class _Validation:
         self._optional_string(record, ctx, "assistant_job_id")
 
     def _check_notification(self, record: dict[str, Any], ctx: str, index: int) -> None:
-        """Rule 11 (user and template references are warnings: see docs/export-format.md)."""
+        """Rule 11."""
         self._optional_enum(record, ctx, "notification_type", _NOTIFICATION_TYPES)
         if record.get("notification_type") == NotificationType.FOLLOW_UP_DUE:
             self._required_string(record, ctx, "task_id")
@@ -975,10 +975,10 @@ class _Validation:
         else:
             self._timestamp(record, ctx, "due_at")
         self._timestamp(record, ctx, "created_at")
-        self._soft_reference(record, ctx, "user_id", USERS)
+        self._reference(record, ctx, "user_id", USERS)
         self._reference(record, ctx, "task_id", TASKS)
         self._reference(record, ctx, "bundle_id", BUNDLES)
-        self._soft_reference(record, ctx, "template_id", TEMPLATES)
+        self._reference(record, ctx, "template_id", TEMPLATES)
 
     def _check_audit_event(self, record: dict[str, Any], ctx: str, index: int) -> None:
         """Rule 13: history outlives the entities it names, so those are not references."""
