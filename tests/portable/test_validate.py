@@ -465,8 +465,7 @@ def test_task_field_types(tmp_path: Path) -> None:
         "tasks[3] field phase must be a string when present",
         "tasks[3] field systems must be an array of strings when present",
         "tasks[3] field validation must be a string or object when present",
-        "tasks[3] field proof_requirement.type must be one of: "
-        "url, file, artifact, comment, external-status",
+        "tasks[3] field proof_requirement.type must be one of: url, file, artifact, comment, external-status",
         "tasks[3] field proof_requirement.label must be a string when present",
         "tasks[3] field proof_requirement.required must be a boolean when present",
         "tasks[3] field external_status must be a string when present",
