@@ -284,5 +284,114 @@ def validate_export_command(
     raise typer.Exit(0 if report.valid else 1)
 
 
+@app.command("import")
+def import_command(
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The export directory to restore.")
+    ],
+    *,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what an import would write; write nothing.")
+    ] = False,
+    upsert: Annotated[
+        bool,
+        typer.Option("--upsert", help="Merge into a store that already holds other records."),
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Dry run: print {valid, errors, warnings, totalRecords, wouldWrite, skipped, "
+            "invalid}.",
+        ),
+    ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(min=1, help="Validation worker processes (default: one per core, max 4)."),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Records per store transaction.")
+    ] = 500,
+) -> None:
+    """Restore an export into the configured store (empty, or --upsert); exit 0 done (or
+    valid, with --dry-run), 1 invalid or refused, 2 usage."""
+    from dataops.bootstrap import open_store
+    from dataops.portable import console, restore, workers
+
+    config = settings()
+    store = open_store(config)
+    jobs = jobs or workers.default_jobs()
+    try:
+        if dry_run:
+            report = restore.dry_run(store, directory, jobs=jobs, batch_size=batch_size)
+            if as_json:
+                typer.echo(jsonvalue.dumps(report.as_json()).decode())
+            else:
+                typer.echo(console.dry_run_text(report, directory))
+            raise typer.Exit(0 if report.valid else 1)
+        summary, seconds = console.run_import(
+            store, directory, upsert=upsert, jobs=jobs, batch_size=batch_size
+        )
+    except restore.ExportRefused as exc:
+        typer.echo(console.report_text(exc.report, directory))
+        raise fail(exc) from None
+    except DataOpsError as exc:
+        raise fail(exc) from None
+    finally:
+        store.close()
+    for line in console.import_summary_lines(summary, seconds):
+        typer.echo(line)
+
+
+@app.command("restore-drill")
+def restore_drill_command(
+    keep: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep",
+            metavar="DIR",
+            help="Work in DIR (absent or empty) and keep the export, the scratch store and its "
+            "export there.",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: one per core, max 4).")
+    ] = None,
+) -> None:
+    """Rehearse a restore: export the store, validate, import into a scratch store, compare
+    checksums, use the restored data; the source store is only read. Exit 0 passed, 1 failed."""
+    import shutil
+    import tempfile
+
+    from dataops.bootstrap import open_store
+    from dataops.engine.context import Engine
+    from dataops.model import messages
+    from dataops.portable import drill, workers
+
+    config = settings()
+    if keep is not None and keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
+        typer.echo(f"dataops: {messages.DRILL_DIRECTORY_OCCUPIED.format(path=keep)}", err=True)
+        raise typer.Exit(1)
+    source = Engine(settings=config, store=open_store(config))
+    reopenable = config.store.kind == "sqlite" and config.store.path != ":memory:"
+    workdir = keep or Path(tempfile.mkdtemp(prefix="dataops-restore-drill-"))
+    typer.echo(f"Restore drill of {config.store.kind}:///{config.store.path} in {workdir}")
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        result = drill.run_drill(
+            source,
+            workdir,
+            jobs=jobs or workers.default_jobs(),
+            open_source=(lambda: open_store(config)) if reopenable else None,
+            on_step=lambda step: typer.echo(step.line()),
+        )
+    finally:
+        source.store.close()
+        if keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    typer.echo(result.summary_line())
+    raise typer.Exit(0 if result.passed else 1)
+
+
 def main() -> None:
     app()

@@ -239,3 +239,30 @@ WARN_DELETED_OR_EXTERNAL = "{ctx} references deleted or external {field}: {value
 WARN_PROOF_NO_LONGER_HOLDS = "{ctx} was completed with proof that no longer holds"
 
 # --- import and restore (section 9.4) -------------------------------------------------------------
+IMPORT_EXPORT_INVALID = "Export {path} is invalid ({count} errors); nothing was imported"
+IMPORT_STORE_NOT_EMPTY = (
+    "The store already holds {count} records that this export does not hold identically; "
+    "import into an empty store, or pass --upsert to merge the export into it"
+)
+IMPORT_EXPORT_CHANGED = (
+    "{filename} changed after it was validated; validate the export again and rerun the import"
+)
+IMPORT_FIELD_LEFT_OUT = (
+    "{entity} field {field} is not imported ({count} records): export format version 1 has no "
+    "such field, or not with such a value"
+)
+# Restore drill (dataops restore-drill): what a failed step reports
+DRILL_DIRECTORY_OCCUPIED = "Restore drill directory {path} already exists and is not empty"
+DRILL_EXPORT_INVALID = "the export is invalid ({count} errors), first: {first}"
+DRILL_CHECKSUM_MISMATCH = (
+    "{filename} differs after the restore: exported {expected}, restored {actual}"
+)
+DRILL_RECORDS_DIFFER = (
+    "{what}: {listed} listed, {exported} exported (missing: {missing}; unexpected: {unexpected})"
+)
+DRILL_TEMPLATE_TASKS = "template {template} gave {actual} tasks for {expected} task definitions"
+DRILL_PROOF_INCOMPLETE = (
+    "task {task} is done but its proof is incomplete after the restore: {reason}"
+)
+DRILL_UNEXPECTED_ERROR = "{kind}: {detail}"
+DRILL_FAILED = "Restore drill FAILED: {failed} of {count} checks failed"

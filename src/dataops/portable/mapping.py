@@ -1,5 +1,6 @@
-"""The one place that turns stored runtime records (camelCase) into portable export records
-(snake_case), api-contract.md 9.1-9.2: which entities are exported, from which table, in which
+"""The one place that knows both shapes of a record: it turns stored runtime records (camelCase)
+into portable export records (snake_case), api-contract.md 9.1-9.2, and export records back into
+runtime records for an import (9.4): which entities are exported, from which table, in which
 file, and how each field is carried over.
 
 Every field is declared once with its export name, its runtime name and its kind; the kind
@@ -418,3 +419,71 @@ def _legacy_storage(record: Mapping[str, Any], fields: list[tuple[str, Any]]) ->
 def export_record(entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
     """One record mapped (convenience for callers that map a few records)."""
     return Mapper(entity)(record)
+
+
+class Restorer:
+    """Maps export records of one entity back to runtime records: the inverse of `Mapper`, so
+    an export record restored and exported again gives the same line. A value survives only
+    when `Mapper` would export it as it is (a known field, of its kind); anything else is left
+    out and named, so an import never stores what a later export would silently drop."""
+
+    def __init__(self, entity: Entity) -> None:
+        self.entity = entity
+        self._by_export: dict[str, tuple[str, Kind]] = {
+            spec.export_name: (spec.runtime_name, spec.kind) for spec in entity.fields
+        }
+        self.runtime_names = frozenset(spec.runtime_name for spec in entity.fields)
+
+    def __call__(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """(the runtime record, the export fields left out). `null`, `""` and `[]` mean absent
+        in an export (9.2) and are left out without being named."""
+        runtime: dict[str, Any] = {}
+        left_out: list[str] = []
+        by_export = self._by_export
+        for key, value in record.items():
+            spec = by_export.get(key)
+            if spec is None:
+                if not _absent(value):
+                    left_out.append(key)
+                continue
+            name, kind = spec
+            if kind is Kind.STRING:
+                if value.__class__ is str and value:
+                    runtime[name] = value
+                elif not _absent(value):
+                    left_out.append(key)
+                continue
+            kept = _CONVERT[kind](value)
+            if _restores(kind, value, kept):
+                runtime[name] = value
+            elif not _absent(value):
+                left_out.append(key)
+        return runtime, left_out
+
+    def merged(self, stored: Mapping[str, Any], runtime: Mapping[str, Any]) -> dict[str, Any]:
+        """`runtime` over a stored record: the stored fields no export carries (a user's
+        `passwordHash`, a legacy `storagePath`) are kept, every exported field is replaced."""
+        kept = {key: value for key, value in stored.items() if key not in self.runtime_names}
+        return {**kept, **runtime}
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value in ("", [])
+
+
+def _restores(kind: Kind, value: Any, kept: Any) -> bool:
+    """Whether `Mapper` exports `value` unchanged (converters return accepted values as they
+    are; string arrays and redacted objects are rebuilt, so those are compared)."""
+    if kept is None or kept == []:
+        return False
+    if kind is Kind.STRING_ARRAY:
+        return len(kept) == len(value)
+    if kind is Kind.REDACTED_OBJECT:
+        return bool(kept == value)
+    return kept is value
+
+
+def restore_record(entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
+    """One export record as the runtime record an import stores (convenience for callers that
+    restore a few records)."""
+    return Restorer(entity)(record)[0]
