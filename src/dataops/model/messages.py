@@ -241,15 +241,15 @@ WARN_PROOF_NO_LONGER_HOLDS = "{ctx} was completed with proof that no longer hold
 # --- import and restore (section 9.4) -------------------------------------------------------------
 IMPORT_EXPORT_INVALID = "Export {path} is invalid ({count} errors); nothing was imported"
 IMPORT_STORE_NOT_EMPTY = (
-    "The store already holds {count} records that this export does not hold identically; "
+    "The store already holds records that this export does not hold identically ({count}); "
     "import into an empty store, or pass --upsert to merge the export into it"
 )
 IMPORT_EXPORT_CHANGED = (
     "{filename} changed after it was validated; validate the export again and rerun the import"
 )
 IMPORT_FIELD_LEFT_OUT = (
-    "{entity} field {field} is not imported ({count} records): export format version 1 has no "
-    "such field, or not with such a value"
+    "{entity} field {field} is left out of the import (records holding it: {count}): export "
+    "format version 1 has no such field, or not with such a value"
 )
 # Restore drill (dataops restore-drill): what a failed step reports
 DRILL_DIRECTORY_OCCUPIED = "Restore drill directory {path} already exists and is not empty"
