@@ -353,8 +353,7 @@ def test_a_store_with_other_records_is_refused_without_upsert(
         import_export(target, write_export_dir(tmp_path / "export"))
 
     assert refused.value.message == (
-        "The store already holds records that this export does not hold identically (2); "
-        "import into an empty store, or pass --upsert to merge the export into it"
+        "The store already holds records that this export does not hold identically (2); import into an empty store, or pass --upsert to merge the export into it"
     )
     assert snapshot(target) == before
 
