@@ -125,6 +125,44 @@ def test_put_overwrites_unconditionally(contract_store: Store) -> None:
     assert contract_store.get("tasks", "t1") == task("t1", comment="again")
 
 
+def test_a_transaction_of_puts_counts_versions_per_record(contract_store: Store) -> None:
+    contract_store.create("tasks", task("a"))
+    results = contract_store.transact(
+        [
+            Put("tasks", task("a", comment="restored")),
+            Put("tasks", task("b")),
+            Put("recurring_configs", {"id": "r", "description": "Weekly"}),
+            Put("tasks", task("b", comment="twice")),
+        ]
+    )
+    assert [(item["id"], item.version) for item in results if item is not None] == [
+        ("a", 2),
+        ("b", 1),
+        ("r", 1),
+        ("b", 2),
+    ]
+    fetched = contract_store.get("tasks", "b")
+    assert fetched == task("b", comment="twice")
+    assert fetched is not None and fetched.version == 2
+
+
+def test_a_failing_put_writes_nothing_of_its_transaction(contract_store: Store) -> None:
+    with pytest.raises(ValueError):
+        contract_store.transact([Put("tasks", task("a")), Put("tasks", {"description": "no id"})])
+    assert contract_store.get("tasks", "a") is None
+
+
+def test_queries_answer_the_same_during_and_after_a_bulk_load(contract_store: Store) -> None:
+    with contract_store.bulk_load("tasks"):
+        contract_store.transact(
+            [Put("tasks", task(f"t{n}", date="2026-01-05", status="todo")) for n in range(3)]
+        )
+        during = contract_store.query("tasks", "GSI-Date", "2026-01-05").items
+    after = contract_store.query("tasks", "GSI-Date", "2026-01-05").items
+    assert [item["id"] for item in during] == ["t0", "t1", "t2"]
+    assert [item["id"] for item in after] == ["t0", "t1", "t2"]
+
+
 def test_get_many_returns_only_existing_records(contract_store: Store) -> None:
     for name in ("a", "b", "c"):
         contract_store.create("tasks", task(name))

@@ -71,3 +71,41 @@ def test_every_declared_index_is_a_real_sqlite_index(tmp_path: Path) -> None:
             f'EXPLAIN QUERY PLAN SELECT id FROM "{table.name}" WHERE id = ?', ("x",)
         ).fetchall()
         assert "SCAN" not in " ".join(str(row) for row in plan)
+
+
+def indexes_of(path: Path, table: str) -> list[str]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
+            (table,),
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_a_bulk_load_builds_the_indexes_again_when_it_ends(tmp_path: Path) -> None:
+    path = tmp_path / "dataops.db"
+    store = SQLiteStore(str(path))
+    indexes = indexes_of(path, "tasks")
+
+    with store.bulk_load("tasks"):
+        assert indexes_of(path, "tasks") == []
+        assert indexes_of(path, "bundles") != []  # only the loaded table's
+    assert indexes_of(path, "tasks") == indexes
+    with pytest.raises(RuntimeError), store.bulk_load("tasks"):
+        raise RuntimeError("the import failed")
+    assert indexes_of(path, "tasks") == indexes
+    store.close()
+
+
+def test_indexes_a_dead_bulk_load_left_out_are_built_on_the_next_open(tmp_path: Path) -> None:
+    path = tmp_path / "dataops.db"
+    SQLiteStore(str(path)).close()
+    indexes = indexes_of(path, "tasks")
+    with sqlite3.connect(path) as db:  # what a process killed inside bulk_load leaves
+        for name in indexes:
+            db.execute(f'DROP INDEX "{name}"')
+
+    SQLiteStore(str(path)).close()
+
+    assert indexes_of(path, "tasks") == indexes

@@ -429,8 +429,16 @@ class Restorer:
 
     def __init__(self, entity: Entity) -> None:
         self.entity = entity
-        self._by_export: dict[str, tuple[str, Kind]] = {
-            spec.export_name: (spec.runtime_name, spec.kind) for spec in entity.fields
+        # Strings, the common case, are checked inline; other kinds through their converter.
+        self._strings = {
+            spec.export_name: spec.runtime_name
+            for spec in entity.fields
+            if spec.kind is Kind.STRING
+        }
+        self._others = {
+            spec.export_name: (spec.runtime_name, spec.kind)
+            for spec in entity.fields
+            if spec.kind is not Kind.STRING
         }
         self.runtime_names = frozenset(spec.runtime_name for spec in entity.fields)
 
@@ -439,23 +447,15 @@ class Restorer:
         in an export (9.2) and are left out without being named."""
         runtime: dict[str, Any] = {}
         left_out: list[str] = []
-        by_export = self._by_export
+        strings, others = self._strings, self._others
         for key, value in record.items():
-            spec = by_export.get(key)
-            if spec is None:
-                if not _absent(value):
-                    left_out.append(key)
-                continue
-            name, kind = spec
-            if kind is Kind.STRING:
-                if value.__class__ is str and value:
-                    runtime[name] = value
-                elif not _absent(value):
-                    left_out.append(key)
-                continue
-            kept = _CONVERT[kind](value)
-            if _restores(kind, value, kept):
+            name = strings.get(key)
+            if name is not None and value.__class__ is str and value:
                 runtime[name] = value
+                continue
+            spec = None if name is not None else others.get(key)
+            if spec is not None and _restores(spec[1], value):
+                runtime[spec[0]] = value
             elif not _absent(value):
                 left_out.append(key)
         return runtime, left_out
@@ -471,9 +471,10 @@ def _absent(value: Any) -> bool:
     return value is None or value in ("", [])
 
 
-def _restores(kind: Kind, value: Any, kept: Any) -> bool:
+def _restores(kind: Kind, value: Any) -> bool:
     """Whether `Mapper` exports `value` unchanged (converters return accepted values as they
     are; string arrays and redacted objects are rebuilt, so those are compared)."""
+    kept = _CONVERT[kind](value)
     if kept is None or kept == []:
         return False
     if kind is Kind.STRING_ARRAY:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -184,5 +185,10 @@ class Store(Protocol):
         ...
 
     def count(self, table: str) -> int: ...
+
+    def bulk_load(self, table: str) -> AbstractContextManager[None]:
+        """Around many Puts into an empty table (an import): the backend may defer maintaining
+        the table's indexes until the block ends. Reads stay correct meanwhile."""
+        ...
 
     def close(self) -> None: ...
