@@ -436,7 +436,7 @@ class Restorer:
             if spec.kind is Kind.STRING
         }
         self._others = {
-            spec.export_name: (spec.runtime_name, spec.kind)
+            spec.export_name: (spec.runtime_name, spec.kind, _CONVERT[spec.kind])
             for spec in entity.fields
             if spec.kind is not Kind.STRING
         }
@@ -454,7 +454,7 @@ class Restorer:
                 runtime[name] = value
                 continue
             spec = None if name is not None else others.get(key)
-            if spec is not None and _restores(spec[1], value):
+            if spec is not None and _restores(spec[1], spec[2], value):
                 runtime[spec[0]] = value
             elif not _absent(value):
                 left_out.append(key)
@@ -471,10 +471,10 @@ def _absent(value: Any) -> bool:
     return value is None or value in ("", [])
 
 
-def _restores(kind: Kind, value: Any) -> bool:
+def _restores(kind: Kind, convert: Callable[[Any], Any], value: Any) -> bool:
     """Whether `Mapper` exports `value` unchanged (converters return accepted values as they
     are; string arrays and redacted objects are rebuilt, so those are compared)."""
-    kept = _CONVERT[kind](value)
+    kept = convert(value)
     if kept is None or kept == []:
         return False
     if kind is Kind.STRING_ARRAY:

@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from itertools import groupby
 from pathlib import Path
@@ -48,50 +49,54 @@ def _column(index: Index) -> str:
     return re.sub(r"[^a-z0-9]+", "_", index.name.lower())
 
 
-@cache
-def _insert_sql(table: Table) -> str:
-    """The statement that writes a record with its index columns (insert or overwrite)."""
-    columns = ["id", "version", "doc"]
-    for index in table.indexes:
-        column = _column(index)
-        columns += [f'"{column}_h"', f'"{column}_r"']
-    marks = ",".join("?" * len(columns))
-    return f'INSERT OR REPLACE INTO "{table.name}" ({",".join(columns)}) VALUES ({marks})'
+@dataclass(frozen=True)
+class _Layout:
+    """How one table's records are written: the insert statement (insert or overwrite) and
+    where each index column's value comes from, worked out once per table."""
 
+    sql: str
+    # Per index: its hash and range attributes, or the index itself when a function derives
+    # a key (those go through `Index.key_of`).
+    keys: tuple[tuple[str | None, str | None, Index | None], ...]
 
-def _row(table: Table, doc: Mapping[str, Any], item_id: str, version: int) -> list[Any]:
-    """The values of `_insert_sql(table)` for one record."""
-    values: list[Any] = [item_id, version, jsonvalue.dumps(doc)]
-    for hash_key, range_key, index in _key_sources(table):
-        # Plain attributes are read inline (a restore computes millions of these keys).
-        if index is not None:
-            key = index.key_of(doc)
-            values += key if key else (None, None)
-            continue
-        hash_value = "*" if hash_key is None else doc.get(hash_key)
-        range_value = "" if range_key is None else doc.get(range_key)
-        if (
-            hash_value.__class__ is str
-            and hash_value
-            and range_value.__class__ is str
-            and (range_value or range_key is None)
-        ):
-            values += (hash_value, range_value)
-        else:
-            values += (None, None)
-    return values
+    @classmethod
+    def of(cls, table: Table) -> _Layout:
+        columns = ["id", "version", "doc"]
+        for index in table.indexes:
+            column = _column(index)
+            columns += [f'"{column}_h"', f'"{column}_r"']
+        marks = ",".join("?" * len(columns))
+        return cls(
+            f'INSERT OR REPLACE INTO "{table.name}" ({",".join(columns)}) VALUES ({marks})',
+            tuple(
+                (None, None, index)
+                if index.hash_fn is not None or index.range_fn is not None
+                else (index.hash_key, index.range_key, None)
+                for index in table.indexes
+            ),
+        )
 
-
-@cache
-def _key_sources(table: Table) -> tuple[tuple[str | None, str | None, Index | None], ...]:
-    """Per index: its hash and range attributes, or the index itself when a function derives a
-    key (those go through `Index.key_of`)."""
-    return tuple(
-        (None, None, index)
-        if index.hash_fn is not None or index.range_fn is not None
-        else (index.hash_key, index.range_key, None)
-        for index in table.indexes
-    )
+    def row(self, doc: Mapping[str, Any], item_id: str, version: int) -> list[Any]:
+        """The values of `sql` for one record; plain attributes are read inline (a restore
+        computes millions of these keys)."""
+        values: list[Any] = [item_id, version, jsonvalue.dumps(doc)]
+        for hash_key, range_key, index in self.keys:
+            if index is not None:
+                key = index.key_of(doc)
+                values += key if key else (None, None)
+                continue
+            hash_value = "*" if hash_key is None else doc.get(hash_key)
+            range_value = "" if range_key is None else doc.get(range_key)
+            if (
+                hash_value.__class__ is str
+                and hash_value
+                and range_value.__class__ is str
+                and (range_value or range_key is None)
+            ):
+                values += (hash_value, range_value)
+            else:
+                values += (None, None)
+        return values
 
 
 def _record_id(table: str, doc: Mapping[str, Any]) -> str:
@@ -107,6 +112,7 @@ class SQLiteStore:
     def __init__(self, path: str, tables: Mapping[str, Table] = TABLES) -> None:
         self.path = path
         self.tables = tables
+        self._layouts = {name: _Layout.of(table) for name, table in tables.items()}
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -310,7 +316,7 @@ class SQLiteStore:
         return None if row is None else int(row[0])
 
     def _apply(self, write: Write) -> Item | None:
-        spec = self._table(write.table)
+        self._table(write.table)
         if isinstance(write, Check):
             current = self._version_of(write.table, write.item_id)
             if current is None:
@@ -342,7 +348,8 @@ class SQLiteStore:
         else:
             assert isinstance(write, Put)
             version = (current or 0) + 1
-        self._db.execute(_insert_sql(spec), _row(spec, doc, item_id, version))
+        layout = self._layouts[write.table]
+        self._db.execute(layout.sql, layout.row(doc, item_id, version))
         return Item(doc, version)
 
     def _put_all(self, writes: Sequence[Put]) -> list[Item | None]:
@@ -353,7 +360,8 @@ class SQLiteStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for table, group in groupby(writes, key=lambda write: write.table):
-                    spec = self._table(table)
+                    self._table(table)
+                    layout = self._layouts[table]
                     docs = [dict(write.doc) for write in group]
                     ids = [_record_id(table, doc) for doc in docs]
                     versions = self._versions_of(table, ids)
@@ -361,9 +369,9 @@ class SQLiteStore:
                     for doc, item_id in zip(docs, ids, strict=True):
                         version = versions.get(item_id, 0) + 1
                         versions[item_id] = version  # the same id twice: the later one wins
-                        rows.append(_row(spec, doc, item_id, version))
+                        rows.append(layout.row(doc, item_id, version))
                         results.append(Item(doc, version))
-                    self._db.executemany(_insert_sql(spec), rows)
+                    self._db.executemany(layout.sql, rows)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
