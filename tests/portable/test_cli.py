@@ -3,14 +3,19 @@ the JSON report, and exit codes 0 valid, 1 invalid, 2 usage."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from dataops.cli import app
+from dataops.engine import users
+from dataops.engine.context import Engine
 from dataops.model import jsonvalue
+from dataops.portable import console
 from tests.portable.builder import valid_records, write_export_dir
 
 runner = CliRunner()
@@ -153,3 +158,18 @@ def test_validate_export_without_a_directory_is_a_usage_error() -> None:
     assert result.exit_code == 2
     assert result.output.startswith("Usage: dataops validate-export [OPTIONS]")
     assert "Missing argument" in result.output
+
+
+def test_export_shows_records_and_rate_on_a_terminal(engine: Engine, tmp_path: Path) -> None:
+    users.add_user(engine, email="ada@example.com", name="Ada")
+    screen = io.StringIO()
+
+    summary, seconds = console.run_export(
+        engine, tmp_path / "export", console=Console(file=screen, force_terminal=True, width=100)
+    )
+
+    drawn = screen.getvalue()
+    assert "Exporting" in drawn
+    assert "1/1" in drawn and "records" in drawn
+    assert summary.total_records == 1
+    assert console.export_summary_line(summary, seconds).startswith("Exported 1 records (users 1,")
