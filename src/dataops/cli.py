@@ -13,6 +13,7 @@ import uvicorn
 
 from dataops.bootstrap import engine_app, open_engine
 from dataops.config import ConfigError, Environment, Settings
+from dataops.engine import cron
 from dataops.engine import demo as demo_data
 from dataops.engine import users as user_cases
 from dataops.engine.paging import PageRequest
@@ -87,7 +88,11 @@ def setup_local() -> None:
             LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
             LOGIN_FILE.write_text(f"{OPERATOR_EMAIL} {password}\n")
             demo_data.load_demo(eng)
-            typer.echo("Demo data loaded: workflows, a podcast episode, tasks and artifacts.")
+            report = cron.run(eng)  # so the demo shows what is due, overdue or missing proof
+            typer.echo(
+                "Demo data loaded: workflows, a podcast episode, tasks and artifacts "
+                f"({sum(report.notifications.values())} notifications from a first cron run)."
+            )
     finally:
         eng.store.close()
     if LOGIN_FILE.exists():
@@ -162,7 +167,6 @@ def users_set_password(
 @cron_app.command("run")
 def cron_run() -> None:
     """Run the cron runner once for today (UTC); prints what it created as JSON."""
-    from dataops.engine import cron
     from dataops.model import jsonvalue
 
     eng = open_engine(settings())
