@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -173,3 +174,42 @@ def test_export_shows_records_and_rate_on_a_terminal(engine: Engine, tmp_path: P
     assert "1/1" in drawn and "records" in drawn
     assert summary.total_records == 1
     assert console.export_summary_line(summary, seconds).startswith("Exported 1 records (users 1,")
+
+
+def _break_manifest(directory: Path) -> None:
+    (directory / "manifest.json").write_text("{")
+
+
+def _drop_file(directory: Path) -> None:
+    (directory / "files.jsonl").unlink()
+
+
+def _truncate_artifacts(directory: Path) -> None:
+    path = directory / "artifacts.jsonl"
+    path.write_bytes(path.read_bytes()[:40])
+
+
+def _flip_a_byte(directory: Path) -> None:
+    path = directory / "users.jsonl"
+    path.write_bytes(path.read_bytes().replace(b"Ada", b"Ida"))
+
+
+@pytest.mark.parametrize(
+    ("damage", "first_error"),
+    [
+        (_break_manifest, "manifest.json is missing or invalid: "),
+        (_drop_file, "files.jsonl is missing: No such file or directory"),
+        (_truncate_artifacts, "artifacts.jsonl checksum mismatch"),
+        (_flip_a_byte, "users.jsonl checksum mismatch"),
+    ],
+)
+def test_every_damaged_export_exits_1(tmp_path: Path, damage: Any, first_error: str) -> None:
+    write_export_dir(tmp_path)
+    damage(tmp_path)
+
+    result = runner.invoke(app, ["validate-export", str(tmp_path), "--json", "--jobs", "2"])
+
+    assert result.exit_code == 1
+    report = jsonvalue.loads(result.stdout)
+    assert report["valid"] is False
+    assert report["errors"][0].startswith(first_error)
