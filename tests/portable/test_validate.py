@@ -4,12 +4,23 @@ error, every error is listed (never only the first), and no input makes it crash
 from __future__ import annotations
 
 import base64
+import hashlib
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dataops.portable.validate import MAX_LINE_BYTES, ValidationReport, validate_export
+from dataops.portable import validate as validate_module
+from dataops.portable.validate import (
+    LINE_TOO_LONG,
+    MAX_LINE_BYTES,
+    ValidationReport,
+    read_lines,
+    validate_export,
+)
 from tests.portable.builder import (
     T0,
     T1,
@@ -1069,3 +1080,30 @@ def test_temporary_download_hosts_in_any_case_are_found(tmp_path: Path) -> None:
     )
 
     assert report.errors == ["artifacts[1].storage_uri must not contain signed URLs or tokens"]
+
+
+@given(
+    content=st.binary(max_size=300).map(lambda raw: raw.replace(b"\r", b"")),
+    block=st.integers(1, 17),
+)
+def test_lines_are_read_the_same_whatever_the_block_size(content: bytes, block: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validate_module, "_BLOCK_BYTES", block)
+        digest = hashlib.sha256()
+        lines = list(read_lines(io.BytesIO(content), digest))
+
+    expected = content.split(b"\n")
+    if expected[-1] == b"":
+        expected.pop()
+    assert lines == expected
+    assert digest.hexdigest() == hashlib.sha256(content).hexdigest()
+
+
+def test_lines_over_the_limit_are_skipped_not_held(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validate_module, "_BLOCK_BYTES", 4)
+    monkeypatch.setattr(validate_module, "MAX_LINE_BYTES", 10)
+    content = b"short\n" + b"x" * 25 + b"\nok\n" + b"y" * 11
+
+    lines = list(read_lines(io.BytesIO(content)))
+
+    assert lines == [b"short", LINE_TOO_LONG, b"ok", LINE_TOO_LONG]
