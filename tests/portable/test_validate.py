@@ -161,6 +161,35 @@ def test_manifest_without_an_entity_file(tmp_path: Path) -> None:
     assert "artifacts" not in report.entity_counts
 
 
+def test_an_export_without_audit_history_is_valid_with_a_warning(tmp_path: Path) -> None:
+    """Exports of the reference service have no audit_events file at all."""
+    write_export_dir(tmp_path)
+    manifest = read_manifest(tmp_path)
+    del manifest["entity_files"]["audit_events"]
+    del manifest["entity_counts"]["audit_events"]
+    del manifest["checksums"]["audit_events.jsonl"]
+    write_manifest(tmp_path, manifest)
+    (tmp_path / "audit_events.jsonl").unlink()
+
+    report = validate(tmp_path)
+
+    assert report.valid, report.errors
+    assert validate_module.validate_export(tmp_path, jobs=2) == report
+    assert report.warnings == [
+        "manifest lists no audit_events: an export without audit history (such as one from the "
+        "reference service); done tasks are checked without their completion events"
+    ]
+
+
+def test_an_audit_events_count_without_its_file_is_an_error(tmp_path: Path) -> None:
+    write_export_dir(tmp_path)
+    manifest = read_manifest(tmp_path)
+    del manifest["entity_files"]["audit_events"]
+    write_manifest(tmp_path, manifest)
+
+    assert validate(tmp_path).errors == ["manifest missing entity file for audit_events"]
+
+
 def test_manifest_without_entity_files_at_all(tmp_path: Path) -> None:
     write_export_dir(tmp_path, manifest={"entity_files": "everything.jsonl"})
 
