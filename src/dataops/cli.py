@@ -48,24 +48,24 @@ def fail(exc: DataOpsError) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _serve(host: str, port: int) -> None:
+    uvicorn.run(engine_app(settings()), host=host, port=port, log_level="info")
+
+
+HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
 @app.command()
-def engine(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-) -> None:
+def engine(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Serve the engine API alone."""
-    application = engine_app(settings())
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    _serve(host, port)
 
 
 @app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-) -> None:
-    """Serve the whole product in one process."""
-    application = engine_app(settings())
-    uvicorn.run(application, host=host, port=port, log_level="info")
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Serve the whole product in one process (today: the engine API and its home page)."""
+    _serve(host, port)
 
 
 def local_only(config: Settings, what: str) -> None:
