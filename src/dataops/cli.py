@@ -76,8 +76,7 @@ def local_only(config: Settings, what: str) -> None:
 
 @app.command("setup-local")
 def setup_local() -> None:
-    """Prepare a local installation: on the first run an operator account and the demo data;
-    print the operator's login on every run."""
+    """First run: an operator account and the demo data. Every run: print the login."""
     config = settings()
     local_only(config, "setup-local")
     eng = open_engine(config)
@@ -102,8 +101,7 @@ def setup_local() -> None:
 
 @app.command()
 def demo() -> None:
-    """Load the demo data (workflow templates and their bundles, a podcast episode with tasks and
-    artifacts in every review state, a weekly recurring task); running it again changes nothing."""
+    """Load the demo workflows, episode, tasks and artifacts (idempotent)."""
     config = settings()
     local_only(config, "demo data")
     eng = open_engine(config)
