@@ -13,6 +13,7 @@ import uvicorn
 
 from dataops.bootstrap import engine_app, open_engine
 from dataops.config import ConfigError, Environment, Settings
+from dataops.engine import cron
 from dataops.engine import demo as demo_data
 from dataops.engine import users as user_cases
 from dataops.engine.paging import PageRequest
@@ -47,24 +48,24 @@ def fail(exc: DataOpsError) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _serve(host: str, port: int) -> None:
+    uvicorn.run(engine_app(settings()), host=host, port=port, log_level="info")
+
+
+HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
 @app.command()
-def engine(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-) -> None:
+def engine(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Serve the engine API alone."""
-    application = engine_app(settings())
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    _serve(host, port)
 
 
 @app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-) -> None:
-    """Serve the whole product in one process."""
-    application = engine_app(settings())
-    uvicorn.run(application, host=host, port=port, log_level="info")
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Serve the whole product in one process (today: the engine API and its home page)."""
+    _serve(host, port)
 
 
 def local_only(config: Settings, what: str) -> None:
@@ -75,8 +76,7 @@ def local_only(config: Settings, what: str) -> None:
 
 @app.command("setup-local")
 def setup_local() -> None:
-    """Prepare a local installation: on the first run an operator account and the demo data;
-    print the operator's login on every run."""
+    """First run: an operator account and the demo data. Every run: print the login."""
     config = settings()
     local_only(config, "setup-local")
     eng = open_engine(config)
@@ -87,7 +87,11 @@ def setup_local() -> None:
             LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
             LOGIN_FILE.write_text(f"{OPERATOR_EMAIL} {password}\n")
             demo_data.load_demo(eng)
-            typer.echo("Demo data loaded: workflows, a podcast episode, tasks and artifacts.")
+            report = cron.run(eng)  # so the demo shows what is due, overdue or missing proof
+            typer.echo(
+                "Demo data loaded: workflows, a podcast episode, tasks and artifacts "
+                f"({sum(report.notifications.values())} notifications from a first cron run)."
+            )
     finally:
         eng.store.close()
     if LOGIN_FILE.exists():
@@ -97,8 +101,7 @@ def setup_local() -> None:
 
 @app.command()
 def demo() -> None:
-    """Load the demo data (workflow templates and their bundles, a podcast episode with tasks and
-    artifacts in every review state, a weekly recurring task); running it again changes nothing."""
+    """Load the demo workflows, episode, tasks and artifacts (idempotent)."""
     config = settings()
     local_only(config, "demo data")
     eng = open_engine(config)
@@ -162,7 +165,6 @@ def users_set_password(
 @cron_app.command("run")
 def cron_run() -> None:
     """Run the cron runner once for today (UTC); prints what it created as JSON."""
-    from dataops.engine import cron
     from dataops.model import jsonvalue
 
     eng = open_engine(settings())

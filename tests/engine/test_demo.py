@@ -123,6 +123,7 @@ def test_setup_local_loads_the_demo_on_first_run(local_env: Path) -> None:
     assert first.exit_code == 0, first.output
     assert "Demo data loaded" in first.output
     assert "Login: operator@example.com" in first.output
+    assert "notifications from a first cron run" in first.output
     second = runner.invoke(app, ["setup-local"])
     assert "Demo data loaded" not in second.output
 

@@ -3,14 +3,20 @@ the JSON report, and exit codes 0 valid, 1 invalid, 2 usage."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from dataops.cli import app
+from dataops.engine import users
+from dataops.engine.context import Engine
 from dataops.model import jsonvalue
+from dataops.portable import console
 from tests.portable.builder import valid_records, write_export_dir
 
 runner = CliRunner()
@@ -153,3 +159,57 @@ def test_validate_export_without_a_directory_is_a_usage_error() -> None:
     assert result.exit_code == 2
     assert result.output.startswith("Usage: dataops validate-export [OPTIONS]")
     assert "Missing argument" in result.output
+
+
+def test_export_shows_records_and_rate_on_a_terminal(engine: Engine, tmp_path: Path) -> None:
+    users.add_user(engine, email="ada@example.com", name="Ada")
+    screen = io.StringIO()
+
+    summary, seconds = console.run_export(
+        engine, tmp_path / "export", console=Console(file=screen, force_terminal=True, width=100)
+    )
+
+    drawn = screen.getvalue()
+    assert "Exporting" in drawn
+    assert "1/1" in drawn and "records" in drawn
+    assert summary.total_records == 1
+    assert console.export_summary_line(summary, seconds).startswith("Exported 1 records (users 1,")
+
+
+def _break_manifest(directory: Path) -> None:
+    (directory / "manifest.json").write_text("{")
+
+
+def _drop_file(directory: Path) -> None:
+    (directory / "files.jsonl").unlink()
+
+
+def _truncate_artifacts(directory: Path) -> None:
+    path = directory / "artifacts.jsonl"
+    path.write_bytes(path.read_bytes()[:40])
+
+
+def _flip_a_byte(directory: Path) -> None:
+    path = directory / "users.jsonl"
+    path.write_bytes(path.read_bytes().replace(b"Ada", b"Ida"))
+
+
+@pytest.mark.parametrize(
+    ("damage", "first_error"),
+    [
+        (_break_manifest, "manifest.json is missing or invalid: "),
+        (_drop_file, "files.jsonl is missing: No such file or directory"),
+        (_truncate_artifacts, "artifacts.jsonl checksum mismatch"),
+        (_flip_a_byte, "users.jsonl checksum mismatch"),
+    ],
+)
+def test_every_damaged_export_exits_1(tmp_path: Path, damage: Any, first_error: str) -> None:
+    write_export_dir(tmp_path)
+    damage(tmp_path)
+
+    result = runner.invoke(app, ["validate-export", str(tmp_path), "--json", "--jobs", "2"])
+
+    assert result.exit_code == 1
+    report = jsonvalue.loads(result.stdout)
+    assert report["valid"] is False
+    assert report["errors"][0].startswith(first_error)

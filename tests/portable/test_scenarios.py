@@ -52,64 +52,53 @@ def test_scenario_5_a_complete_export_points_only_at_exported_records(
         },
     ).json()
     recording = upload(client, record["id"], RECORDING, "episode-12.wav")
-    store = engine.store
-    store.create(
-        "artifacts",
-        {
-            "id": "artifact-recording",
+    as_ada = {"x-user-id": ada["id"]}
+    registered = client.post(
+        "/api/artifacts",
+        json={
             "type": "recording",
             "title": "Episode 12 raw recording",
-            "status": "approved",
-            "storageProvider": recording["storageProvider"],
             "storageUri": recording["storageUri"],
             "checksum": recording["checksum"],
             "sizeBytes": recording["sizeBytes"],
             "dataClass": "private",
-            "visibility": "private",
             "sourceType": "manual-upload",
             "taskId": record["id"],
             "bundleId": bundle["id"],
             "fileId": recording["id"],
-            "createdBy": ada["id"],
-            "reviewedBy": ada["id"],
-            "createdAt": T0,
-            "updatedAt": T0,
-            "reviewedAt": T0,
         },
+        headers=as_ada,
     )
-    store.create(
-        "artifacts",
-        {
-            "id": "artifact-prep",
+    assert registered.status_code == 201, registered.text
+    recording_artifact = registered.json()["artifact"]
+    approved = client.post(f"/api/artifacts/{recording_artifact['id']}/approve", headers=as_ada)
+    assert approved.status_code == 200, approved.text
+    draft = client.post(
+        "/api/artifacts",
+        json={
             "type": "podcast-doc",
             "title": "Guest prep (draft)",
             "status": "needs-review",
-            "storageProvider": "google-drive",
             "storageUri": "https://docs.google.com/document/d/1AbC",
-            "dataClass": "internal",
-            "visibility": "internal",
             "sourceType": "assistant-output",
             "assistantJobId": "heru-run-2026-11-28-0912",
-            "taskId": prep["id"],
-            "createdAt": T0,
-            "updatedAt": T0,
-            "metadata": {"model": "podcast-assistant", "promptTokenCount": 5120},
+            "metadata": {"model": "podcast-assistant", "promptTokens": 5120},
+        },
+        headers={"x-user-id": "service:podcast-assistant"},
+    ).json()["artifact"]
+    attached = client.post(f"/api/artifacts/{draft['id']}/attach", json={"taskId": prep["id"]})
+    assert attached.status_code == 200, attached.text
+    waiting = client.put(
+        f"/api/tasks/{record['id']}",
+        json={
+            "status": "waiting",
+            "waitingFor": "Grace",
+            "followUpAt": "2026-11-28T08:00:00.000Z",
         },
     )
-    store.create(
-        "notifications",
-        {
-            "id": "notification-1",
-            "type": "follow-up-due",
-            "message": "Follow up: Record the episode",
-            "taskId": record["id"],
-            "bundleId": bundle["id"],
-            "userId": ada["id"],
-            "dueAt": T0,
-            "dismissed": False,
-            "createdAt": T0,
-        },
-    )
+    assert waiting.status_code == 200, waiting.text
+    follow_ups = client.get("/api/notifications").json()["notifications"]  # raises the follow-up
+    assert [n["type"] for n in follow_ups] == ["follow-up-due"]
 
     summary = write_export(engine, tmp_path / "export", ExportOptions(generated_at=T0))
 
@@ -131,8 +120,7 @@ def test_scenario_5_a_complete_export_points_only_at_exported_records(
         assert artifact.get("task_id", record["id"]) in ids["tasks"]
         assert artifact.get("bundle_id", bundle["id"]) in ids["bundles"]
         assert artifact.get("file_id", recording["id"]) in ids["files"]
-        assert artifact.get("created_by", ada["id"]) in ids["users"]
-    prep_artifact = next(a for a in exported["artifacts"] if a["artifact_id"] == "artifact-prep")
+    prep_artifact = next(a for a in exported["artifacts"] if a["artifact_id"] == draft["id"])
     assert prep_artifact["assistant_job_id"] == "heru-run-2026-11-28-0912"  # opaque
     assert {a["file_id"] for a in exported["artifacts"] if "file_id" in a} == {recording["id"]}
     # No binary, no secret.
@@ -144,12 +132,17 @@ def test_scenario_5_a_complete_export_points_only_at_exported_records(
             for value in _strings(line):
                 assert len(value) <= 65_536
                 assert not contains_signed_url(value)
-    assert validate_export(export).as_json() == {
-        "valid": True,
-        "errors": [],
-        "warnings": [],
-        "entityCounts": summary.entity_counts,
-    }
+    assert prep_artifact["task_id"] == prep["id"] and prep_artifact["status"] == "needs-review"
+    report = validate_export(export)
+    assert (report.valid, report.errors) == (True, [])
+    assert report.entity_counts == summary.entity_counts
+    # The assistant is a service identity, not a user account: its artifact and the audit event
+    # of its registration name it.
+    assert len(report.warnings) == 2
+    assert all(
+        warning.endswith("actor service:podcast-assistant is not an exported user")
+        for warning in report.warnings
+    )
 
 
 def test_scenario_6_legacy_files_export_migration_safe_uris(

@@ -4,12 +4,23 @@ error, every error is listed (never only the first), and no input makes it crash
 from __future__ import annotations
 
 import base64
+import hashlib
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dataops.portable.validate import MAX_LINE_BYTES, ValidationReport, validate_export
+from dataops.portable import validate as validate_module
+from dataops.portable.validate import (
+    LINE_TOO_LONG,
+    MAX_LINE_BYTES,
+    ValidationReport,
+    read_lines,
+    validate_export,
+)
 from tests.portable.builder import (
     T0,
     T1,
@@ -148,6 +159,33 @@ def test_manifest_without_an_entity_file(tmp_path: Path) -> None:
 
     assert report.errors == ["manifest missing entity file for artifacts"]
     assert "artifacts" not in report.entity_counts
+
+
+def test_an_export_without_audit_history_is_valid_with_a_warning(tmp_path: Path) -> None:
+    """Exports of the reference service have no audit_events file at all."""
+    write_export_dir(tmp_path)
+    manifest = read_manifest(tmp_path)
+    del manifest["entity_files"]["audit_events"]
+    del manifest["entity_counts"]["audit_events"]
+    del manifest["checksums"]["audit_events.jsonl"]
+    write_manifest(tmp_path, manifest)
+    (tmp_path / "audit_events.jsonl").unlink()
+
+    report = validate(tmp_path)
+
+    assert report.valid, report.errors
+    assert validate_module.validate_export(tmp_path, jobs=2) == report
+    expected = "manifest lists no audit_events: an export without audit history (such as one from the reference service); done tasks are checked without their completion events"
+    assert report.warnings == [expected]
+
+
+def test_an_audit_events_count_without_its_file_is_an_error(tmp_path: Path) -> None:
+    write_export_dir(tmp_path)
+    manifest = read_manifest(tmp_path)
+    del manifest["entity_files"]["audit_events"]
+    write_manifest(tmp_path, manifest)
+
+    assert validate(tmp_path).errors == ["manifest missing entity file for audit_events"]
 
 
 def test_manifest_without_entity_files_at_all(tmp_path: Path) -> None:
@@ -1069,3 +1107,30 @@ def test_temporary_download_hosts_in_any_case_are_found(tmp_path: Path) -> None:
     )
 
     assert report.errors == ["artifacts[1].storage_uri must not contain signed URLs or tokens"]
+
+
+@given(
+    content=st.binary(max_size=300).map(lambda raw: raw.replace(b"\r", b"")),
+    block=st.integers(1, 17),
+)
+def test_lines_are_read_the_same_whatever_the_block_size(content: bytes, block: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validate_module, "_BLOCK_BYTES", block)
+        digest = hashlib.sha256()
+        lines = list(read_lines(io.BytesIO(content), digest))
+
+    expected = content.split(b"\n")
+    if expected[-1] == b"":
+        expected.pop()
+    assert lines == expected
+    assert digest.hexdigest() == hashlib.sha256(content).hexdigest()
+
+
+def test_lines_over_the_limit_are_skipped_not_held(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validate_module, "_BLOCK_BYTES", 4)
+    monkeypatch.setattr(validate_module, "MAX_LINE_BYTES", 10)
+    content = b"short\n" + b"x" * 25 + b"\nok\n" + b"y" * 11
+
+    lines = list(read_lines(io.BytesIO(content)))
+
+    assert lines == [b"short", LINE_TOO_LONG, b"ok", LINE_TOO_LONG]

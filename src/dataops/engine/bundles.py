@@ -12,6 +12,7 @@ from dataops.model import bundles as model
 from dataops.model import messages
 from dataops.model.bundles import BundleStage, BundleStatus
 from dataops.model.errors import Conflict, Invalid, NotFound
+from dataops.model.fields import apply_updates
 from dataops.model.jsonvalue import INVALID_BODY
 from dataops.model.values import is_object, truthy
 from dataops.store.base import Create, Delete, Item, Replace, VersionConflict, Write
@@ -104,12 +105,7 @@ def update_bundle(engine: Engine, bundle_id: str, body: Any) -> Item:
         model.validate_update(updates)
         if not updates:
             raise Invalid(messages.NO_VALID_FIELDS)
-        bundle = dict(existing)
-        for name, value in updates.items():
-            if value is None:
-                bundle.pop(name, None)
-            else:
-                bundle[name] = value
+        bundle = apply_updates(existing, updates)
         bundle["updatedAt"] = engine.now()
         writes: list[Write] = [Replace("bundles", bundle, existing.version)]
         if bundle.get("stage") != existing.get("stage") and isinstance(bundle.get("stage"), str):

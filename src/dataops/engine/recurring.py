@@ -18,6 +18,7 @@ from dataops.engine.paging import Listing, PageRequest, Partition, list_partitio
 from dataops.model import cron, messages
 from dataops.model import recurring as model
 from dataops.model.errors import Conflict, Invalid, NotFound
+from dataops.model.fields import apply_updates
 from dataops.model.ids import derived_id
 from dataops.model.jsonvalue import INVALID_BODY
 from dataops.model.values import is_object
@@ -56,12 +57,7 @@ def update_config(engine: Engine, config_id: str, body: Any) -> Item:
     for _ in range(_RETRIES):
         existing = get_config(engine, config_id)
         updates = model.validate_update(body)
-        config = dict(existing)
-        for name, value in updates.items():
-            if value is None:
-                config.pop(name, None)
-            else:
-                config[name] = value
+        config = apply_updates(existing, updates)
         config["updatedAt"] = engine.now()
         try:
             return engine.store.replace(TABLE, config, existing.version)

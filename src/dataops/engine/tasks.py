@@ -13,6 +13,7 @@ from dataops.model import messages
 from dataops.model import tasks as model
 from dataops.model.audit import AuditAction, EntityType
 from dataops.model.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from dataops.model.fields import apply_updates
 from dataops.model.proof import Requirement
 from dataops.model.tasks import TaskStatus
 from dataops.model.values import is_calendar_date, is_object, parse_calendar_date
@@ -146,7 +147,7 @@ def update_task(
 def _write_update(
     engine: Engine, existing: Item, updates: Mapping[str, Any], actor: str | None
 ) -> Item:
-    task = model.apply_updates(existing, updates)
+    task = apply_updates(existing, updates)
     model.check_waiting(task)
     if "bundleId" in updates:
         _require_bundle(engine, updates["bundleId"])

@@ -12,6 +12,7 @@ from dataops.engine.paging import Listing, PageRequest, Partition, list_partitio
 from dataops.model import messages
 from dataops.model import templates as model
 from dataops.model.errors import Conflict, Invalid, NotFound
+from dataops.model.fields import apply_updates
 from dataops.model.jsonvalue import INVALID_BODY
 from dataops.model.values import add_days, is_number, is_object, truthy
 from dataops.store.base import Delete, Item, Replace, VersionConflict, Write
@@ -50,12 +51,7 @@ def update_template(engine: Engine, template_id: str, body: Any) -> Item:
     for _ in range(_RETRIES):
         existing = get_template(engine, template_id)
         updates = model.validate_update(body)
-        template = dict(existing)
-        for name, value in updates.items():
-            if value is None:
-                template.pop(name, None)
-            else:
-                template[name] = value
+        template = apply_updates(existing, updates)
         template["updatedAt"] = engine.now()
         try:
             return engine.store.replace("templates", template, existing.version)

@@ -119,3 +119,14 @@ def check_named_links(fields: Mapping[str, Any], name: str) -> None:
         url = link.get("url", "")
         if url != "":
             check_link(f"{name}[{position}].url", url)
+
+
+def apply_updates(existing: Mapping[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:
+    """The record after a partial update: values replace, nulls remove (section 8)."""
+    merged = dict(existing)
+    for name, value in updates.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged

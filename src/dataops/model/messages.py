@@ -190,6 +190,10 @@ EXPORT_OUTPUT_DIR_NOT_CONFIGURED = "EXPORT_OUTPUT_DIR is not configured"
 EXPORT_S3_UNSUPPORTED = "Exports to s3:// targets are not supported yet; use a local directory"
 EXPORT_TARGET_EXISTS = "Export target {path} already exists and is not empty"
 EXPORT_WRITE_FAILED = "Export could not be written to {path}: {reason}"
+EXPORT_WITHOUT_AUDIT_EVENTS = (
+    "manifest lists no audit_events: an export without audit history (such as one from the "
+    "reference service); done tasks are checked without their completion events"
+)
 # Validation (9.3): manifest and files, rules 1-3 and 12
 MANIFEST_INVALID = "manifest.json is missing or invalid: {reason}"
 MANIFEST_SCHEMA_VERSION = "manifest schema_version must be dataops.execution.v1"

@@ -196,14 +196,3 @@ def validate_update(body: Mapping[str, Any]) -> dict[str, Any]:
         check_date(updates["date"])
     check_field_types(updates)
     return updates
-
-
-def apply_updates(existing: Mapping[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:
-    """The record after an update: values replace, nulls remove."""
-    merged = dict(existing)
-    for name, value in updates.items():
-        if value is None:
-            merged.pop(name, None)
-        else:
-            merged[name] = value
-    return merged

@@ -26,6 +26,8 @@ from dataops.portable.restore import DEFAULT_BATCH_SIZE, DryRunReport, ImportSum
 from dataops.portable.validate import ValidationReport, validate_export
 from dataops.store.base import Store
 
+_REDRAW_SECONDS = 0.1
+
 
 class RecordRateColumn(ProgressColumn):
     """Records per second, as the bar advances."""
@@ -50,6 +52,8 @@ def run_export(
     if not console.is_terminal:
         summary = write_export(engine, target, options, jobs=jobs, open_store=open_store)
         return summary, time.perf_counter() - started
+    # Redrawn from the progress callback, never from a thread of its own: worker processes
+    # are forked, and a fork must not happen while another thread holds the console's locks.
     with Progress(
         TextColumn("Exporting"),
         BarColumn(),
@@ -59,15 +63,20 @@ def run_export(
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        auto_refresh=False,
     ) as progress:
         bar = progress.add_task("export", total=total_records(engine) or None)
+        last_drawn = 0.0
+
+        def advance(done: int) -> None:
+            nonlocal last_drawn
+            now = time.perf_counter()
+            progress.update(bar, completed=done, refresh=now - last_drawn >= _REDRAW_SECONDS)
+            if now - last_drawn >= _REDRAW_SECONDS:
+                last_drawn = now
+
         summary = write_export(
-            engine,
-            target,
-            options,
-            progress=lambda done: progress.update(bar, completed=done),
-            jobs=jobs,
-            open_store=open_store,
+            engine, target, options, progress=advance, jobs=jobs, open_store=open_store
         )
     return summary, time.perf_counter() - started
 

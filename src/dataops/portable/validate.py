@@ -230,6 +230,16 @@ def _is_blank(line: bytes) -> bool:
     return not line.strip()
 
 
+def _predates_audit_events(manifest: dict[str, Any]) -> bool:
+    """An export written without audit events: neither its files nor its counts name them."""
+    files, counts = manifest.get("entity_files"), manifest.get("entity_counts")
+    return (
+        isinstance(files, dict)
+        and "audit_events" not in files
+        and not (isinstance(counts, dict) and "audit_events" in counts)
+    )
+
+
 @dataclass
 class _Scan:
     """One entity file, read: what the validation keeps of it. `readable` is False when the
@@ -417,6 +427,12 @@ class _Validation:
         scan = _Scan(entity.name)
         files = self.manifest.get("entity_files")
         filename = files.get(entity.name) if isinstance(files, dict) else None
+        if entity.name == "audit_events" and _predates_audit_events(self.manifest):
+            # The reference service exported no audit history: nothing to check, and done
+            # tasks are judged without their completion events (rule 5, not rule 15).
+            scan.readable = True
+            scan.warnings.append(messages.EXPORT_WITHOUT_AUDIT_EVENTS)
+            return scan
         if not isinstance(filename, str) or not filename:
             scan.file_errors.append(
                 messages.MANIFEST_MISSING_ENTITY_FILE.format(entity=entity.name)
@@ -553,6 +569,8 @@ class _Validation:
 
     def _recheck(self, entity: Entity, check: RecordCheck) -> tuple[list[str], list[str]]:
         """Read a fully readable file again for its records' checks: (errors, warnings)."""
+        if entity.name not in self.files:  # an entity the export has no file for (no records)
+            return [], []
         self._errors, self._warnings = [], []
         index = 0
         try:
