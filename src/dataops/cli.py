@@ -315,8 +315,7 @@ def import_command(
         int, typer.Option(min=1, max=10_000, help="Records per store transaction.")
     ] = 500,
 ) -> None:
-    """Restore an export into the configured store (empty, or --upsert); exit 0 done (or
-    valid, with --dry-run), 1 invalid or refused, 2 usage."""
+    """Restore an export into the store (empty, or --upsert); --dry-run only reports."""
     from dataops.bootstrap import open_store
     from dataops.portable import console, restore, workers
 
@@ -360,8 +359,7 @@ def restore_drill_command(
         int | None, typer.Option(min=1, help="Worker processes (default: one per core, max 4).")
     ] = None,
 ) -> None:
-    """Rehearse a restore: export the store, validate, import into a scratch store, compare
-    checksums, use the restored data; the source store is only read. Exit 0 passed, 1 failed."""
+    """Rehearse a restore on a scratch copy of the store (which is only read); exit 1 on failure."""
     import shutil
     import tempfile
 
