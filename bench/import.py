@@ -44,6 +44,7 @@ def child(argv: list[str]) -> int:
     started = time.perf_counter()
     report = validate_export(export, jobs=jobs)
     validated = time.perf_counter()
+    writing_peak_known = _reset_peak()
     summary = import_export(store, export, validated=report)
     finished = time.perf_counter()
     store.close()
@@ -55,10 +56,27 @@ def child(argv: list[str]) -> int:
                 "import_seconds": finished - validated,
                 "records": summary.total_written,
                 "own_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                "writing_peak": _status("VmHWM") if writing_peak_known else None,
             }
         )
     )
     return 0
+
+
+def _reset_peak() -> bool:
+    """Reset this process's peak RSS (VmHWM) to its current RSS; False where not allowed."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _status(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) * 1024
+    raise KeyError(field)
 
 
 def measure(jobs: int, export: Path, target: Path) -> dict[str, Any]:
@@ -134,13 +152,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--records", type=int, default=1_000_000, help="size of the export")
     parser.add_argument("--workdir", type=Path, help="keep the store and export here (reused)")
     parser.add_argument(
-        "--jobs", type=int, default=0, help="validation workers (default: as the CLI, 1 per core)"
+        "--jobs", type=int, default=1, help="validation worker processes (default 1, as the CLI)"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs (the median is reported)")
     args = parser.parse_args(argv)
     from dataops.portable.workers import default_jobs
 
-    jobs = args.jobs or default_jobs()
+    jobs = args.jobs
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="dataops-bench-import-"))
     workdir.mkdir(parents=True, exist_ok=True)
     source, export, target = workdir / "bench.db", workdir / "export", workdir / "import.db"
@@ -148,7 +166,7 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         grow_store(source, max(1, -(-(args.records - USERS) // BLOCK_RECORDS)))
         settle(source)
-        records = export_source(source, export, jobs)
+        records = export_source(source, export, default_jobs())
         print(
             f"export: {records:,} records, {_size(export) / 1e6:.0f} MB "
             f"({time.perf_counter() - started:.0f} s to prepare); validation workers: {jobs}",
@@ -182,11 +200,13 @@ def main(argv: list[str]) -> int:
 
 def _row(run: dict[str, Any]) -> str:
     records = run["records"]
+    peak = run.get("writing_peak")
+    writing = "" if peak is None else f", while writing {peak / 1e6:.1f} MB"
     return (
         f"{records:,} records in {run['seconds']:.2f} s ({records / run['seconds']:,.0f} rec/s): "
         f"validate {run['validate_seconds']:.2f} s, import {run['import_seconds']:.2f} s "
         f"({records / run['import_seconds']:,.0f} rec/s); peak RSS {run['peak'] / 1e6:.1f} MB "
-        f"(PSS {run['peak_pss'] / 1e6:.1f} MB)"
+        f"(PSS {run['peak_pss'] / 1e6:.1f} MB){writing}"
     )
 
 

@@ -308,20 +308,21 @@ def import_command(
         ),
     ] = False,
     jobs: Annotated[
-        int | None,
-        typer.Option(min=1, help="Validation worker processes (default: one per core, max 4)."),
-    ] = None,
+        int,
+        typer.Option(
+            min=1, help="Validation worker processes (more: a little faster, much more memory)."
+        ),
+    ] = 1,
     batch_size: Annotated[
         int, typer.Option(min=1, max=10_000, help="Records per store transaction.")
     ] = 500,
 ) -> None:
     """Restore an export into the store (empty, or --upsert); --dry-run only reports."""
     from dataops.bootstrap import open_store
-    from dataops.portable import console, restore, workers
+    from dataops.portable import console, restore
 
     config = settings()
     store = open_store(config)
-    jobs = jobs or workers.default_jobs()
     try:
         if dry_run:
             report = restore.dry_run(store, directory, jobs=jobs, batch_size=batch_size)

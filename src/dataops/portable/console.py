@@ -133,10 +133,10 @@ def run_import(
     console = console or Console(stderr=True)
     started = time.perf_counter()
     if console.is_terminal:
-        with console.status("Validating the export"):
-            report = validate_export(directory, jobs=jobs)
-    else:
-        report = validate_export(directory, jobs=jobs)
+        # A line, not a spinner: validation forks worker processes, and a fork must not
+        # happen while a redrawing thread holds the console's locks.
+        console.print(f"Validating {directory} ...", highlight=False)
+    report = validate_export(directory, jobs=jobs)
     if not report.valid or not console.is_terminal:
         summary = import_export(
             store, directory, upsert=upsert, batch_size=batch_size, validated=report
@@ -151,15 +151,25 @@ def run_import(
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        auto_refresh=False,
     ) as progress:
         bar = progress.add_task("import", total=sum(report.entity_counts.values()) or None)
+        last_drawn = 0.0
+
+        def advance(done: int) -> None:
+            nonlocal last_drawn
+            now = time.perf_counter()
+            progress.update(bar, completed=done, refresh=now - last_drawn >= _REDRAW_SECONDS)
+            if now - last_drawn >= _REDRAW_SECONDS:
+                last_drawn = now
+
         summary = import_export(
             store,
             directory,
             upsert=upsert,
             batch_size=batch_size,
             validated=report,
-            progress=lambda done: progress.update(bar, completed=done),
+            progress=advance,
         )
     return summary, time.perf_counter() - started
 

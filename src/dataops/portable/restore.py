@@ -2,8 +2,9 @@
 valid export into a store, in batches and in dependency order, so that a rerun after a crash
 completes what the last committed batch left off.
 
-What makes an export acceptable is decided by `validate.py` alone: an export it rejects is
-never imported, and the dry run reports its errors next to the records they name. Records are
+What makes an export acceptable is decided by `validate.py` alone (it builds the relationship
+graph: every entity's ids and every reference between records): an export it rejects is never
+imported, and the dry run reports its errors next to the records they name. Records are
 mapped back by `mapping.Restorer` (the inverse of the export mapping) and written as exported:
 ids, timestamps and actors exactly (10.4: the one path where body actors are kept), so export
 -> import -> export gives byte-identical entity files.
