@@ -33,50 +33,28 @@ TARGET_PEAK = 400e6
 
 
 def child(argv: list[str]) -> int:
-    """`--child JOBS EXPORT TARGET`: validate and import as `dataops import` does; numbers as
-    JSON."""
+    """`--child JOBS EXPORT TARGET`: validate and import as `dataops import` does (into an empty
+    store: the validation in a forked process while this one writes); numbers as JSON."""
     jobs, export, target = int(argv[0]), argv[1], argv[2]
     from dataops.portable.restore import import_export
-    from dataops.portable.validate import validate_export
     from dataops.store.sqlite import SQLiteStore
 
     store = SQLiteStore(target)
     started = time.perf_counter()
-    report = validate_export(export, jobs=jobs)
-    validated = time.perf_counter()
-    writing_peak_known = _reset_peak()
-    summary = import_export(store, export, validated=report)
+    summary = import_export(store, export, jobs=jobs, fork_validation=True)
     finished = time.perf_counter()
     store.close()
     print(
         json.dumps(
             {
                 "seconds": finished - started,
-                "validate_seconds": validated - started,
-                "import_seconds": finished - validated,
                 "records": summary.total_written,
                 "own_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                "writing_peak": _status("VmHWM") if writing_peak_known else None,
+                "validation_peak": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
             }
         )
     )
     return 0
-
-
-def _reset_peak() -> bool:
-    """Reset this process's peak RSS (VmHWM) to its current RSS; False where not allowed."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def _status(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) * 1024
-    raise KeyError(field)
 
 
 def measure(jobs: int, export: Path, target: Path) -> dict[str, Any]:
@@ -200,13 +178,11 @@ def main(argv: list[str]) -> int:
 
 def _row(run: dict[str, Any]) -> str:
     records = run["records"]
-    peak = run.get("writing_peak")
-    writing = "" if peak is None else f", while writing {peak / 1e6:.1f} MB"
     return (
-        f"{records:,} records in {run['seconds']:.2f} s ({records / run['seconds']:,.0f} rec/s): "
-        f"validate {run['validate_seconds']:.2f} s, import {run['import_seconds']:.2f} s "
-        f"({records / run['import_seconds']:,.0f} rec/s); peak RSS {run['peak'] / 1e6:.1f} MB "
-        f"(PSS {run['peak_pss'] / 1e6:.1f} MB){writing}"
+        f"{records:,} records in {run['seconds']:.2f} s ({records / run['seconds']:,.0f} rec/s); "
+        f"peak RSS {run['peak'] / 1e6:.1f} MB (PSS {run['peak_pss'] / 1e6:.1f} MB): "
+        f"importing process {run['own_peak'] / 1e6:.1f} MB, validation process "
+        f"{run['validation_peak'] / 1e6:.1f} MB"
     )
 
 

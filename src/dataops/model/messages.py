@@ -251,6 +251,10 @@ IMPORT_STORE_NOT_EMPTY = (
 IMPORT_EXPORT_CHANGED = (
     "{filename} changed after it was validated; validate the export again and rerun the import"
 )
+IMPORT_VALIDATION_DIED = (
+    "The validation of {path} ended without a report ({reason}); nothing was imported, run the "
+    "import again"
+)
 IMPORT_FIELD_LEFT_OUT = (
     "{entity} field {field} is left out of the import (records holding it: {count}): export "
     "format version 1 has no such field, or not with such a value"

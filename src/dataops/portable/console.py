@@ -22,8 +22,14 @@ from rich.text import Text
 from dataops.engine.context import Engine
 from dataops.portable.export import ExportOptions, ExportSummary, total_records, write_export
 from dataops.portable.mapping import ENTITIES
-from dataops.portable.restore import DEFAULT_BATCH_SIZE, DryRunReport, ImportSummary, import_export
-from dataops.portable.validate import ValidationReport, validate_export
+from dataops.portable.restore import (
+    DEFAULT_BATCH_SIZE,
+    DryRunReport,
+    ImportSummary,
+    declared_records,
+    import_export,
+)
+from dataops.portable.validate import ValidationReport
 from dataops.store.base import Store
 
 _REDRAW_SECONDS = 0.1
@@ -128,20 +134,19 @@ def run_import(
     jobs: int = 1,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> tuple[ImportSummary, float]:
-    """Validate, then import, showing progress when stderr is a terminal; (summary, seconds).
-    Raises ExportRefused (with the validation report) for an invalid export."""
+    """Validate and import (into an empty store, the validation runs in a forked process while
+    the import writes), showing progress when stderr is a terminal; (summary, seconds). Raises
+    ExportRefused (with the validation report) for an invalid export."""
     console = console or Console(stderr=True)
     started = time.perf_counter()
-    if console.is_terminal:
-        # A line, not a spinner: validation forks worker processes, and a fork must not
-        # happen while a redrawing thread holds the console's locks.
-        console.print(f"Validating {directory} ...", highlight=False)
-    report = validate_export(directory, jobs=jobs)
-    if not report.valid or not console.is_terminal:
+    if not console.is_terminal:
         summary = import_export(
-            store, directory, upsert=upsert, batch_size=batch_size, validated=report
+            store, directory, upsert=upsert, jobs=jobs, batch_size=batch_size, fork_validation=True
         )
         return summary, time.perf_counter() - started
+    # A line, not a spinner: validation forks a process, and a fork must not happen while a
+    # redrawing thread holds the console's locks (the bar below is redrawn from callbacks).
+    console.print(f"Validating and importing {directory} ...", highlight=False)
     with Progress(
         TextColumn("Importing"),
         BarColumn(),
@@ -153,7 +158,7 @@ def run_import(
         transient=True,
         auto_refresh=False,
     ) as progress:
-        bar = progress.add_task("import", total=sum(report.entity_counts.values()) or None)
+        bar = progress.add_task("import", total=declared_records(directory))
         last_drawn = 0.0
 
         def advance(done: int) -> None:
@@ -167,8 +172,9 @@ def run_import(
             store,
             directory,
             upsert=upsert,
+            jobs=jobs,
             batch_size=batch_size,
-            validated=report,
+            fork_validation=True,
             progress=advance,
         )
     return summary, time.perf_counter() - started

@@ -1,6 +1,8 @@
 """Restoring portable exports (api-contract.md 9.4): the dry-run report, and the import of a
-valid export into a store, in batches and in dependency order, so that a rerun after a crash
-completes what the last committed batch left off.
+valid export into a store, in batches and in dependency order. Into an empty store that can load
+all or nothing (`Store.load_empty`, SQLite) the whole import is one load, committed only once
+the validation passed, so a crash leaves the store as it was; otherwise every batch is one
+transaction and a rerun after a crash completes what the last committed batch left off.
 
 What makes an export acceptable is decided by `validate.py` alone (it builds the relationship
 graph: every entity's ids and every reference between records): an export it rejects is never
@@ -15,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dataops.model import jsonvalue, messages
-from dataops.model.errors import Conflict, Invalid
+from dataops.model.errors import Conflict, Invalid, ServiceUnavailable
+from dataops.portable import workers
 from dataops.portable.mapping import (
     ARTIFACTS,
     AUDIT_EVENTS,
@@ -42,10 +45,12 @@ from dataops.portable.validate import LINE_TOO_LONG, ValidationReport, read_line
 from dataops.store.base import (
     AlreadyExists,
     Create,
+    EmptyLoad,
     Item,
     Put,
     Replace,
     Store,
+    StoreNotEmpty,
     VersionConflict,
     Write,
 )
@@ -231,23 +236,134 @@ def import_export(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
     validated: ValidationReport | None = None,
+    fork_validation: bool = False,
 ) -> ImportSummary:
     """Import a valid export into `store` (9.4).
 
-    Into an empty store every record is put as exported. A store that already holds records is
-    accepted when each of them is a record of this export, stored identically (what an
-    interrupted import leaves): the import then completes it. Any other store needs `upsert`,
-    which writes new and changed records and keeps stored fields that no export carries (a
-    user's password hash). Records the store holds identically are skipped, so a rerun writes
-    only what is missing. `validated` is the report of `validate_export` when the caller has
-    just run it (the export is then not validated twice).
+    Into an empty store every record is put as exported; where the store can load all or
+    nothing (`Store.load_empty`), the whole import is one load that commits only when the
+    validation passed. A store that already holds records is accepted when each of them is a
+    record of this export, stored identically (what an interrupted batch-by-batch import
+    leaves): the import then completes it. Any other store needs `upsert`, which writes new and
+    changed records and keeps stored fields that no export carries (a user's password hash).
+    Records the store holds identically are skipped, so a rerun writes only what is missing.
+    `validated` is the report of `validate_export` when the caller has just run it (the export
+    is then not validated twice). With `fork_validation` (the CLI; not for a threaded process),
+    an import into an empty store validates in a forked process while it writes.
     """
     directory = Path(directory)
-    report = validated if validated is not None else validate_export(directory, jobs=jobs)
+    stored = _stored_records(store)
+    load = None if stored or upsert else store.load_empty([e.table for e in IMPORT_ORDER])
+    report = validated
+    pending: workers.Forked[ValidationReport] | None = None
+    if report is None and load is not None and fork_validation and workers.can_fork():
+        pending = workers.Forked(lambda: validate_export(directory, jobs=jobs))
+    elif report is None:
+        report = validate_export(directory, jobs=jobs)
+    try:
+        if report is not None and not report.valid:
+            raise ExportRefused(directory, report)
+        if load is not None:
+            try:
+                return _load(
+                    load,
+                    directory,
+                    report=report,
+                    pending=pending,
+                    batch_size=batch_size,
+                    progress=progress,
+                )
+            except StoreNotEmpty:
+                stored = _stored_records(store)  # written to since it was counted
+        if pending is not None:
+            report = _validated(pending, directory)
+        assert report is not None
+        return _write(
+            store,
+            directory,
+            report,
+            stored=stored,
+            upsert=upsert,
+            batch_size=batch_size,
+            progress=progress,
+        )
+    finally:
+        if pending is not None:
+            pending.close()
+
+
+def _load(
+    load: AbstractContextManager[EmptyLoad],
+    directory: Path,
+    *,
+    report: ValidationReport | None,
+    pending: workers.Forked[ValidationReport] | None,
+    batch_size: int,
+    progress: Progress | None,
+) -> ImportSummary:
+    """The whole import as one load into empty tables; with `pending`, the validation runs
+    meanwhile and the load commits only when it passed. Whatever the load meets in an export
+    that fails validation, the validator's report is what the caller gets."""
+    written = {entity.name: 0 for entity in ENTITIES}
+    left_out = _LeftOut()
+    done = 0
+    with load as loading:
+        try:
+            export = _Export.open(directory)
+            for entity in IMPORT_ORDER:
+                reader = export.reader(entity, batch_size)
+                restorer = Restorer(entity)
+                for records in reader.records():
+                    docs = [_restored(restorer, record, left_out) for record in records]
+                    loading.put_all(entity.table, docs)
+                    written[entity.name] += len(docs)
+                    done += len(docs)
+                    if progress is not None:
+                        progress(done)
+                reader.verify()
+                loading.finish(entity.table)
+        except Exception:
+            if pending is not None:
+                _validated(pending, directory)
+            raise
+        if pending is not None:
+            report = _validated(pending, directory)
+    assert report is not None
+    return ImportSummary(
+        str(directory),
+        written,
+        {entity.name: 0 for entity in ENTITIES},
+        left_out.warnings(),
+        list(report.warnings),
+    )
+
+
+def _validated(pending: workers.Forked[ValidationReport], directory: Path) -> ValidationReport:
+    """The forked validation's report, when the export passed."""
+    try:
+        report = pending.result()
+    except workers.WorkerDied as died:
+        raise ServiceUnavailable(
+            messages.IMPORT_VALIDATION_DIED.format(path=directory, reason=died)
+        ) from None
     if not report.valid:
         raise ExportRefused(directory, report)
+    return report
+
+
+def _write(
+    store: Store,
+    directory: Path,
+    report: ValidationReport,
+    *,
+    stored: int,
+    upsert: bool,
+    batch_size: int,
+    progress: Progress | None,
+) -> ImportSummary:
+    """Batch by batch, one store transaction each (stores without an all-or-nothing load, and
+    stores that hold records)."""
     export = _Export.open(directory)
-    stored = _stored_records(store)
     if stored and not upsert:
         plan = _compare(store, export, report, batch_size)
         foreign = stored - sum(plan.skipped.values())
@@ -457,6 +573,20 @@ class _EntityReader:
         expected = self.export.checksums.get(self.filename)
         if expected != "sha256:" + self.digest.hexdigest():
             raise self.changed()
+
+
+def declared_records(directory: str | Path) -> int | None:
+    """The number of records the export's manifest declares (a progress bar's total before the
+    validation confirmed it), or None when the manifest does not say."""
+    try:
+        manifest = jsonvalue.loads((Path(directory) / MANIFEST_FILE).read_bytes())
+    except (OSError, jsonvalue.JsonError):
+        return None
+    counts = manifest.get("entity_counts") if isinstance(manifest, dict) else None
+    if not isinstance(counts, dict):
+        return None
+    numbers = [count for count in counts.values() if type(count) is int and count >= 0]
+    return sum(numbers) if len(numbers) == len(counts) else None
 
 
 def exported_records(directory: str | Path, entity: Entity) -> Iterator[tuple[int, dict[str, Any]]]:

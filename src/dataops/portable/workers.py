@@ -7,7 +7,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from multiprocessing.connection import Connection
+from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -59,3 +60,50 @@ def run_all(
     if poll is not None:
         poll()
     return results
+
+
+class WorkerDied(Exception):
+    """A forked process ended without handing back its result."""
+
+
+class Forked(Generic[R]):
+    """`work()` running in a forked process, alongside the caller; `result()` waits for its
+    return value (or re-raises, as WorkerDied, what it failed with)."""
+
+    def __init__(self, work: Callable[[], R]) -> None:
+        context = multiprocessing.get_context("fork")
+        self._results, sender = context.Pipe(duplex=False)
+        # Not a daemon: the work may fork workers of its own (validation with --jobs).
+        self._process = context.Process(target=_send_result, args=(work, sender), daemon=False)
+        self._process.start()
+        sender.close()
+        self._outcome: tuple[bool, Any] | None = None
+
+    def result(self) -> R:
+        if self._outcome is None:
+            try:
+                self._outcome = self._results.recv()
+            except EOFError:
+                self._process.join()
+                self._outcome = (False, f"exit code {self._process.exitcode}")
+            self._process.join()
+        done, value = self._outcome
+        if not done:
+            raise WorkerDied(value)
+        return cast(R, value)
+
+    def close(self) -> None:
+        """Stop the work if it still runs (the caller gave up on it) and reap the process."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._results.close()
+
+
+def _send_result(work: Callable[[], Any], sender: Connection) -> None:
+    try:
+        outcome: tuple[bool, Any] = (True, work())
+    except BaseException as exc:  # handed to the parent, which decides
+        outcome = (False, f"{type(exc).__name__}: {exc}")
+    sender.send(outcome)
+    sender.close()

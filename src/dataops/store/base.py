@@ -55,6 +55,14 @@ class InvalidCursor(StoreError):
     """A cursor that this index did not produce."""
 
 
+class StoreNotEmpty(StoreError):
+    """A load into empty tables found a record in one of them."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(f"{table} is not empty")
+        self.table = table
+
+
 # --- writes ---------------------------------------------------------------------------------
 
 
@@ -147,6 +155,20 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
     return value[0], value[1]
 
 
+class EmptyLoad(Protocol):
+    """Writes of an all-or-nothing load into empty tables (`Store.load_empty`)."""
+
+    def put_all(self, table: str, docs: Sequence[Mapping[str, Any]]) -> None:
+        """Insert records new to `table`, each at version 1 (an id already loaded raises
+        AlreadyExists)."""
+        ...
+
+    def finish(self, table: str) -> None:
+        """No more records for `table`: the backend may do now what it deferred for it (build
+        its indexes), so that the end of the load only has to commit."""
+        ...
+
+
 class Store(Protocol):
     def get(self, table: str, item_id: str) -> Item | None: ...
 
@@ -189,6 +211,15 @@ class Store(Protocol):
     def bulk_load(self, table: str) -> AbstractContextManager[None]:
         """Around many Puts into an empty table (an import): the backend may defer maintaining
         the table's indexes until the block ends. Reads stay correct meanwhile."""
+        ...
+
+    def load_empty(self, tables: Sequence[str]) -> AbstractContextManager[EmptyLoad] | None:
+        """A capability for restores, None where the backend has none (DynamoDB: a transaction
+        holds at most 100 items; the caller then writes with `transact`): one load of many
+        records into `tables`, which must be empty (entering raises StoreNotEmpty otherwise).
+        Nothing it writes is visible to other readers until the block ends without an
+        exception; an exception, or the process dying, leaves the store exactly as it was.
+        Other writers wait for the block to end."""
         ...
 
     def close(self) -> None: ...

@@ -14,7 +14,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cache
 from itertools import groupby
@@ -33,6 +33,8 @@ from dataops.store.base import (
     Put,
     Range,
     Replace,
+    StoreError,
+    StoreNotEmpty,
     VersionConflict,
     Write,
     decode_cursor,
@@ -56,6 +58,8 @@ class _Layout:
     where each index column's value comes from, worked out once per table."""
 
     sql: str
+    # The same columns, insert only (a load into an empty table).
+    insert_sql: str
     # Per index: its hash and range attributes, or the index itself when a function derives
     # a key (those go through `Index.key_of`).
     keys: tuple[tuple[str | None, str | None, Index | None], ...]
@@ -69,6 +73,7 @@ class _Layout:
         marks = ",".join("?" * len(columns))
         return cls(
             f'INSERT OR REPLACE INTO "{table.name}" ({",".join(columns)}) VALUES ({marks})',
+            f'INSERT INTO "{table.name}" ({",".join(columns)}) VALUES ({marks})',
             tuple(
                 (None, None, index)
                 if index.hash_fn is not None or index.range_fn is not None
@@ -404,13 +409,81 @@ class SQLiteStore:
             yield
         finally:
             with self._lock:
-                # Helper threads sort for CREATE INDEX (a second core, no Python involved).
-                self._db.execute(f"PRAGMA threads = {_SORT_THREADS}")
-                try:
-                    self._create_indexes(spec)
-                finally:
-                    self._db.execute("PRAGMA threads = 0")
+                self._build_indexes(spec)
+
+    def _build_indexes(self, table: Table) -> None:
+        # Helper threads sort for CREATE INDEX (a second core, no Python involved).
+        self._db.execute(f"PRAGMA threads = {_SORT_THREADS}")
+        try:
+            self._create_indexes(table)
+        finally:
+            self._db.execute("PRAGMA threads = 0")
+
+    def load_empty(self, tables: Sequence[str]) -> AbstractContextManager[_Load]:
+        for table in tables:
+            self._table(table)
+        return self._load_empty(list(tables))
+
+    @contextmanager
+    def _load_empty(self, tables: list[str]) -> Iterator[_Load]:
+        """One write transaction for the whole load: readers keep seeing the empty tables until
+        it commits, and a process that dies inside leaves only uncommitted pages that SQLite
+        ignores. The tables' secondary indexes are dropped inside it and built once per table
+        when its records are in (one sort instead of a random B-tree insert per record and
+        index); the drop is rolled back with everything else."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for table in tables:
+                    if self._db.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone():
+                        raise StoreNotEmpty(table)
+                for table in tables:
+                    for index in self.tables[table].indexes:
+                        self._db.execute(f'DROP INDEX IF EXISTS "{table}__{_column(index)}"')
+                load = _Load(self, tables)
+                yield load
+                load.finish_all()
+                if load.failed:
+                    raise StoreError("a write of the load failed: nothing was loaded")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class _Load:
+    """The writes of `SQLiteStore.load_empty`, inside its transaction."""
+
+    def __init__(self, store: SQLiteStore, tables: list[str]) -> None:
+        self.store = store
+        self.unfinished = list(tables)
+        self.failed = False
+
+    def put_all(self, table: str, docs: Sequence[Mapping[str, Any]]) -> None:
+        if table not in self.unfinished:
+            raise KeyError(f"table {table} is not part of this load, or finished")
+        layout = self.store._layouts[table]
+        db = self.store._db
+        written = db.total_changes
+        try:
+            rows = [layout.row(doc, _record_id(table, doc), 1) for doc in docs]
+            db.executemany(layout.insert_sql, rows)
+        except BaseException as exc:
+            # A failing statement keeps the rows before it: the whole load is abandoned.
+            self.failed = True
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise AlreadyExists(table, docs[db.total_changes - written]["id"]) from None
+            raise
+
+    def finish(self, table: str) -> None:
+        if table in self.unfinished:
+            self.unfinished.remove(table)
+            self.store._build_indexes(self.store.tables[table])
+
+    def finish_all(self) -> None:
+        for table in list(self.unfinished):
+            self.finish(table)
