@@ -14,7 +14,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from itertools import groupby
@@ -426,29 +426,61 @@ class SQLiteStore:
 
     @contextmanager
     def _load_empty(self, tables: list[str]) -> Iterator[_Load]:
-        """One write transaction for the whole load: readers keep seeing the empty tables until
-        it commits, and a process that dies inside leaves only uncommitted pages that SQLite
-        ignores. The tables' secondary indexes are dropped inside it and built once per table
-        when its records are in (one sort instead of a random B-tree insert per record and
-        index); the drop is rolled back with everything else."""
+        """One write transaction for the whole load: no other connection sees any of it before
+        it commits, and a process that dies inside leaves only what SQLite rolls back on the next
+        open. The tables' secondary indexes are dropped inside it and built once per table when
+        its records are in (one sort instead of a random B-tree insert per record and index);
+        the drop is rolled back with everything else.
+
+        When no other connection has the file open, the load runs with a rollback journal
+        instead of the write-ahead log: pages new to the file then go straight into it, where
+        the log would hold every page of the load once more and copy it over at the commit
+        (about a fifth of an import's time). Other processes wait for it meanwhile, readers
+        too; the log is back when it ends (or, after a crash, at the next open)."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            journal = self._leave_wal()
             try:
-                for table in tables:
-                    if self._db.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone():
-                        raise StoreNotEmpty(table)
-                for table in tables:
-                    for index in self.tables[table].indexes:
-                        self._db.execute(f'DROP INDEX IF EXISTS "{table}__{_column(index)}"')
-                load = _Load(self, tables)
-                yield load
-                load.finish_all()
-                if load.failed:
-                    raise StoreError("a write of the load failed: nothing was loaded")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for table in tables:
+                        if self._db.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone():
+                            raise StoreNotEmpty(table)
+                    for table in tables:
+                        for index in self.tables[table].indexes:
+                            self._db.execute(f'DROP INDEX IF EXISTS "{table}__{_column(index)}"')
+                    load = _Load(self, tables)
+                    yield load
+                    load.finish_all()
+                    if load.failed:
+                        raise StoreError("a write of the load failed: nothing was loaded")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            finally:
+                if journal:
+                    self._enter_wal()
+
+    def _leave_wal(self) -> bool:
+        """Switch this file to a rollback journal, when it is in WAL mode and no other
+        connection has it open (else SQLite refuses at once, and the load keeps the log)."""
+        if self.path == ":memory:":
+            return False
+        try:
+            mode = self._db.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+        except sqlite3.OperationalError:
+            return False
+        if mode != "delete":
+            return False
+        # A rollback journal is safe against power loss only with every sync.
+        self._db.execute("PRAGMA synchronous = FULL")
+        return True
+
+    def _enter_wal(self) -> None:
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        # Refused when another process opened the file meanwhile: its open (every open) sets WAL.
+        with suppress(sqlite3.OperationalError):
+            self._db.execute("PRAGMA journal_mode = WAL")
 
     def close(self) -> None:
         with self._lock:
