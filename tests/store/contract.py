@@ -7,6 +7,7 @@ A backend's test module does `from tests.store.contract import *` and provides a
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -16,12 +17,14 @@ from dataops.store.base import (
     Check,
     Create,
     Delete,
+    EmptyLoad,
     InvalidCursor,
     ItemMissing,
     Put,
     Range,
     Replace,
     Store,
+    StoreNotEmpty,
     VersionConflict,
 )
 
@@ -161,6 +164,67 @@ def test_queries_answer_the_same_during_and_after_a_bulk_load(contract_store: St
     after = contract_store.query("tasks", "GSI-Date", "2026-01-05").items
     assert [item["id"] for item in during] == ["t0", "t1", "t2"]
     assert [item["id"] for item in after] == ["t0", "t1", "t2"]
+
+
+# --- the all-or-nothing load into empty tables (an optional capability) -------------------------
+
+
+def load_of(store: Store, tables: list[str]) -> AbstractContextManager[EmptyLoad]:
+    load = store.load_empty(tables)
+    if load is None:
+        pytest.skip("this backend has no all-or-nothing load (imports write batch by batch)")
+    return load
+
+
+def test_a_load_into_empty_tables_writes_every_record_at_version_1(contract_store: Store) -> None:
+    with load_of(contract_store, ["tasks", "bundles"]) as load:
+        load.put_all("bundles", [{"id": "b1", "anchorDate": "2026-03-01"}])
+        load.finish("bundles")
+        load.put_all("tasks", [task(f"t{n}", date="2026-01-05", status="todo") for n in range(3)])
+        load.put_all("tasks", [task("t3", date="2026-01-04", status="todo", bundleId="b1")])
+
+    assert contract_store.count("tasks") == 4
+    assert [item.version for item in contract_store.scan("tasks")] == [1, 1, 1, 1]
+    assert contract_store.get("tasks", "t3") == task(
+        "t3", date="2026-01-04", status="todo", bundleId="b1"
+    )
+    assert ids(contract_store.query("tasks", "GSI-Status", "todo").items) == [
+        "t3",
+        "t0",
+        "t1",
+        "t2",
+    ]
+    assert ids(contract_store.query("tasks", "GSI-Bundle", "b1").items) == ["t3"]
+    assert ids(contract_store.query("bundles", "GSI-Anchor").items) == ["b1"]
+
+
+def test_a_load_that_raises_writes_nothing(contract_store: Store) -> None:
+    with pytest.raises(RuntimeError), load_of(contract_store, ["tasks"]) as load:
+        load.put_all("tasks", [task("t1", date="2026-01-05", status="todo")])
+        raise RuntimeError("the validation failed")
+
+    assert contract_store.count("tasks") == 0
+    contract_store.create("tasks", task("t2", date="2026-01-05", status="todo"))
+    assert ids(contract_store.query("tasks", "GSI-Status", "todo").items) == ["t2"]
+
+
+def test_a_load_refuses_tables_that_hold_records(contract_store: Store) -> None:
+    contract_store.create("bundles", {"id": "b1"})
+
+    with pytest.raises(StoreNotEmpty) as refused, load_of(contract_store, ["tasks", "bundles"]):
+        pytest.fail("entered a load into a table with a record")
+
+    assert refused.value.table == "bundles"
+    assert contract_store.count("bundles") == 1
+
+
+def test_a_repeated_id_fails_the_load_and_writes_nothing(contract_store: Store) -> None:
+    with pytest.raises(AlreadyExists) as repeated, load_of(contract_store, ["tasks"]) as load:
+        load.put_all("tasks", [task("t1"), task("t2")])
+        load.put_all("tasks", [task("t3"), task("t2")])
+
+    assert (repeated.value.table, repeated.value.item_id) == ("tasks", "t2")
+    assert contract_store.count("tasks") == 0
 
 
 def test_get_many_returns_only_existing_records(contract_store: Store) -> None:
