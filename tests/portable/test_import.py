@@ -5,14 +5,17 @@ with identical results; the dry run reports what an import would do and writes n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dataops.engine.context import Engine
-from dataops.model.errors import Conflict, Invalid
+from dataops.model.errors import Conflict, Invalid, ServiceUnavailable
+from dataops.portable import restore
 from dataops.portable.export import ExportOptions, write_export
 from dataops.portable.mapping import ENTITIES
 from dataops.portable.restore import (
@@ -21,8 +24,8 @@ from dataops.portable.restore import (
     dry_run,
     import_export,
 )
-from dataops.portable.validate import validate_export
-from dataops.store.base import Item, Put, Store, Write
+from dataops.portable.validate import ValidationReport, validate_export
+from dataops.store.base import EmptyLoad, Item, Put, Store, Write
 from dataops.store.sqlite import SQLiteStore
 from tests.portable.builder import (
     T0,
@@ -115,15 +118,100 @@ def test_import_into_an_empty_store_keeps_every_record_as_exported(
     }
 
 
-def test_records_are_written_in_dependency_order_in_batches(
-    tmp_path: Path, target: SQLiteStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
+class BatchOnly:
+    """A store without an all-or-nothing load (as DynamoDB): an import writes batch by batch."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def load_empty(self, tables: Sequence[str]) -> None:
+        return None
+
+
+def extra_tasks_export(directory: Path) -> Path:
     records = valid_records()
     records["tasks"] += [
         {"task_id": f"task-extra-{n:02d}", "description": "Extra", "date": "2026-12-05"}
         for n in range(7)
     ]
-    export = write_export_dir(tmp_path / "export", records)
+    return write_export_dir(directory, records)
+
+
+class RecordingLoad:
+    """Notes every call of a load: `(table, records)` per batch, `finish <table>`."""
+
+    def __init__(self, load: EmptyLoad, calls: list[tuple[str, int] | str]) -> None:
+        self.load = load
+        self.calls = calls
+
+    def put_all(self, table: str, docs: Sequence[Mapping[str, Any]]) -> None:
+        self.calls.append((table, len(docs)))
+        self.load.put_all(table, docs)
+
+    def finish(self, table: str) -> None:
+        self.calls.append(f"finish {table}")
+        self.load.finish(table)
+
+
+IN_ORDER = [
+    ("users", 1),
+    ("templates", 1),
+    ("bundles", 1),
+    ("tasks", 4),
+    ("tasks", 4),
+    ("tasks", 2),
+    ("recurring_configs", 1),
+    ("files", 1),
+    ("artifacts", 1),
+    ("notifications", 1),
+    ("audit_events", 1),
+]
+
+
+def test_into_an_empty_store_records_are_loaded_in_dependency_order_in_batches(
+    tmp_path: Path, target: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export = extra_tasks_export(tmp_path / "export")
+    calls: list[tuple[str, int] | str] = []
+    original = target.load_empty
+
+    @contextmanager
+    def recording(tables: Sequence[str]) -> Iterator[EmptyLoad]:
+        assert tables == [entity.table for entity in IMPORT_ORDER]
+        with original(tables) as load:
+            yield RecordingLoad(load, calls)
+
+    monkeypatch.setattr(target, "load_empty", recording)
+
+    import_export(target, export, batch_size=4)
+
+    finished = iter(f"finish {entity.table}" for entity in IMPORT_ORDER)
+    expected: list[tuple[str, int] | str] = []
+    for position, (table, count) in enumerate(IN_ORDER):
+        expected.append((table, count))
+        if position + 1 == len(IN_ORDER) or IN_ORDER[position + 1][0] != table:
+            expected.append(next(finished))
+    assert calls == expected
+    assert [entity.name for entity in IMPORT_ORDER] == [
+        "users",
+        "templates",
+        "bundles",
+        "tasks",
+        "recurring_configs",
+        "files",
+        "artifacts",
+        "notifications",
+        "audit_events",
+    ]
+
+
+def test_without_an_all_or_nothing_load_records_are_written_batch_by_batch_in_order(
+    tmp_path: Path, target: SQLiteStore, monkeypatch: pytest.MonkeyPatch, engine: Engine
+) -> None:
+    export = extra_tasks_export(tmp_path / "export")
     batches: list[tuple[str, int]] = []
     original = target.transact
 
@@ -136,32 +224,10 @@ def test_records_are_written_in_dependency_order_in_batches(
 
     monkeypatch.setattr(target, "transact", recording)
 
-    import_export(target, export, batch_size=4)
+    import_export(BatchOnly(target), export, batch_size=4)  # type: ignore[arg-type]
 
-    assert batches == [
-        ("users", 1),
-        ("templates", 1),
-        ("bundles", 1),
-        ("tasks", 4),
-        ("tasks", 4),
-        ("tasks", 2),
-        ("recurring_configs", 1),
-        ("files", 1),
-        ("artifacts", 1),
-        ("notifications", 1),
-        ("audit_events", 1),
-    ]
-    assert [entity.name for entity in IMPORT_ORDER] == [
-        "users",
-        "templates",
-        "bundles",
-        "tasks",
-        "recurring_configs",
-        "files",
-        "artifacts",
-        "notifications",
-        "audit_events",
-    ]
+    assert batches == IN_ORDER
+    assert export_of(target, tmp_path / "again", engine) == entity_files(export)
 
 
 def test_imported_users_have_no_password(tmp_path: Path, target: Store) -> None:
@@ -402,21 +468,35 @@ class Crash(Exception):
     """Stands for the process dying between two batches."""
 
 
-class CrashingStore:
-    """A store that dies after `batches` transactions."""
+class CrashingStore(BatchOnly):
+    """A store without an all-or-nothing load that dies after `batches` transactions."""
 
     def __init__(self, store: Store, batches: int) -> None:
-        self.store = store
+        super().__init__(store)
         self.left = batches
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.store, name)
 
     def transact(self, writes: Sequence[Write]) -> list[Item | None]:
         if self.left == 0:
             raise Crash
         self.left -= 1
         return self.store.transact(writes)
+
+
+class CrashingLoad:
+    """A load that dies after `batches` batches."""
+
+    def __init__(self, load: EmptyLoad, batches: int) -> None:
+        self.load = load
+        self.left = batches
+
+    def put_all(self, table: str, docs: Sequence[Mapping[str, Any]]) -> None:
+        if self.left == 0:
+            raise Crash
+        self.left -= 1
+        self.load.put_all(table, docs)
+
+    def finish(self, table: str) -> None:
+        self.load.finish(table)
 
 
 def many_tasks_export(directory: Path, count: int) -> Path:
@@ -435,8 +515,15 @@ def many_tasks_export(directory: Path, count: int) -> Path:
     return write_export_dir(directory, records)
 
 
+def same_records(store: Store, other: Store) -> bool:
+    """The same records in every table (versions aside)."""
+    return {table: [(i, d) for i, _, d in rows] for table, rows in snapshot(store).items()} == {
+        table: [(i, d) for i, _, d in rows] for table, rows in snapshot(other).items()
+    }
+
+
 @pytest.mark.parametrize("crash_after", [0, 1, 3, 7, 14])
-def test_an_interrupted_import_completes_on_rerun_with_identical_results(
+def test_an_interrupted_batch_by_batch_import_completes_on_rerun_with_identical_results(
     crash_after: int, tmp_path: Path, engine: Engine
 ) -> None:
     export = many_tasks_export(tmp_path / "export", 40)
@@ -447,16 +534,145 @@ def test_an_interrupted_import_completes_on_rerun_with_identical_results(
     with pytest.raises(Crash):
         import_export(CrashingStore(interrupted, crash_after), export, batch_size=5)  # type: ignore[arg-type]
     stored = sum(interrupted.count(entity.table) for entity in ENTITIES)
-    summary = import_export(interrupted, export, batch_size=5)
+    summary = import_export(BatchOnly(interrupted), export, batch_size=5)  # type: ignore[arg-type]
 
     assert summary.total_skipped == stored
     assert summary.total_written == 51 - stored
-    assert {
-        table: [(i, d) for i, _, d in rows] for table, rows in snapshot(interrupted).items()
-    } == {table: [(i, d) for i, _, d in rows] for table, rows in snapshot(clean).items()}
+    assert same_records(interrupted, clean)
     assert export_of(interrupted, tmp_path / "again", engine) == entity_files(export)
     clean.close()
     interrupted.close()
+
+
+@pytest.mark.parametrize("crash_after", [0, 1, 3, 7, 14])
+def test_a_load_interrupted_anywhere_writes_nothing_and_a_rerun_loads_everything(
+    crash_after: int, tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export = many_tasks_export(tmp_path / "export", 40)
+    clean = SQLiteStore(str(tmp_path / "clean.db"))
+    import_export(clean, export, batch_size=5)
+    interrupted = SQLiteStore(str(tmp_path / "interrupted.db"))
+    original = interrupted.load_empty
+
+    @contextmanager
+    def crashing(tables: Sequence[str]) -> Iterator[EmptyLoad]:
+        with original(tables) as load:
+            yield CrashingLoad(load, crash_after)
+
+    monkeypatch.setattr(interrupted, "load_empty", crashing)
+    with pytest.raises(Crash):
+        import_export(interrupted, export, batch_size=5)
+    monkeypatch.undo()
+
+    assert all(interrupted.count(entity.table) == 0 for entity in ENTITIES)
+    summary = import_export(interrupted, export, batch_size=5)
+
+    assert (summary.total_written, summary.total_skipped) == (51, 0)
+    assert snapshot(interrupted) == snapshot(clean)
+    assert export_of(interrupted, tmp_path / "again", engine) == entity_files(export)
+    clean.close()
+    interrupted.close()
+
+
+# --- validation in a forked process, while the import writes --------------------------------------
+
+
+def test_a_forked_validation_runs_in_another_process_and_imports_the_same(
+    tmp_path: Path, target: Store, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export = extra_tasks_export(tmp_path / "export")
+    pid_file = tmp_path / "validated-by"
+
+    def validate_and_note(directory: Path, *, jobs: int = 1) -> ValidationReport:
+        pid_file.write_text(str(os.getpid()))
+        return validate_export(directory, jobs=jobs)
+
+    monkeypatch.setattr(restore, "validate_export", validate_and_note)
+
+    summary = import_export(target, export, fork_validation=True, batch_size=4)
+
+    assert int(pid_file.read_text()) != os.getpid()
+    assert summary.written == {**COUNTS, "tasks": 10}
+    assert summary.validation_warnings == []
+    assert export_of(target, tmp_path / "again", engine) == entity_files(export)
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_an_export_the_forked_validation_rejects_is_refused_and_nothing_is_written(
+    case: str, tmp_path: Path, target: Store
+) -> None:
+    directory = write_export_dir(tmp_path / "export")
+    breaks, errors = BROKEN[case]
+    breaks(directory)
+
+    with pytest.raises(ExportRefused) as refused:
+        import_export(target, directory, fork_validation=True)
+
+    assert refused.value.report.errors == errors
+    assert all(target.count(entity.table) == 0 for entity in ENTITIES)
+
+
+def test_a_validation_process_that_dies_fails_the_import_and_nothing_is_written(
+    tmp_path: Path, target: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = write_export_dir(tmp_path / "export")
+
+    def dying(directory: Path, *, jobs: int = 1) -> ValidationReport:
+        os._exit(3)  # as if killed: no report
+
+    monkeypatch.setattr(restore, "validate_export", dying)
+
+    with pytest.raises(ServiceUnavailable) as failed:
+        import_export(target, directory, fork_validation=True)
+
+    assert failed.value.message == (
+        f"The validation of {directory} ended without a report (exit code 3); nothing was "
+        "imported, run the import again"
+    )
+    assert all(target.count(entity.table) == 0 for entity in ENTITIES)
+
+
+def test_a_file_that_changed_after_the_forked_validation_read_it_is_named(
+    tmp_path: Path, target: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = write_export_dir(tmp_path / "export")
+    report = validate_export(directory)  # what the validation read, before the change
+    path = directory / "tasks.jsonl"
+    path.write_bytes(path.read_bytes().replace(b'"Book the guest"', b'"Book the ghost"'))
+    monkeypatch.setattr(restore, "validate_export", lambda directory, *, jobs=1: report)
+
+    with pytest.raises(Invalid) as changed:
+        import_export(target, directory, fork_validation=True)
+
+    assert changed.value.message == (
+        "tasks.jsonl changed after it was validated; validate the export again and rerun the import"
+    )
+    assert all(target.count(entity.table) == 0 for entity in ENTITIES)
+
+
+class WrittenToMeanwhile(BatchOnly):
+    """A store that another writer fills between the import's count and its load."""
+
+    def load_empty(self, tables: Sequence[str]) -> Any:
+        self.store.create("tasks", {"id": "task-local", "description": "Local work"})
+        return self.store.load_empty(tables)
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_a_store_written_to_before_the_load_began_is_compared_as_any_other(
+    fork: bool, tmp_path: Path, target: Store
+) -> None:
+    with pytest.raises(Conflict) as refused:
+        import_export(
+            WrittenToMeanwhile(target),  # type: ignore[arg-type]
+            write_export_dir(tmp_path / "export"),
+            fork_validation=fork,
+        )
+
+    assert refused.value.message.startswith(
+        "The store already holds records that this export does not hold identically (1)"
+    )
+    assert [item["id"] for item in target.scan("tasks")] == ["task-local"]
 
 
 # --- the dry run ------------------------------------------------------------------------------------

@@ -232,18 +232,19 @@ def test_fields_left_out_are_printed_as_warnings(store_env: Path) -> None:
 
 # --- a real crash ---------------------------------------------------------------------------------
 
-# Runs `dataops import` and kills the process (SIGKILL) in the middle of its Nth transaction,
-# after half of that batch's records were written and before the commit.
+# Runs `dataops import` and kills the process (SIGKILL) in the middle of its Nth batch: into an
+# empty store, a batch of the one load; into a store with records (--upsert), a transaction,
+# after half of its records were written and before its commit.
 _DYING_IMPORT = textwrap.dedent(
     """
     import os, signal, sys
-    from dataops.store.sqlite import SQLiteStore
+    from dataops.store import sqlite
 
-    die_at = int(os.environ["DIE_AT_TRANSACTION"])
+    die_at = int(os.environ["DIE_AT_BATCH"])
     seen = 0
-    transact = SQLiteStore.transact
+    transact, put_all = sqlite.SQLiteStore.transact, sqlite._Load.put_all
 
-    def dying(self, writes):
+    def dying_transact(self, writes):
         global seen
         seen += 1
         if seen < die_at:
@@ -253,7 +254,15 @@ _DYING_IMPORT = textwrap.dedent(
             self._apply(write)
         os.kill(os.getpid(), signal.SIGKILL)
 
-    SQLiteStore.transact = dying
+    def dying_put_all(self, table, docs):
+        global seen
+        seen += 1
+        put_all(self, table, docs)
+        if seen == die_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    sqlite.SQLiteStore.transact = dying_transact
+    sqlite._Load.put_all = dying_put_all
     from dataops.cli import main
     sys.argv = ["dataops", *sys.argv[1:]]
     main()
@@ -261,41 +270,80 @@ _DYING_IMPORT = textwrap.dedent(
 )
 
 
-def test_an_import_killed_mid_transaction_completes_on_rerun(store_env: Path) -> None:
+def many_tasks(directory: Path) -> Path:
     records = valid_records()
     records["tasks"] += [
         {"task_id": f"task-many-{n:03d}", "description": f"Task {n}", "date": "2026-12-05"}
         for n in range(95)
     ]
-    export = write_export_dir(store_env / "export", records)
-    env = {**os.environ, "DIE_AT_TRANSACTION": "6"}
+    return write_export_dir(directory, records)
 
-    killed = subprocess.run(
-        [sys.executable, "-c", _DYING_IMPORT, "import", str(export), "--batch-size", "10"],
-        env=env,
+
+def killed_import(export: Path, *options: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _DYING_IMPORT,
+            "import",
+            str(export),
+            "--batch-size",
+            "10",
+            *options,
+        ],
+        env={**os.environ, "DIE_AT_BATCH": "6"},
         capture_output=True,
         check=False,
     )
 
-    assert killed.returncode == -signal.SIGKILL
+
+def assert_exported_as(store_env: Path, export: Path, entities: list[str]) -> None:
+    exported = runner.invoke(app, ["export", "again"])
+    assert exported.exit_code == 0, exported.output
+    for entity in ENTITIES:
+        if entity.name in entities:
+            assert (store_env / "again" / entity.filename).read_bytes() == (
+                export / entity.filename
+            ).read_bytes(), entity.name
+
+
+def test_an_import_killed_mid_load_leaves_an_empty_store_and_a_rerun_completes(
+    store_env: Path,
+) -> None:
+    export = many_tasks(store_env / "export")
+
+    killed = killed_import(export)
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    # Users, templates, bundles and 30 tasks were loaded, none committed.
+    assert set(stored(store_env).values()) == {0}
+    rerun = runner.invoke(app, ["import", str(export), "--batch-size", "10"])
+    assert rerun.exit_code == 0, rerun.output
+    assert rerun.stdout.startswith("Imported 106 records (users 1, tasks 98,")
+    assert "; 0 already stored" in rerun.stdout
+    assert_exported_as(store_env, export, [entity.name for entity in ENTITIES])
+
+
+def test_an_upsert_killed_mid_transaction_completes_on_rerun(store_env: Path) -> None:
+    runner.invoke(app, ["users", "add", "--email", "grace@example.com", "--name", "Grace"])
+    export = many_tasks(store_env / "export")
+
+    killed = killed_import(export, "--upsert")
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
     # users, templates, bundles, then 20 tasks: five whole batches, nothing of the sixth.
     assert stored(store_env) == {
         **dict.fromkeys(stored(store_env), 0),
-        "users": 1,
+        "users": 2,
         "templates": 1,
         "bundles": 1,
         "tasks": 20,
     }
-    rerun = runner.invoke(app, ["import", str(export), "--batch-size", "10"])
+    rerun = runner.invoke(app, ["import", str(export), "--batch-size", "10", "--upsert"])
     assert rerun.exit_code == 0, rerun.output
     assert rerun.stdout.startswith("Imported 83 records (users 0, tasks 78,")
     assert "; 23 already stored" in rerun.stdout
-    exported = runner.invoke(app, ["export", "again"])
-    assert exported.exit_code == 0, exported.output
-    for entity in ENTITIES:
-        assert (store_env / "again" / entity.filename).read_bytes() == (
-            export / entity.filename
-        ).read_bytes(), entity.name
+    assert_exported_as(store_env, export, [e.name for e in ENTITIES if e.name != "users"])
 
 
 # --- restore-drill ------------------------------------------------------------------------------
