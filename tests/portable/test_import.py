@@ -21,6 +21,7 @@ from dataops.portable.mapping import ENTITIES
 from dataops.portable.restore import (
     IMPORT_ORDER,
     ExportRefused,
+    declared_records,
     dry_run,
     import_export,
 )
@@ -806,3 +807,16 @@ def test_a_resumable_store_is_told_apart_from_a_foreign_one(tmp_path: Path, targ
 
     assert summary.written == {**ZERO, "audit_events": 1}
     assert summary.skipped == {**COUNTS, "audit_events": 0}
+
+
+# --- the declared size of an export ----------------------------------------------------------------
+
+
+def test_the_records_a_manifest_declares_are_counted_for_a_progress_bar(tmp_path: Path) -> None:
+    directory = write_export_dir(tmp_path / "export")
+    assert declared_records(directory) == 11
+    manifest = read_manifest(directory)
+    manifest["entity_counts"]["tasks"] = "three"
+    write_manifest(directory, manifest)
+    assert declared_records(directory) is None
+    assert declared_records(tmp_path / "nowhere") is None
