@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dataops.model import fields
 from dataops.model.errors import Invalid
 from dataops.model.storage_policy import (
+    _SIGNING_ASSIGNMENT,
     StorageProvider,
+    contains_signed_url,
     infer_provider,
     is_secret_key,
     is_signed_or_temporary,
+    is_signed_text,
 )
 
 
@@ -114,3 +119,15 @@ def test_10_13_signed_task_links_and_bundle_links_are_refused() -> None:
     assert caught.value.message == (
         "bundleLinks[0].url must be stable and must not be a signed URL or tokenized URL"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ab:/?&#;= \tXx-_.sigtokenamzSIG%")), max_size=40)
+)
+def test_text_without_a_url_or_an_assignment_is_never_signed(text: str) -> None:
+    """is_signed_text answers such text at once: the full rules agree."""
+    full = contains_signed_url(text) or bool(_SIGNING_ASSIGNMENT.search(text))
+    assert is_signed_text(text) == full
+    if "://" not in text and "=" not in text:
+        assert not full

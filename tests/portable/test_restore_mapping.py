@@ -7,8 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dataops.portable.mapping import (
+    _CONVERT,
     AUDIT_EVENTS,
     ENTITIES,
     ENTITY_BY_NAME,
@@ -17,8 +20,11 @@ from dataops.portable.mapping import (
     RECURRING_CONFIGS,
     TASKS,
     USERS,
+    Kind,
     Mapper,
     Restorer,
+    _restore_check,
+    _restores,
     export_record,
     restore_record,
 )
@@ -160,3 +166,54 @@ def test_legacy_file_records_restore_with_their_local_dev_uri() -> None:
     assert restored["storageProvider"] == "local-dev"
     assert "storagePath" not in restored
     assert export_record(FILES, restored) == exported
+
+
+# --- the quick checks agree with the converters ------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(
+        ["", "text", "https://bucket.s3.amazonaws.com/a?X-Amz-Signature=abc", "token=abc"]
+    ),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["a", "status", "apiKey", "accessToken"]), children, max_size=3
+        )
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=st.sampled_from([kind for kind in Kind if kind is not Kind.STRING]), value=JSON_VALUES)
+def test_every_kind_keeps_exactly_the_values_its_converter_keeps(kind: Kind, value: Any) -> None:
+    assert _restore_check(kind)(value) == _restores(kind, _CONVERT[kind], value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    record=st.dictionaries(
+        st.sampled_from(["audit_event_id", "before", "after", "summary", "priority"]),
+        JSON_VALUES,
+        max_size=5,
+    )
+)
+def test_audit_history_restores_as_the_converters_decide(record: dict[str, Any]) -> None:
+    restored, left_out = Restorer(AUDIT_EVENTS)(record)
+
+    for key, value in record.items():
+        name = {"audit_event_id": "id"}.get(key, key)
+        kind = {"before": Kind.REDACTED_OBJECT, "after": Kind.REDACTED_OBJECT}.get(key, Kind.STRING)
+        kept = (
+            isinstance(value, str) and value != ""
+            if kind is Kind.STRING
+            else _restores(kind, _CONVERT[kind], value)
+        )
+        assert (name in restored) == (kept and key != "priority")
+        assert (key in left_out) == (
+            not (kept and key != "priority") and value not in (None, "", [])
+        )

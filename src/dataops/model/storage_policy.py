@@ -108,6 +108,8 @@ _SIGNING_ASSIGNMENT = re.compile(
 
 def is_signed_text(text: str) -> bool:
     """Free text (a metadata value) that carries a signed URL or a token assignment."""
+    if "://" not in text and "=" not in text:
+        return False  # neither a URL nor an assignment: most text, answered without a regex
     return contains_signed_url(text) or bool(_SIGNING_ASSIGNMENT.search(text))
 
 

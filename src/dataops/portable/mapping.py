@@ -436,7 +436,7 @@ class Restorer:
             if spec.kind is Kind.STRING
         }
         self._others = {
-            spec.export_name: (spec.runtime_name, spec.kind, _CONVERT[spec.kind])
+            spec.export_name: (spec.runtime_name, _restore_check(spec.kind))
             for spec in entity.fields
             if spec.kind is not Kind.STRING
         }
@@ -454,7 +454,7 @@ class Restorer:
                 runtime[name] = value
                 continue
             spec = None if name is not None else others.get(key)
-            if spec is not None and _restores(spec[1], spec[2], value):
+            if spec is not None and spec[1](value):
                 runtime[spec[0]] = value
             elif not _absent(value):
                 left_out.append(key)
@@ -482,6 +482,47 @@ def _restores(kind: Kind, convert: Callable[[Any], Any], value: Any) -> bool:
     if kind is Kind.REDACTED_OBJECT:
         return bool(kept == value)
     return kept is value
+
+
+def _restore_check(kind: Kind) -> Callable[[Any], bool]:
+    """`_restores` for one kind, answering the common case (a value of exactly the JSON type
+    the kind keeps) without running its converter, which copies arrays and objects."""
+    convert = _CONVERT[kind]
+    quick = _QUICK_CHECKS.get(kind)
+    if quick is None:
+        return lambda value: _restores(kind, convert, value)
+    return lambda value: quick(value) or _restores(kind, convert, value)
+
+
+def _string_list(value: Any) -> bool:
+    return (
+        value.__class__ is list and len(value) > 0 and all(item.__class__ is str for item in value)
+    )
+
+
+def _unredacted(value: Any) -> bool:
+    """Whether `redacted(value) == value` (no secret-like key and no signed text at any depth),
+    without building the copy."""
+    if isinstance(value, dict):
+        return all(
+            not (isinstance(key, str) and secret_key(key)) and _unredacted(item)
+            for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return all(_unredacted(item) for item in value)
+    return not (isinstance(value, str) and is_signed_text(value))
+
+
+# Each True only where `_restores` is True too (tests/portable/test_restore_mapping.py checks).
+_QUICK_CHECKS: Mapping[Kind, Callable[[Any], bool]] = {
+    Kind.BOOLEAN: lambda value: value.__class__ is bool,
+    Kind.NUMBER: lambda value: value.__class__ is int,
+    Kind.STRING_ARRAY: _string_list,
+    Kind.ARRAY: lambda value: value.__class__ is list and len(value) > 0,
+    Kind.STRING_OR_OBJECT: lambda value: value.__class__ is str or value.__class__ is dict,
+    Kind.OBJECT: lambda value: value.__class__ is dict,
+    Kind.REDACTED_OBJECT: lambda value: value.__class__ is dict and _unredacted(value),
+}
 
 
 def restore_record(entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
