@@ -314,6 +314,11 @@ def _broken_line(directory: Path) -> None:
     write_manifest(directory, manifest)
 
 
+def _nested_too_deep(directory: Path) -> None:
+    deep = b'{"user_id": "u", "x": ' + b"[" * 40 + b"]" * 40 + b"}\n"
+    write_export_dir(directory, raw={"users": deep})
+
+
 BROKEN = {
     "missing manifest": (
         _missing_manifest,
@@ -328,6 +333,10 @@ BROKEN = {
     "password hash": (
         _password_hash,
         ["users[0] field password_hash holds a password hash; password hashes are never exported"],
+    ),
+    "nested too deep": (
+        _nested_too_deep,
+        ["users.jsonl line 1 is invalid JSON: nested deeper than 32 levels"],
     ),
     "truncated line": (
         _broken_line,

@@ -29,6 +29,16 @@ def loads(text: bytes | str) -> Any:
     return value
 
 
+def loads_validated(text: bytes) -> Any:
+    """`loads` for bytes that `loads` already accepted elsewhere (an import reads export lines
+    the validator parsed, and commits nothing unless the file's checksum shows they were the
+    same bytes): strict parsing, without the nesting walk's pre-check."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise JsonError(str(exc), too_deep="depth limit" in str(exc)) from None
+
+
 def _may_nest_deeper(text: bytes | str) -> bool:
     """Cheap pre-check: a document with at most MAX_DEPTH opening brackets cannot nest deeper,
     so only the rare document with more pays for the walk (store reads happen per record)."""

@@ -311,7 +311,9 @@ def _load(
         try:
             export = _Export.open(directory)
             for entity in IMPORT_ORDER:
-                reader = export.reader(entity, batch_size)
+                # Nothing commits unless the file has the checksum of the bytes the validator
+                # parsed (nesting depth included): no need to bound the depth again here.
+                reader = export.reader(entity, batch_size, jsonvalue.loads_validated)
                 restorer = Restorer(entity)
                 for records in reader.records():
                     docs = [_restored(restorer, record, left_out) for record in records]
@@ -515,29 +517,56 @@ class _Export:
             checksums if isinstance(checksums, dict) else {},
         )
 
-    def reader(self, entity: Entity, batch_size: int) -> _EntityReader:
+    def reader(
+        self,
+        entity: Entity,
+        batch_size: int,
+        parse: Callable[[bytes], Any] = jsonvalue.loads,
+    ) -> _EntityReader:
         filename = self.files.get(entity.name)
         if filename is None:
             raise Invalid(messages.IMPORT_EXPORT_CHANGED.format(filename=MANIFEST_FILE))
-        return _EntityReader(self, filename, batch_size)
+        return _EntityReader(self, filename, batch_size, parse)
 
 
 class _EntityReader:
-    """The records of one entity file, in batches of `(index, record)`, hashed as they are read
-    so that an import can tell whether the file is still the one that was validated."""
+    """The records of one entity file, in batches, hashed as they are read so that an import
+    can tell whether the file is still the one that was validated."""
 
-    def __init__(self, export: _Export, filename: str, batch_size: int) -> None:
+    def __init__(
+        self,
+        export: _Export,
+        filename: str,
+        batch_size: int,
+        parse: Callable[[bytes], Any] = jsonvalue.loads,
+    ) -> None:
         self.export = export
         self.filename = filename
         self.batch_size = batch_size
+        self.parse = parse
         self.digest = hashlib.sha256()
 
     def changed(self) -> Invalid:
         return Invalid(messages.IMPORT_EXPORT_CHANGED.format(filename=self.filename))
 
     def batches(self) -> Iterator[list[tuple[int, Any]]]:
-        batch: list[tuple[int, Any]] = []
+        """Batches of `(index, value)`: every line's JSON value, numbered."""
         index = 0
+        for values in self._values():
+            yield list(enumerate(values, index))
+            index += len(values)
+
+    def records(self) -> Iterator[list[dict[str, Any]]]:
+        """Batches of records, for an import: each must be an object, as validated."""
+        for values in self._values():
+            for value in values:
+                if value.__class__ is not dict:
+                    raise self.changed()
+            yield values
+
+    def _values(self) -> Iterator[list[Any]]:
+        batch: list[Any] = []
+        parse, json_error, size = self.parse, jsonvalue.JsonError, self.batch_size
         try:
             with open(self.export.directory / self.filename, "rb") as source:
                 for line in read_lines(source, self.digest):
@@ -547,26 +576,16 @@ class _EntityReader:
                     if not line.strip():
                         continue
                     try:
-                        record = jsonvalue.loads(line)
-                    except jsonvalue.JsonError:
+                        batch.append(parse(line))
+                    except json_error:
                         raise self.changed() from None
-                    batch.append((index, record))
-                    index += 1
-                    if len(batch) == self.batch_size:
+                    if len(batch) == size:
                         yield batch
                         batch = []
         except OSError:
             raise self.changed() from None
         if batch:
             yield batch
-
-    def records(self) -> Iterator[list[dict[str, Any]]]:
-        """Batches of records, for an import: each must be an object, as validated."""
-        for batch in self.batches():
-            records = [record for _, record in batch if isinstance(record, dict)]
-            if len(records) != len(batch):
-                raise self.changed()
-            yield records
 
     def verify(self) -> None:
         """After a full read: the file still has the checksum the validator accepted."""
