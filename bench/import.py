@@ -7,9 +7,11 @@ Usage: `python -m bench import [--records 1000000] [--workdir DIR] [--jobs N] [-
 
 The source store is generated as `python -m bench export` generates it (blocks of 1,000 related
 records written through the store's `transact`), exported once, then imported into a new empty
-store in a fresh interpreter per run, exactly as the command does it: validation (with `--jobs`
-worker processes), then the import. The run with the median time is reported, and its store is
-exported again: every entity file must be identical to the source export's.
+store in a fresh interpreter per run, exactly as the command does it: the validation in a forked
+process (with `--jobs` worker processes of its own) while the importing process loads every
+record in one transaction, committed once the validation passed. The run with the median time
+is reported, and its store is exported again: every entity file must be identical to the source
+export's.
 """
 
 from __future__ import annotations

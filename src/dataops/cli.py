@@ -310,7 +310,9 @@ def import_command(
     jobs: Annotated[
         int,
         typer.Option(
-            min=1, help="Validation worker processes (more: a little faster, much more memory)."
+            min=1,
+            help="Validation worker processes (more: much more memory; faster only with "
+            "--upsert or into a store with records).",
         ),
     ] = 1,
     batch_size: Annotated[
