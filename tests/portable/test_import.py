@@ -251,6 +251,26 @@ def test_importing_the_same_export_again_writes_nothing(tmp_path: Path, target: 
     assert snapshot(target) == before
 
 
+def test_an_export_without_audit_history_imports(tmp_path: Path, target: Store) -> None:
+    """The reference service's exports carry no audit_events at all."""
+    export = write_export_dir(tmp_path / "export")
+    manifest = read_manifest(export)
+    del manifest["entity_files"]["audit_events"]
+    del manifest["entity_counts"]["audit_events"]
+    del manifest["checksums"]["audit_events.jsonl"]
+    write_manifest(export, manifest)
+    (export / "audit_events.jsonl").unlink()
+
+    plan = dry_run(target, export)
+    summary = import_export(target, export)
+
+    assert plan.valid
+    assert plan.would_write == {**COUNTS, "audit_events": 0}
+    assert summary.written == {**COUNTS, "audit_events": 0}
+    assert target.count("audit_events") == 0
+    assert target.count("tasks") == 3
+
+
 def test_fields_the_format_does_not_carry_are_left_out_and_named(
     tmp_path: Path, target: Store, engine: Engine
 ) -> None:

@@ -230,7 +230,7 @@ def _is_blank(line: bytes) -> bool:
     return not line.strip()
 
 
-def _predates_audit_events(manifest: dict[str, Any]) -> bool:
+def predates_audit_events(manifest: dict[str, Any]) -> bool:
     """An export written without audit events: neither its files nor its counts name them."""
     files, counts = manifest.get("entity_files"), manifest.get("entity_counts")
     return (
@@ -427,7 +427,7 @@ class _Validation:
         scan = _Scan(entity.name)
         files = self.manifest.get("entity_files")
         filename = files.get(entity.name) if isinstance(files, dict) else None
-        if entity.name == "audit_events" and _predates_audit_events(self.manifest):
+        if entity.name == "audit_events" and predates_audit_events(self.manifest):
             # The reference service exported no audit history: nothing to check, and done
             # tasks are judged without their completion events (rule 5, not rule 15).
             scan.readable = True
