@@ -656,8 +656,7 @@ def test_a_validation_process_that_dies_fails_the_import_and_nothing_is_written(
         import_export(target, directory, fork_validation=True)
 
     assert failed.value.message == (
-        f"The validation of {directory} ended without a report (exit code 3); nothing was "
-        "imported, run the import again"
+        f"The validation of {directory} ended without a report (exit code 3); nothing was imported, run the import again"
     )
     assert all(target.count(entity.table) == 0 for entity in ENTITIES)
 
