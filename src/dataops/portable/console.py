@@ -4,7 +4,8 @@ terminal, one-line summaries otherwise, and readable validation and dry-run repo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -43,6 +44,37 @@ class RecordRateColumn(ProgressColumn):
         return Text("" if speed is None else f"{speed:,.0f} records/s", style="progress.data.speed")
 
 
+@contextmanager
+def record_progress(
+    console: Console, verb: str, total: int | None
+) -> Iterator[Callable[[int], None]]:
+    """A bar with records and rate; yields `advance(done)`. Redrawn from that callback, never
+    from a thread of its own: worker processes are forked, and a fork must not happen while
+    another thread holds the console's locks."""
+    with Progress(
+        TextColumn(verb),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("records"),
+        RecordRateColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        auto_refresh=False,
+    ) as progress:
+        bar = progress.add_task(verb, total=total)
+        last_drawn = 0.0
+
+        def advance(done: int) -> None:
+            nonlocal last_drawn
+            now = time.perf_counter()
+            progress.update(bar, completed=done, refresh=now - last_drawn >= _REDRAW_SECONDS)
+            if now - last_drawn >= _REDRAW_SECONDS:
+                last_drawn = now
+
+        yield advance
+
+
 def run_export(
     engine: Engine,
     target: str | Path,
@@ -58,29 +90,7 @@ def run_export(
     if not console.is_terminal:
         summary = write_export(engine, target, options, jobs=jobs, open_store=open_store)
         return summary, time.perf_counter() - started
-    # Redrawn from the progress callback, never from a thread of its own: worker processes
-    # are forked, and a fork must not happen while another thread holds the console's locks.
-    with Progress(
-        TextColumn("Exporting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("records"),
-        RecordRateColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        auto_refresh=False,
-    ) as progress:
-        bar = progress.add_task("export", total=total_records(engine) or None)
-        last_drawn = 0.0
-
-        def advance(done: int) -> None:
-            nonlocal last_drawn
-            now = time.perf_counter()
-            progress.update(bar, completed=done, refresh=now - last_drawn >= _REDRAW_SECONDS)
-            if now - last_drawn >= _REDRAW_SECONDS:
-                last_drawn = now
-
+    with record_progress(console, "Exporting", total_records(engine) or None) as advance:
         summary = write_export(
             engine, target, options, progress=advance, jobs=jobs, open_store=open_store
         )
@@ -147,27 +157,7 @@ def run_import(
     # A line, not a spinner: validation forks a process, and a fork must not happen while a
     # redrawing thread holds the console's locks (the bar below is redrawn from callbacks).
     console.print(f"Validating and importing {directory} ...", highlight=False)
-    with Progress(
-        TextColumn("Importing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("records"),
-        RecordRateColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        auto_refresh=False,
-    ) as progress:
-        bar = progress.add_task("import", total=declared_records(directory))
-        last_drawn = 0.0
-
-        def advance(done: int) -> None:
-            nonlocal last_drawn
-            now = time.perf_counter()
-            progress.update(bar, completed=done, refresh=now - last_drawn >= _REDRAW_SECONDS)
-            if now - last_drawn >= _REDRAW_SECONDS:
-                last_drawn = now
-
+    with record_progress(console, "Importing", declared_records(directory)) as advance:
         summary = import_export(
             store,
             directory,

@@ -726,23 +726,11 @@ class _Validation:
         if not is_timestamp(value):
             self._errors.append(messages.RECORD_NOT_TIMESTAMP.format(ctx=ctx, field=name))
 
-    def _reference(self, record: Mapping[str, Any], ctx: str, name: str, entity: Entity) -> None:
-        """An error when the value names no exported record of `entity`."""
-        value = record.get(name)
-        if value is None or value == "":
-            return
-        ids = self.ids.get(entity.name)
-        if ids is None:
-            return
-        if not isinstance(value, str) or value not in ids:
-            self._errors.append(
-                messages.RECORD_MISSING_REFERENCE.format(ctx=ctx, field=name, value=shown(value))
-            )
-
-    def _soft_reference(
-        self, record: Mapping[str, Any], ctx: str, name: str, entity: Entity
+    def _reference(
+        self, record: Mapping[str, Any], ctx: str, name: str, entity: Entity, *, soft: bool = False
     ) -> None:
-        """Rule 15: assignees and templates may be external or deleted: a warning."""
+        """An error when the value names no exported record of `entity`; with `soft` (rule 15:
+        assignees and templates may be external or deleted) a warning instead."""
         value = record.get(name)
         if value is None or value == "":
             return
@@ -750,9 +738,18 @@ class _Validation:
         if ids is None:
             return
         if not isinstance(value, str) or value not in ids:
-            self._warnings.append(
-                messages.WARN_DELETED_OR_EXTERNAL.format(ctx=ctx, field=name, value=shown(value))
-            )
+            if soft:
+                self._warnings.append(
+                    messages.WARN_DELETED_OR_EXTERNAL.format(
+                        ctx=ctx, field=name, value=shown(value)
+                    )
+                )
+            else:
+                self._errors.append(
+                    messages.RECORD_MISSING_REFERENCE.format(
+                        ctx=ctx, field=name, value=shown(value)
+                    )
+                )
 
     def _actor(self, record: Mapping[str, Any], ctx: str, name: str) -> None:
         """Rule 15: actors (`service:<name>`, portal admins, test users) need not be users."""
@@ -839,10 +836,10 @@ class _Validation:
         self._optional_string(record, ctx, "external_status")
         for name, id_field in _REF_ARRAYS:
             self._ref_array(record, ctx, name, id_field)
-        self._soft_reference(record, ctx, "assignee_id", USERS)
+        self._reference(record, ctx, "assignee_id", USERS, soft=True)
         self._actor(record, ctx, "completed_by")
         self._reference(record, ctx, "bundle_id", BUNDLES)
-        self._soft_reference(record, ctx, "template_id", TEMPLATES)
+        self._reference(record, ctx, "template_id", TEMPLATES, soft=True)
         if record.get("status") == TaskStatus.DONE:
             self._check_completed_task(record, ctx)
 
@@ -906,7 +903,7 @@ class _Validation:
         self._date(record, ctx, "anchor_date", required=False)
         self._timestamp(record, ctx, "created_at")
         self._timestamp(record, ctx, "updated_at")
-        self._soft_reference(record, ctx, "template_id", TEMPLATES)
+        self._reference(record, ctx, "template_id", TEMPLATES, soft=True)
         for name, id_field in _REF_ARRAYS:
             self._ref_array(record, ctx, name, id_field)
 
@@ -951,7 +948,7 @@ class _Validation:
         """Rule 8."""
         self._timestamp(record, ctx, "created_at")
         self._timestamp(record, ctx, "updated_at")
-        self._soft_reference(record, ctx, "assignee_id", USERS)
+        self._reference(record, ctx, "assignee_id", USERS, soft=True)
 
     def _check_file(self, record: dict[str, Any], ctx: str, index: int) -> None:
         """Rule 9."""
