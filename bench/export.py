@@ -273,14 +273,11 @@ def tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def measure(jobs: int, *args: str) -> dict[str, Any]:
-    """One run in a fresh interpreter; `peak` is the largest resident memory of its process
-    tree, sampled every 10 ms (the run itself reports its own and its largest worker's)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench", "export", "--child", str(jobs), *args],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+def run_measured(command: list[str], failure: str) -> dict[str, Any]:
+    """Run a benchmark child (it prints its result as JSON); adds `peak` and `peak_pss`, the
+    largest resident memory of its process tree, sampled every 10 ms (the child reports its
+    own peak too)."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     peak_rss = peak_pss = 0
     while process.poll() is None:
         rss, pss = tree_memory(process.pid)
@@ -288,11 +285,17 @@ def measure(jobs: int, *args: str) -> dict[str, Any]:
         time.sleep(0.01)
     output, _ = process.communicate()
     if process.returncode != 0:
-        raise RuntimeError(f"benchmark run failed: {args}")
+        raise RuntimeError(f"{failure} ({process.returncode})")
     result: dict[str, Any] = json.loads(output)
     result["peak"] = max(peak_rss, result["own_peak"])
     result["peak_pss"] = peak_pss
     return result
+
+
+def measure(jobs: int, *args: str) -> dict[str, Any]:
+    """One export-and-validate run in a fresh interpreter."""
+    command = [sys.executable, "-m", "bench", "export", "--child", str(jobs), *args]
+    return run_measured(command, f"benchmark run failed: {args}")
 
 
 def median_run(repeat: int, jobs: int, *args: str, fresh: Path | None = None) -> dict[str, Any]:

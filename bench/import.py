@@ -21,14 +21,13 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.export import BLOCK_RECORDS, USERS, grow_store, settle, tree_memory
+from bench.export import BLOCK_RECORDS, USERS, grow_store, run_measured, settle
 
 TARGET_RATE = 50_000
 TARGET_PEAK = 400e6
@@ -65,23 +64,17 @@ def measure(jobs: int, export: Path, target: Path) -> dict[str, Any]:
     10 ms."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench", "import", "--child", str(jobs), str(export), str(target)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    peak_rss = peak_pss = 0
-    while process.poll() is None:
-        rss, pss = tree_memory(process.pid)
-        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-        time.sleep(0.01)
-    output, _ = process.communicate()
-    if process.returncode != 0:
-        raise RuntimeError(f"import run failed ({process.returncode})")
-    result: dict[str, Any] = json.loads(output)
-    result["peak"] = max(peak_rss, result["own_peak"])
-    result["peak_pss"] = peak_pss
-    return result
+    command = [
+        sys.executable,
+        "-m",
+        "bench",
+        "import",
+        "--child",
+        str(jobs),
+        str(export),
+        str(target),
+    ]
+    return run_measured(command, "import run failed")
 
 
 def export_source(store: Path, target: Path, jobs: int) -> int:

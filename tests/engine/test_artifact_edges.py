@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from dataops.engine import artifacts
+from dataops.engine import artifacts, retry
 from dataops.engine.context import Engine
 from dataops.model.errors import Conflict
 from dataops.store.base import Item, VersionConflict, Write
@@ -51,7 +51,7 @@ def test_an_endless_race_ends_with_a_clear_conflict(
     engine: Engine, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     artifact = make_artifact(client)
-    monkeypatch.setattr(artifacts, "_pause", lambda attempt: None)
+    monkeypatch.setattr(retry, "back_off", lambda number: None)
     engine.store = RacingStore(engine.store)
     with pytest.raises(Conflict) as caught:
         artifacts.update_artifact(engine, artifact["id"], {"title": "x"}, None)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from dataops.engine import tasks, users
+from dataops.engine import retry, tasks, users
 from dataops.engine.context import Engine
 from dataops.model.errors import Conflict, NotFound
 from dataops.store.base import VersionConflict
@@ -32,8 +32,11 @@ def test_an_update_retries_a_version_conflict_and_keeps_both_changes(engine: Eng
     assert updated.version == 3
 
 
-def test_a_record_that_never_settles_gives_a_conflict(engine: Engine) -> None:
+def test_a_record_that_never_settles_gives_a_conflict(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     task = tasks.create_task(engine, {"description": "x", "date": "2026-12-01"}, None)
+    monkeypatch.setattr(retry, "back_off", lambda number: None)
 
     def always_conflicts(writes: Any) -> Any:
         raise VersionConflict("tasks", task["id"])

@@ -8,8 +8,6 @@ into 412 instead.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -17,18 +15,18 @@ from dataops.config import AuthMode
 from dataops.engine import audit, refs
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
+from dataops.engine.retry import settle, stale_when
 from dataops.model import artifacts as model
 from dataops.model import fields as f
 from dataops.model import messages
 from dataops.model.artifacts import ArtifactStatus, SourceType, Visibility
 from dataops.model.audit import AuditAction, EntityType
-from dataops.model.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from dataops.model.errors import Invalid, NotFound, PreconditionFailed
 from dataops.model.storage_policy import infer_provider
 from dataops.model.values import is_nonblank, is_object, js_trim, truthy
-from dataops.store.base import Create, Item, Replace, VersionConflict, Write
+from dataops.store.base import Create, Item, Replace, Write
 
 # Many clients may attach to one task at once: each conflict costs one re-read.
-_RETRIES = 200
 
 # List filters in the order an index is chosen: the most selective first (5.4).
 LIST_FILTERS: tuple[tuple[str, str], ...] = (
@@ -112,11 +110,6 @@ def _validate(engine: Engine, record: Mapping[str, Any], *, require_core: bool) 
     )
 
 
-def _pause(attempt: int) -> None:
-    """Back off a little after a lost race, so racing writers spread out."""
-    time.sleep(random.uniform(0, min(0.001 * (attempt + 1), 0.02)))
-
-
 def _rewrite(
     engine: Engine,
     artifact_id: str,
@@ -125,7 +118,8 @@ def _rewrite(
 ) -> Item:
     """Read, let `change` compute the new record and its companion writes, write them in one
     transaction; retry on a concurrent change. `change` returning None means "nothing to do"."""
-    for attempt in range(_RETRIES):
+
+    def attempt() -> Item:
         existing = _require(engine, artifact_id)
         if if_match is not None and existing.version != if_match:
             raise PreconditionFailed(messages.PRECONDITION_FAILED)
@@ -133,18 +127,11 @@ def _rewrite(
         if planned is None:
             return existing
         updated, extra = planned
-        try:
-            saved = engine.store.transact(
-                [Replace("artifacts", updated, existing.version), *extra]
-            )[0]
-        except VersionConflict as exc:
-            if if_match is not None and exc.table == "artifacts":
-                raise PreconditionFailed(messages.PRECONDITION_FAILED) from None
-            _pause(attempt)
-            continue
+        saved = engine.store.transact([Replace("artifacts", updated, existing.version), *extra])[0]
         assert saved is not None
         return saved
-    raise Conflict(messages.CONCURRENT_UPDATE)
+
+    return settle(attempt, stale=stale_when(if_match, "artifacts"))
 
 
 def _owner_ref_writes(
@@ -583,7 +570,8 @@ def supersede_artifact(
     _require(engine, artifact_id)
     if not is_object(body):
         raise Invalid(messages.REQUEST_BODY_REQUIRED)
-    for attempt in range(_RETRIES):
+
+    def attempt() -> Item:
         old = _require(engine, artifact_id)
         if if_match is not None and old.version != if_match:
             raise PreconditionFailed(messages.PRECONDITION_FAILED)
@@ -621,13 +609,8 @@ def supersede_artifact(
                 extra_fields=("supersededBy",),
             ),
         ]
-        try:
-            created = engine.store.transact(writes)[0]
-        except VersionConflict as exc:
-            if if_match is not None and exc.table == "artifacts":
-                raise PreconditionFailed(messages.PRECONDITION_FAILED) from None
-            _pause(attempt)
-            continue
+        created = engine.store.transact(writes)[0]
         assert created is not None
         return created
-    raise Conflict(messages.CONCURRENT_UPDATE)
+
+    return settle(attempt, stale=stale_when(if_match, "artifacts"))

@@ -8,16 +8,15 @@ from typing import Any
 from dataops.engine import artifacts, notifications, refs
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
+from dataops.engine.retry import settle
 from dataops.model import bundles as model
 from dataops.model import messages
 from dataops.model.bundles import BundleStage, BundleStatus
-from dataops.model.errors import Conflict, Invalid, NotFound
+from dataops.model.errors import Invalid, NotFound
 from dataops.model.fields import apply_updates
 from dataops.model.jsonvalue import INVALID_BODY
 from dataops.model.values import is_object, truthy
-from dataops.store.base import Create, Delete, Item, Replace, VersionConflict, Write
-
-_RETRIES = 20
+from dataops.store.base import Create, Delete, Item, Replace, Write
 
 
 def _present(engine: Engine, bundle: Item) -> Item:
@@ -97,7 +96,8 @@ def update_bundle(engine: Engine, bundle_id: str, body: Any) -> Item:
         raise Invalid(messages.INVALID_JSON)
     if not is_object(body) or not body:
         raise Invalid(messages.BODY_EMPTY_OR_INVALID)
-    for _ in range(_RETRIES):
+
+    def attempt() -> Item:
         existing = engine.store.get("bundles", bundle_id)
         if existing is None:
             raise NotFound(messages.BUNDLE_NOT_FOUND)
@@ -110,31 +110,28 @@ def update_bundle(engine: Engine, bundle_id: str, body: Any) -> Item:
         writes: list[Write] = [Replace("bundles", bundle, existing.version)]
         if bundle.get("stage") != existing.get("stage") and isinstance(bundle.get("stage"), str):
             writes.append(notifications.stage_change(engine, bundle, bundle["stage"]))
-        try:
-            saved = engine.store.transact(writes)[0]
-        except VersionConflict:
-            continue
+        saved = engine.store.transact(writes)[0]
         assert saved is not None
         return _present(engine, saved)
-    raise Conflict(messages.CONCURRENT_UPDATE)
+
+    return settle(attempt)
 
 
 def archive_bundle(engine: Engine, bundle_id: str) -> Item:
-    for _ in range(_RETRIES):
+    def attempt() -> Item:
         existing = engine.store.get("bundles", bundle_id)
         if existing is None:
             raise NotFound(messages.BUNDLE_NOT_FOUND)
         archived = {**existing, "status": BundleStatus.ARCHIVED.value, "updatedAt": engine.now()}
-        try:
-            return _present(engine, engine.store.replace("bundles", archived, existing.version))
-        except VersionConflict:
-            continue
-    raise Conflict(messages.CONCURRENT_UPDATE)
+        return _present(engine, engine.store.replace("bundles", archived, existing.version))
+
+    return settle(attempt)
 
 
 def delete_bundle(engine: Engine, bundle_id: str, actor: str | None) -> None:
     """Only archived bundles; detaches tasks, artifacts and files; deletes notifications."""
-    for _ in range(_RETRIES):
+
+    def attempt() -> None:
         bundle = engine.store.get("bundles", bundle_id)
         if bundle is None:
             raise NotFound(messages.BUNDLE_NOT_FOUND)
@@ -154,9 +151,6 @@ def delete_bundle(engine: Engine, bundle_id: str, actor: str | None) -> None:
         )
         for notification in store.query("notifications", "GSI-Bundle", bundle_id).items:
             writes.append(Delete("notifications", notification["id"]))
-        try:
-            store.transact(writes)
-            return
-        except VersionConflict:
-            continue
-    raise Conflict(messages.CONCURRENT_UPDATE)
+        store.transact(writes)
+
+    settle(attempt)

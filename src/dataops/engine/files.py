@@ -17,16 +17,16 @@ from dataops.blobs.base import BlobMissingError, BlobReader, BlobStore
 from dataops.engine import artifacts, audit
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
+from dataops.engine.retry import settle
 from dataops.model import files as model
 from dataops.model import messages
 from dataops.model.audit import AuditAction, EntityType
 from dataops.model.errors import Conflict, Invalid, NotFound
 from dataops.model.values import is_nonblank
-from dataops.store.base import Create, Delete, Item, Replace, VersionConflict, Write
+from dataops.store.base import Create, Delete, Item, Replace, Write
 
 log = logging.getLogger("dataops.files")
 
-_RETRIES = 20
 # Presigned download URLs live this long: enough to start a download, too short to share.
 DOWNLOAD_URL_SECONDS = 300
 _RECORD_FIELDS = ("taskId", "bundleId", "filename", "category", "checksum", "sizeBytes")
@@ -143,7 +143,8 @@ def _record_upload(engine: Engine, record: dict[str, Any], actor: str | None) ->
     """Create the record together with a version bump of its task, so a concurrent task delete
     (which checks for files, then deletes the task at the version it read) cannot leave a file
     behind that names a deleted task."""
-    for _ in range(_RETRIES):
+
+    def attempt() -> Item:
         task = engine.store.get("tasks", record["taskId"])
         if task is None:
             raise NotFound(messages.TASK_NOT_FOUND)
@@ -165,13 +166,11 @@ def _record_upload(engine: Engine, record: dict[str, Any], actor: str | None) ->
                 fields=_RECORD_FIELDS,
             ),
         ]
-        try:
-            created = engine.store.transact(writes)[0]
-        except VersionConflict:
-            continue
+        created = engine.store.transact(writes)[0]
         assert created is not None
         return created
-    raise Conflict(messages.CONCURRENT_UPDATE)
+
+    return settle(attempt)
 
 
 def _discard_binary(blobs: BlobStore, key: str) -> None:
@@ -261,7 +260,8 @@ def delete_file(engine: Engine, file_id: str, actor: str | None) -> None:
     """6.4 and 10.11: the record goes with its audit event, artifacts naming it lose `fileId`
     (with their own audit events), all in one transaction; then the binary goes (a missing
     binary is ignored). Deleting a task's last file makes its file proof fail again."""
-    for _ in range(_RETRIES):
+
+    def attempt() -> Item:
         record = engine.store.get("files", file_id) if file_id else None
         if record is None:
             raise NotFound(messages.FILE_NOT_FOUND)
@@ -279,13 +279,10 @@ def delete_file(engine: Engine, file_id: str, actor: str | None) -> None:
             ),
         ]
         writes += artifacts.detach_all(engine, "fileId", file_id, "its file was deleted", actor)
-        try:
-            engine.store.transact(writes)
-        except VersionConflict:
-            continue
-        _delete_binary(engine, record)
-        return
-    raise Conflict(messages.CONCURRENT_UPDATE)
+        engine.store.transact(writes)
+        return record
+
+    _delete_binary(engine, settle(attempt))
 
 
 def _delete_binary(engine: Engine, record: Mapping[str, Any]) -> None:

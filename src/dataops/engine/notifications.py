@@ -10,14 +10,14 @@ from typing import Any
 from dataops.engine import once
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
+from dataops.engine.retry import settle
 from dataops.model import messages
 from dataops.model import notifications as model
-from dataops.model.errors import Conflict, NotFound
+from dataops.model.errors import NotFound
 from dataops.model.ids import derived_id
 from dataops.model.notifications import NotificationType
 from dataops.store.base import Create, Item, Range, Replace, VersionConflict
 
-_RETRIES = 20
 _BATCH = 200
 
 
@@ -108,19 +108,18 @@ def list_notifications(
 
 def dismiss(engine: Engine, notification_id: str, actor: str | None) -> Item:
     """Dismiss one the caller can see; a missing one is 404, never a stub (10.6)."""
-    for _ in range(_RETRIES):
+
+    def attempt() -> Item:
         notification = engine.store.get("notifications", notification_id)
         if notification is None or not model.visible_to(notification, actor):
             raise NotFound(messages.NOTIFICATION_NOT_FOUND)
         if notification.get("dismissed") is True:
             return notification
-        try:
-            return engine.store.replace(
-                "notifications", {**notification, "dismissed": True}, notification.version
-            )
-        except VersionConflict:
-            continue
-    raise Conflict(messages.CONCURRENT_UPDATE)
+        return engine.store.replace(
+            "notifications", {**notification, "dismissed": True}, notification.version
+        )
+
+    return settle(attempt)
 
 
 def dismiss_all(engine: Engine, actor: str | None) -> int:

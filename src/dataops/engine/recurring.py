@@ -15,16 +15,16 @@ from typing import Any
 from dataops.engine import once
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
+from dataops.engine.retry import settle
 from dataops.model import cron, messages
 from dataops.model import recurring as model
-from dataops.model.errors import Conflict, Invalid, NotFound
+from dataops.model.errors import Invalid, NotFound
 from dataops.model.fields import apply_updates
 from dataops.model.ids import derived_id
 from dataops.model.jsonvalue import INVALID_BODY
 from dataops.model.values import is_object
-from dataops.store.base import Item, Range, VersionConflict
+from dataops.store.base import Item, Range
 
-_RETRIES = 20
 TABLE = "recurring_configs"
 
 
@@ -54,16 +54,14 @@ def update_config(engine: Engine, config_id: str, body: Any) -> Item:
         raise Invalid(messages.INVALID_JSON)
     if not is_object(body) or not body:
         raise Invalid(messages.BODY_EMPTY_OR_INVALID)
-    for _ in range(_RETRIES):
+
+    def attempt() -> Item:
         existing = get_config(engine, config_id)
-        updates = model.validate_update(body)
-        config = apply_updates(existing, updates)
+        config = apply_updates(existing, model.validate_update(body))
         config["updatedAt"] = engine.now()
-        try:
-            return engine.store.replace(TABLE, config, existing.version)
-        except VersionConflict:
-            continue
-    raise Conflict(messages.CONCURRENT_UPDATE)
+        return engine.store.replace(TABLE, config, existing.version)
+
+    return settle(attempt)
 
 
 def delete_config(engine: Engine, config_id: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from dataops.engine import artifacts, audit, notifications, proof, refs
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
+from dataops.engine.retry import settle, stale_when
 from dataops.model import messages
 from dataops.model import tasks as model
 from dataops.model.audit import AuditAction, EntityType
@@ -17,10 +18,9 @@ from dataops.model.fields import apply_updates
 from dataops.model.proof import Requirement
 from dataops.model.tasks import TaskStatus
 from dataops.model.values import is_calendar_date, is_object, parse_calendar_date
-from dataops.store.base import Create, Delete, Item, Replace, VersionConflict, Write
+from dataops.store.base import Create, Delete, Item, Replace, Write
 
 MAX_RANGE_DAYS = 366
-_RETRIES = 20
 
 
 def _require_bundle(engine: Engine, bundle_id: Any) -> Item | None:
@@ -130,18 +130,16 @@ def update_task(
     if not is_object(body):
         raise Invalid(messages.REQUEST_BODY_REQUIRED)
     updates = model.validate_update(body)
-    for _ in range(_RETRIES):
+
+    def attempt() -> Item:
         existing = engine.store.get("tasks", task_id) if task_id else None
         if existing is None:
             raise NotFound(messages.TASK_NOT_FOUND)
         if if_match is not None and existing.version != if_match:
             raise PreconditionFailed(messages.PRECONDITION_FAILED)
-        try:
-            return _write_update(engine, existing, updates, actor)
-        except VersionConflict:
-            if if_match is not None:
-                raise PreconditionFailed(messages.PRECONDITION_FAILED) from None
-    raise Conflict(messages.CONCURRENT_UPDATE)
+        return _write_update(engine, existing, updates, actor)
+
+    return settle(attempt, stale=stale_when(if_match))
 
 
 def _write_update(
@@ -207,7 +205,8 @@ def _stage_transition(engine: Engine, task: Mapping[str, Any]) -> list[Write]:
 
 def delete_task(engine: Engine, task_id: str, actor: str | None) -> None:
     """10.11: idempotent; refused while files exist; detaches artifacts, drops notifications."""
-    for _ in range(_RETRIES):
+
+    def attempt() -> None:
         task = engine.store.get("tasks", task_id) if task_id else None
         if task is None:
             return
@@ -217,9 +216,6 @@ def delete_task(engine: Engine, task_id: str, actor: str | None) -> None:
         writes += artifacts.detach_all(engine, "taskId", task_id, "its task was deleted", actor)
         for notification in engine.store.query("notifications", "GSI-Task", task_id).items:
             writes.append(Delete("notifications", notification["id"]))
-        try:
-            engine.store.transact(writes)
-            return
-        except VersionConflict:
-            continue
-    raise Conflict(messages.CONCURRENT_UPDATE)
+        engine.store.transact(writes)
+
+    settle(attempt)

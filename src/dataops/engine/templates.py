@@ -9,15 +9,14 @@ from typing import Any
 
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
+from dataops.engine.retry import settle
 from dataops.model import messages
 from dataops.model import templates as model
-from dataops.model.errors import Conflict, Invalid, NotFound
+from dataops.model.errors import Invalid, NotFound
 from dataops.model.fields import apply_updates
 from dataops.model.jsonvalue import INVALID_BODY
 from dataops.model.values import add_days, is_number, is_object, truthy
-from dataops.store.base import Delete, Item, Replace, VersionConflict, Write
-
-_RETRIES = 20
+from dataops.store.base import Delete, Item, Replace, Write
 
 
 def create_template(engine: Engine, body: Any, template_id: str | None = None) -> Item:
@@ -48,33 +47,29 @@ def update_template(engine: Engine, template_id: str, body: Any) -> Item:
         raise Invalid(messages.INVALID_JSON)
     if not is_object(body) or not body:
         raise Invalid(messages.BODY_EMPTY_OR_INVALID)
-    for _ in range(_RETRIES):
+
+    def attempt() -> Item:
         existing = get_template(engine, template_id)
-        updates = model.validate_update(body)
-        template = apply_updates(existing, updates)
+        template = apply_updates(existing, model.validate_update(body))
         template["updatedAt"] = engine.now()
-        try:
-            return engine.store.replace("templates", template, existing.version)
-        except VersionConflict:
-            continue
-    raise Conflict(messages.CONCURRENT_UPDATE)
+        return engine.store.replace("templates", template, existing.version)
+
+    return settle(attempt)
 
 
 def delete_template(engine: Engine, template_id: str) -> None:
     """10.11: bundles and tasks keep `templateId` as provenance; notifications that name the
     template lose that reference (an export never names a missing template there)."""
-    for _ in range(_RETRIES):
+
+    def attempt() -> None:
         template = get_template(engine, template_id)
         writes: list[Write] = [Delete("templates", template_id, template.version)]
         for notification in engine.store.query("notifications", "GSI-Template", template_id).items:
             kept = {key: value for key, value in notification.items() if key != "templateId"}
             writes.append(Replace("notifications", kept, notification.version))
-        try:
-            engine.store.transact(writes)
-            return
-        except VersionConflict:
-            continue
-    raise Conflict(messages.CONCURRENT_UPDATE)
+        engine.store.transact(writes)
+
+    settle(attempt)
 
 
 def inherited_bundle_fields(template: Mapping[str, Any]) -> dict[str, Any]:

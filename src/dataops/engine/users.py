@@ -9,6 +9,7 @@ from typing import Any
 
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
+from dataops.engine.retry import settle
 from dataops.model import messages
 from dataops.model import users as model
 from dataops.model.errors import Conflict, Invalid, NotFound, Unauthorized
@@ -53,16 +54,15 @@ def add_user(
 def set_password(engine: Engine, user_id: str, password: str) -> Item:
     if not password:
         raise Invalid(messages.MISSING_FIELD.format(field="password"))
-    while True:
+    password_hash = model.hash_password(password)
+
+    def attempt() -> Item:
         user = engine.store.get("users", user_id)
         if user is None:
             raise NotFound(messages.USER_NOT_FOUND)
-        try:
-            return engine.store.replace(
-                "users", {**user, "passwordHash": model.hash_password(password)}, user.version
-            )
-        except VersionConflict:
-            continue
+        return engine.store.replace("users", {**user, "passwordHash": password_hash}, user.version)
+
+    return settle(attempt)
 
 
 def list_users(engine: Engine, page: PageRequest) -> Listing:
