@@ -54,11 +54,16 @@ class Index:
 
 @dataclass(frozen=True)
 class Table:
+    """A logical table. `expiry_field` names the record attribute (an ISO timestamp) after which
+    a record is dead: readers treat it as absent, and a backend with native expiry (DynamoDB
+    TTL) derives its numeric expiry attribute from it."""
+
     name: str
     env_var: str
     default_table_name: str
     key_prefix: str
     indexes: tuple[Index, ...] = ()
+    expiry_field: str | None = None
 
     def index(self, name: str) -> Index:
         for index in self.indexes:
@@ -141,6 +146,7 @@ SESSIONS = Table(
     "Sessions",
     "SESSION#",
     (Index("GSI-User", "userId", "createdAt"),),
+    expiry_field="expiresAt",
 )
 FILES = Table(
     "files",
@@ -195,6 +201,7 @@ UPLOADS = Table(
     "DATAOPS_UPLOADS_TABLE",
     "Uploads",
     "UPLOAD#",
+    expiry_field="expiresAt",
 )
 
 TABLES: Mapping[str, Table] = {
