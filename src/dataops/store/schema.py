@@ -55,8 +55,8 @@ class Index:
 @dataclass(frozen=True)
 class Table:
     """A logical table. `expiry_field` names the record attribute (an ISO timestamp) after which
-    a record is dead: readers treat it as absent, and a backend with native expiry (DynamoDB
-    TTL) derives its numeric expiry attribute from it."""
+    a record is dead (the engine's use cases treat it as gone); a backend with native expiry
+    (DynamoDB TTL) derives its numeric expiry attribute from it and may delete it later."""
 
     name: str
     env_var: str
