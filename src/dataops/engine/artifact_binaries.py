@@ -235,7 +235,7 @@ def open_artifact_download(engine: Engine, artifact_id: str) -> Download:
 # --- assistant outputs ----------------------------------------------------------------------
 
 
-def _open_output(path: Path) -> BinaryIO:
+def open_output(path: Path) -> BinaryIO:
     """The output file opened for reading; a clear 400 for anything that is not one."""
     try:
         mode = path.stat().st_mode
@@ -266,6 +266,7 @@ def register_output(
     task_id: str | None = None,
     bundle_id: str | None = None,
     description: str | None = None,
+    assistant_job_id: str | None = None,
     actor: str = DEFAULT_OUTPUT_ACTOR,
 ) -> Item:
     """An assistant's output file becomes an artifact awaiting review: hashed, validated as an
@@ -273,7 +274,7 @@ def register_output(
     (verified against the hash while it goes up), then recorded with `sourceType:
     assistant-output`, `status: needs-review`, `createdBy` = the actor. A failure after the
     binary was stored deletes it again."""
-    with _open_output(path) as source:
+    with open_output(path) as source:
         digest, size = hashlib.sha256(), 0
         while chunk := source.read(1_048_576):
             digest.update(chunk)
@@ -300,6 +301,7 @@ def register_output(
             ("description", description),
             ("taskId", task_id),
             ("bundleId", bundle_id),
+            ("assistantJobId", assistant_job_id),
         ):
             if value is not None:
                 body[name] = value
