@@ -177,7 +177,7 @@ class RequestPipeline:
         if not trusted:
             return error_response(401, messages.UNAUTHORIZED)
         client = peer
-        if header(CLIENT_HEADER):
+        if header(CLIENT_HEADER).strip():
             client = normalized_ip(header(CLIENT_HEADER))
             if client is None:
                 message = messages.CLIENT_ADDRESS_INVALID.format(header=CLIENT_HEADER)

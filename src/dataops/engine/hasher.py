@@ -37,18 +37,19 @@ def _decoy_hash(cost: rules.ScryptCost) -> str:
 
 
 class PasswordHasher:
-    """Hashes and checks passwords at `cost`: synchronously (`hash_now`, `check_now`, for the
-    CLI) or awaited on the hasher's own threads (`hash`, `check`, for requests)."""
+    """Hashes and checks passwords at `cost` (default: the current one): synchronously
+    (`hash_now`, `check_now`, for the CLI) or awaited on the hasher's own threads (`hash`,
+    `check`, for requests)."""
 
     def __init__(
         self,
-        cost: rules.ScryptCost = rules.CURRENT_COST,
+        cost: rules.ScryptCost | None = None,
         *,
         workers: int = DEFAULT_WORKERS,
         max_pending: int = DEFAULT_MAX_PENDING,
     ) -> None:
-        self.cost = cost
-        self._decoy = _decoy_hash(cost)
+        self.cost = cost or rules.CURRENT_COST
+        self._decoy = _decoy_hash(self.cost)
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="dataops-hasher")
         self._slots = threading.BoundedSemaphore(max_pending)
 
