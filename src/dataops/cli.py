@@ -107,7 +107,9 @@ def setup_local() -> None:
     try:
         if eng.store.count("users") == 0:
             password = secrets.token_urlsafe(12)
-            user_cases.add_user(eng, email=OPERATOR_EMAIL, name="Operator", password=password)
+            user_cases.add_user(
+                eng, email=OPERATOR_EMAIL, name="Operator", password=password, role=Role.LEAD
+            )
             LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
             LOGIN_FILE.write_text(f"{OPERATOR_EMAIL} {password}\n")
             demo_data.load_demo(eng)
