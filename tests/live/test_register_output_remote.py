@@ -127,18 +127,17 @@ def test_an_output_is_registered_and_uploaded_as_the_service(
 
     # The service cannot approve its own output; the operator can.
     as_service = {"Authorization": f"Bearer {token}"}
-    refused = httpx.post(f"{server.url}/api/artifacts/{artifact['id']}/approve", headers=as_service)
-    assert refused.status_code == 403
-    assert refused.json() == {
-        "error": "Service actors cannot approve or reject artifacts; a person reviews them"
-    }
-    login = httpx.post(
-        f"{server.url}/api/auth/login", json={"email": "op@example.com", "password": "pw-operator"}
-    )
-    as_operator = {"Authorization": f"Bearer {login.json()['token']}"}
-    approved = httpx.post(
-        f"{server.url}/api/artifacts/{artifact['id']}/approve", headers=as_operator
-    )
+    with httpx.Client(base_url=server.url, timeout=60) as api:  # full-cost scrypt, busy CPU
+        refused = api.post(f"/api/artifacts/{artifact['id']}/approve", headers=as_service)
+        assert refused.status_code == 403
+        assert refused.json() == {
+            "error": "Service actors cannot approve or reject artifacts; a person reviews them"
+        }
+        login = api.post(
+            "/api/auth/login", json={"email": "op@example.com", "password": "pw-operator"}
+        )
+        as_operator = {"Authorization": f"Bearer {login.json()['token']}"}
+        approved = api.post(f"/api/artifacts/{artifact['id']}/approve", headers=as_operator)
     assert approved.json()["artifact"]["reviewedBy"] == "op"
 
 

@@ -44,6 +44,8 @@ def create_task(engine: Engine, body: Any, actor: str | None) -> Item:
         actors.refuse_completion_by_service(actor)
     fields["source"] = body.get("source") or "manual"
     _require_bundle(engine, fields.get("bundleId"))
+    if "artifactRefs" in fields:
+        fields["artifactRefs"] = refs.rewritten(engine.store, fields["artifactRefs"])
     task_id = engine.new_id()
     writes: list[Write] = []
     if fields.get("status") == TaskStatus.DONE:
@@ -149,6 +151,8 @@ def update_task(
 def _write_update(
     engine: Engine, existing: Item, updates: Mapping[str, Any], actor: str | None
 ) -> Item:
+    if updates.get("artifactRefs") is not None:
+        updates = {**updates, "artifactRefs": refs.rewritten(engine.store, updates["artifactRefs"])}
     task = apply_updates(existing, updates)
     model.check_waiting(task)
     if "bundleId" in updates:

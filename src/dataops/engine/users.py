@@ -49,7 +49,7 @@ def add_user(
     if not is_nonblank(name):
         raise Invalid(messages.MISSING_FIELD.format(field="name"))
     chosen_role = model.parse_role(role)
-    if user_id is not None and actors.is_reserved(user_id):
+    if user_id is not None and actors.is_reserved_id(user_id):
         raise Invalid(messages.USER_ID_RESERVED.format(id=user_id))
     if password:
         model.check_new_password(password, min_length=engine.policy.min_password_length)

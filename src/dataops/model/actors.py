@@ -40,8 +40,14 @@ def is_service(actor: str | None) -> bool:
     return actor is not None and actor.startswith(SERVICE_PREFIX)
 
 
-def is_reserved(user_id: str) -> bool:
-    """Ids that name an actor that is not a user; no user may have one."""
+def is_non_user_actor(actor: str) -> bool:
+    """An actor that is no user (the portal, the engine, a service): the export validator does
+    not look for one among the users."""
+    return actor in (PORTAL_ADMIN, SYSTEM) or service_name(actor) is not None
+
+
+def is_reserved_id(user_id: str) -> bool:
+    """Ids no user may have: those of the other actors, and anything spelled as a service."""
     return user_id in (PORTAL_ADMIN, SYSTEM) or is_service(user_id)
 
 

@@ -10,7 +10,9 @@ from enum import StrEnum
 from typing import Any
 
 from dataops.model import messages
+from dataops.model.actors import is_non_user_actor as is_non_user_actor  # noqa: PLC0414 (the validator's import)
 from dataops.model.errors import Invalid
+from dataops.model.records import NAME_MAX, SHORT_TEXT_MAX, Field, Kind, RecordType
 
 PUBLIC_FIELDS = ("id", "name", "email", "role", "createdAt")
 # Below this a password is refused outside test mode (NIST SP 800-63B asks for at least 8;
@@ -26,6 +28,19 @@ class Role(StrEnum):
 
     MEMBER = "member"
     LEAD = "lead"
+
+
+# A user as exported: never the password hash (the `users.password_hash` redaction).
+USER = RecordType(
+    "users",
+    (
+        Field("id", Kind.ID, export="user_id", required=True, writable=False),
+        Field("name", Kind.TEXT, NAME_MAX),
+        Field("email", Kind.TEXT, SHORT_TEXT_MAX),
+        Field("role", Kind.ENUM, values=tuple(Role)),
+        Field("createdAt", Kind.TIMESTAMP, writable=False),
+    ),
+)
 
 
 def parse_role(raw: Any) -> Role:
