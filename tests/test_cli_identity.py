@@ -21,6 +21,7 @@ from tests.conftest import FakeClock, make_engine
 from tests.support.identity import TEST_COST, login_token
 
 runner = CliRunner()
+NAME_RULE = "name must be 1-64 lower-case letters, digits or hyphens, starting and ending with a letter or digit"
 
 
 @pytest.fixture
@@ -223,15 +224,15 @@ def test_an_expired_name_can_be_given_out_again(engine: Engine, clock: FakeClock
     [
         (
             ["--name", "Podcast Assistant"],
-            "name must be 1-64 lower-case letters, digits or hyphens, starting and ending with a letter or digit",
+            NAME_RULE,
         ),
         (
             ["--name", "-leading"],
-            "name must be 1-64 lower-case letters, digits or hyphens, starting and ending with a letter or digit",
+            NAME_RULE,
         ),
         (
             ["--name", "x" * 65],
-            "name must be 1-64 lower-case letters, digits or hyphens, starting and ending with a letter or digit",
+            NAME_RULE,
         ),
         (
             ["--name", "ok", "--expires-in", "0"],
@@ -253,6 +254,6 @@ def test_token_commands_need_their_options(engine: Engine) -> None:
     assert dataops("tokens", "revoke").exit_code == 2
     assert dataops("tokens", "create", "--name", "x", "--expires-in", "soon").exit_code == 2
     refused(
-        "name must be 1-64 lower-case letters, digits or hyphens, starting and ending with a letter or digit",
+        NAME_RULE,
         "tokens", "revoke", "--name", "../x",
     )  # fmt: skip

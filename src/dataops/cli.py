@@ -16,7 +16,7 @@ import uvicorn
 
 from dataops.bootstrap import engine_app, open_engine
 from dataops.config import ConfigError, Environment, Settings
-from dataops.engine import cron, service_tokens
+from dataops.engine import artifact_binaries, cron, service_tokens
 from dataops.engine import demo as demo_data
 from dataops.engine import users as user_cases
 from dataops.engine.context import Engine
@@ -305,33 +305,21 @@ def artifacts_register_output(
 ) -> None:
     """Upload an assistant's output to the blob store and register it as an artifact awaiting
     review (sourceType assistant-output, status needs-review)."""
+    output = artifact_binaries.AssistantOutput(
+        artifact_type,
+        title,
+        task_id=task,
+        bundle_id=bundle,
+        description=description,
+        assistant_job_id=assistant_job,
+    )
     if remote is not None:
-        _register_output_remotely(
-            remote,
-            path,
-            artifact_type=artifact_type,
-            title=title,
-            task_id=task,
-            bundle_id=bundle,
-            description=description,
-            assistant_job_id=assistant_job,
-            actor=actor,
-        )
+        _register_output_remotely(remote, path, output, actor)
         return
-    from dataops.engine import artifact_binaries
-
     eng = open_engine(settings())
     try:
         artifact = artifact_binaries.register_output(
-            eng,
-            path,
-            artifact_type=artifact_type,
-            title=title,
-            task_id=task,
-            bundle_id=bundle,
-            description=description,
-            assistant_job_id=assistant_job,
-            actor=actor or artifact_binaries.DEFAULT_OUTPUT_ACTOR,
+            eng, path, output, actor or artifact_binaries.DEFAULT_OUTPUT_ACTOR
         )
     except DataOpsError as exc:
         raise fail(exc) from None
@@ -343,16 +331,7 @@ def artifacts_register_output(
 
 
 def _register_output_remotely(
-    url: str,
-    path: Path,
-    *,
-    artifact_type: str,
-    title: str,
-    task_id: str | None,
-    bundle_id: str | None,
-    description: str | None,
-    assistant_job_id: str | None,
-    actor: str | None,
+    url: str, path: Path, output: artifact_binaries.AssistantOutput, actor: str | None
 ) -> None:
     from dataops import remote
 
@@ -360,16 +339,7 @@ def _register_output_remotely(
         if actor is not None:
             raise remote.RemoteError(messages.REMOTE_ACTOR_FIXED)
         engine_api = remote.RemoteEngine.connect(url, os.environ.get("DATAOPS_SERVICE_TOKEN"))
-        artifact = remote.register_output(
-            engine_api,
-            path,
-            artifact_type=artifact_type,
-            title=title,
-            task_id=task_id,
-            bundle_id=bundle_id,
-            description=description,
-            assistant_job_id=assistant_job_id,
-        )
+        artifact = remote.register_output(engine_api, path, output)
     except DataOpsError as exc:
         raise fail(exc) from None
     _print_registered(artifact)

@@ -10,7 +10,6 @@ command needs no HTTP dependency of its own.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import urllib.error
 import urllib.parse
@@ -19,10 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from dataops.engine.artifact_binaries import open_output
-from dataops.model import files as file_rules
+from dataops.engine.artifact_binaries import AssistantOutput, open_output, read_output
 from dataops.model import messages
-from dataops.model.artifacts import ArtifactStatus, SourceType
 from dataops.model.errors import DataOpsError
 
 TIMEOUT_SECONDS = 60
@@ -102,50 +99,21 @@ def _put_binary(url: str, headers: dict[str, str], source: BinaryIO, size: int) 
         raise RemoteError(messages.REMOTE_UPLOAD_FAILED.format(status=reason)) from None
 
 
-def register_output(
-    remote: RemoteEngine,
-    path: Path,
-    *,
-    artifact_type: str,
-    title: str,
-    task_id: str | None = None,
-    bundle_id: str | None = None,
-    description: str | None = None,
-    assistant_job_id: str | None = None,
-) -> dict[str, Any]:
-    """The remote twin of engine/artifact_binaries.register_output: the same artifact
-    (`assistant-output`, `needs-review`), with the service as `createdBy`."""
+def register_output(remote: RemoteEngine, path: Path, output: AssistantOutput) -> dict[str, Any]:
+    """The remote twin of engine/artifact_binaries.register_output: the same artifact, with the
+    service as `createdBy`, the bytes sent to the presigned URL the engine hands out."""
     with open_output(path) as source:
-        digest, size = hashlib.sha256(), 0
-        while chunk := source.read(1_048_576):
-            digest.update(chunk)
-            size += len(chunk)
-        filename = file_rules.display_filename(path.name)
+        read = read_output(path, source)
         upload = remote.post(
             "/api/artifacts/uploads",
             {
-                "filename": filename,
-                "contentType": file_rules.guess_content_type(filename),
-                "sizeBytes": size,
-                "checksum": f"sha256:{digest.hexdigest()}",
+                "filename": read.filename,
+                "contentType": read.content_type,
+                "sizeBytes": read.size,
+                "checksum": read.checksum,
             },
         )["upload"]
-        source.seek(0)
-        _put_binary(upload["url"], upload["headers"], source, size)
-    body: dict[str, Any] = {
-        "uploadId": upload["id"],
-        "type": artifact_type,
-        "title": title,
-        "status": ArtifactStatus.NEEDS_REVIEW.value,
-        "sourceType": SourceType.ASSISTANT_OUTPUT.value,
-    }
-    for name, value in (
-        ("description", description),
-        ("taskId", task_id),
-        ("bundleId", bundle_id),
-        ("assistantJobId", assistant_job_id),
-    ):
-        if value is not None:
-            body[name] = value
+        _put_binary(upload["url"], upload["headers"], source, read.size)
+    body = {"uploadId": upload["id"], **output.fields()}
     artifact: dict[str, Any] = remote.post("/api/artifacts", body)["artifact"]
     return artifact

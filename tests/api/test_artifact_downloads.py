@@ -26,7 +26,7 @@ def output(engine: Engine, tmp_path: Path, name: str = "prep.md", content: bytes
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(content)
     return artifact_binaries.register_output(
-        engine, path, artifact_type="podcast-doc", title="Guest prep"
+        engine, path, artifact_binaries.AssistantOutput("podcast-doc", "Guest prep")
     )
 
 

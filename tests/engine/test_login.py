@@ -129,6 +129,20 @@ def test_racing_failures_are_all_counted(engine: Engine) -> None:
     assert [record["failures"] for record in engine.store.scan("login_attempts")] == [8, 8]
 
 
+def add_legacy_user(engine: Engine) -> None:
+    """A user as the reference service stored them: an unsalted SHA-256 of the password."""
+    engine.store.create(
+        "users",
+        {
+            "id": "legacy",
+            "name": "Legacy",
+            "email": "legacy@example.com",
+            "passwordHash": hashlib.sha256(b"old secret").hexdigest(),
+            "createdAt": "2024-01-01T00:00:00.000Z",
+        },
+    )
+
+
 # --- equal work ----------------------------------------------------------------------------------
 
 
@@ -152,16 +166,7 @@ def test_every_kind_of_failure_costs_one_check_at_the_current_cost(
     engine: Engine, scrypt_calls: list[int]
 ) -> None:
     users.add_user(engine, email="nopass@example.com", name="No password")
-    engine.store.create(
-        "users",
-        {
-            "id": "legacy",
-            "name": "Legacy",
-            "email": "legacy@example.com",
-            "passwordHash": hashlib.sha256(b"old secret").hexdigest(),
-            "createdAt": "2024-01-01T00:00:00.000Z",
-        },
-    )
+    add_legacy_user(engine)
     cases: dict[str, Callable[[], str]] = {
         "wrong password": lambda: attempt(engine, "ada@example.com", "wrong"),
         "unknown email": lambda: attempt(engine, "nobody@example.com", "wrong"),
@@ -198,16 +203,7 @@ def test_a_login_with_an_older_hash_upgrades_it_and_does_the_same_checking_work(
 
 
 def test_the_legacy_hash_is_accepted_once_then_replaced(engine: Engine) -> None:
-    engine.store.create(
-        "users",
-        {
-            "id": "legacy",
-            "name": "Legacy",
-            "email": "legacy@example.com",
-            "passwordHash": hashlib.sha256(b"old secret").hexdigest(),
-            "createdAt": "2024-01-01T00:00:00.000Z",
-        },
-    )
+    add_legacy_user(engine)
     assert attempt(engine, "legacy@example.com", "old secret") == "ok"
     stored = engine.store.get("users", "legacy")
     assert stored is not None and stored["passwordHash"].startswith("scrypt$")
