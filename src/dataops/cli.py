@@ -70,6 +70,8 @@ def opened_engine() -> Iterator[Engine]:
     finally:
         eng.store.close()
         eng.hasher.close()
+        if eng.blobs is not None:
+            eng.blobs.close()
 
 
 def _serve(host: str, port: int) -> None:
@@ -143,7 +145,7 @@ def demo() -> None:
     typer.echo("Demo data loaded: workflows, a podcast episode, tasks and artifacts.")
 
 
-UserOption = Annotated[str, typer.Argument(metavar="EMAIL_OR_ID", help="The user's email or id.")]
+UserArgument = Annotated[str, typer.Argument(metavar="EMAIL_OR_ID", help="The user's email or id.")]
 
 
 def _user_line(user: dict[str, object]) -> str:
@@ -180,7 +182,7 @@ def users_list() -> None:
 
 @users_app.command("set-password")
 def users_set_password(
-    user: UserOption,
+    user: UserArgument,
     password: Annotated[str | None, typer.Option(help="Prompted for on a terminal.")] = None,
 ) -> None:
     """Set or replace a user's password; every session of the user ends."""
@@ -196,7 +198,7 @@ def users_set_password(
 
 @users_app.command("set-role")
 def users_set_role(
-    user: UserOption,
+    user: UserArgument,
     role: Annotated[Role, typer.Argument(help="member or lead.")],
 ) -> None:
     """Make a user a lead, or a member again."""
@@ -206,7 +208,7 @@ def users_set_role(
 
 
 @users_app.command("revoke-sessions")
-def users_revoke_sessions(user: UserOption) -> None:
+def users_revoke_sessions(user: UserArgument) -> None:
     """End every session of a user (a lost laptop, a departure): they must log in again."""
     with opened_engine() as eng:
         found, ended = user_cases.revoke_sessions(eng, user)

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from dataops.engine import service_tokens, users
 from dataops.engine.context import Engine
 from tests.conftest import FakeClock, client_for, make_engine, make_settings
+from tests.support.hostile import assert_handled, hostile_bodies, operations
 from tests.support.identity import PORTAL_SECRET, portal_headers
 
 PASSWORD = "correct horse battery"
@@ -384,3 +385,22 @@ def test_portal_support_exists_only_in_portal_mode(tmp_path: Path, mode: str) ->
 )
 def test_other_portal_paths_are_404(portal: TestClient, method: str, path: str) -> None:
     assert error(portal.request(method, path), 404) == "Not found"
+
+
+def test_every_portal_route_survives_hostile_bodies_and_ids(
+    portal: TestClient, engine: Engine
+) -> None:
+    ids = {"session_id": log_in(portal)["session"]["id"]}
+    portal_routes = [op for op in operations(engine) if op.path.startswith("/api/portal/")]
+    assert len(portal_routes) == 5
+    for operation in portal_routes:
+        for path in operation.expand(ids):
+            for body in hostile_bodies() if operation.method == "POST" else [b""]:
+                response = portal.request(
+                    operation.method,
+                    path,
+                    content=body,
+                    headers={"content-type": "application/json"},
+                )
+                assert_handled(response, f"{operation.method} {path} {body[:60]!r}")
+    assert engine.store.get("users", "ada") is not None
