@@ -62,6 +62,14 @@ def test_five_failures_lock_the_account_until_the_window_passes(
     assert attempt(engine, "ada@example.com", PASSWORD) == "ok"
 
 
+def test_an_operators_password_reset_lifts_the_account_lock(engine: Engine) -> None:
+    for _ in range(5):
+        attempt(engine, "ada@example.com", "wrong", client="203.0.113.9")
+    assert attempt(engine, "ada@example.com", PASSWORD).startswith("429")
+    users.set_password(engine, "ada", "a fresh password")
+    assert attempt(engine, "ada@example.com", "a fresh password") == "ok"
+
+
 def test_a_success_starts_the_account_afresh(engine: Engine) -> None:
     for _ in range(4):
         assert attempt(engine, "ada@example.com", "wrong") == "401"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataops.engine import sessions
+from dataops.engine import sessions, throttle
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle
@@ -75,10 +75,14 @@ def check_new_password(engine: Engine, password: str) -> None:
 
 
 def set_password(engine: Engine, email_or_id: str, password: str) -> tuple[Item, int]:
-    """Replace the password and end every session of the user; (user, sessions ended)."""
+    """Replace the password and end every session of the user; (user, sessions ended). An
+    operator's reset also lifts a lock of failed logins on the account, so its owner can log in
+    with the new password at once."""
     check_new_password(engine, password)
     user = find_user(engine, email_or_id)
-    return store_password_hash(engine, user["id"], engine.hasher.hash_now(password))
+    changed = store_password_hash(engine, user["id"], engine.hasher.hash_now(password))
+    throttle.forget_account(engine, throttle.counters_for(user["email"], None))
+    return changed
 
 
 def store_password_hash(
