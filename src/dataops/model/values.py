@@ -74,7 +74,8 @@ def parse_calendar_date(value: Any) -> date | None:
 
 
 def is_calendar_date(value: Any) -> TypeGuard[str]:
-    return parse_calendar_date(value) is not None
+    # Only a 10-character string can be one, and only such strings reach the cache.
+    return isinstance(value, str) and len(value) == 10 and _is_real_day(value)
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -142,4 +143,6 @@ def add_days(day: str, days: int) -> str:
 
 def utf16_length(text: str) -> int:
     """JavaScript's `String.length`: UTF-16 code units."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
