@@ -14,6 +14,8 @@ from dataops.model.values import (
     is_nonblank,
     is_number,
     is_string_array,
+    is_timestamp,
+    parse_digits,
     parse_timestamp,
     truthy,
     utf16_length,
@@ -60,6 +62,59 @@ def test_calendar_dates(value: str) -> None:
 )
 def test_impossible_or_malformed_dates(value: object) -> None:
     assert not is_calendar_date(value)
+
+
+# Python's `\d` takes every script's decimal digits and `int` reads them; `$` matches before a
+# trailing newline. None of these is a date.
+NOT_ASCII_DATES = [
+    "2026-12-01\n",
+    "２０２６-１２-０１",
+    "٢٠٢٦-١٢-٠١",
+    "۲۰۲۶-۱۲-۰۱",
+    "२०२६-१२-०१",
+    "2026-12-0１",
+    " 2026-12-01",
+    "2026-12-01 ",
+    "2026-12-01\x00",
+]
+
+
+@pytest.mark.parametrize("value", NOT_ASCII_DATES)
+def test_dates_are_four_two_and_two_ascii_digits_and_nothing_else(value: str) -> None:
+    assert not is_calendar_date(value)
+    assert parse_timestamp(value) is None
+    assert not is_timestamp(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-12-01T09:00:00.000Z\n",
+        "2026-12-01T0٩:00:00.000Z",
+        "2026-12-01T09:00:00.00０Z",
+        "２０２６-１２-０１T09:00:00.000Z",
+        "2026-12-01T09:00:00+0١:00",
+        "2026-12-01T09:00:00.000Z ",
+    ],
+)
+def test_timestamps_are_ascii_digits_and_nothing_else(value: str) -> None:
+    assert parse_timestamp(value) is None
+    assert not is_timestamp(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("0", 0), ("1000", 1000), ("007", 7), ("9" * 18, 10**18 - 1)],
+)
+def test_digits_parse_as_whole_numbers(text: str, expected: int) -> None:
+    assert parse_digits(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "9" * 19, "9" * 5000, "-1", "+1", " 1", "1\n", "１", "١", "²", "1e3", "1_000"]
+)
+def test_anything_but_a_few_ascii_digits_is_no_whole_number(text: str) -> None:
+    assert parse_digits(text) is None
 
 
 def test_timestamps_parse_with_zones_and_milliseconds() -> None:

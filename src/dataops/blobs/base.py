@@ -20,8 +20,9 @@ from typing import BinaryIO
 from dataops.model.storage_policy import StorageProvider
 
 CHUNK_SIZE = 1_048_576
-# Engine-generated keys: `/`-separated segments of safe characters, never `.` or `..`.
-_KEY_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Engine-generated keys: `/`-separated segments of safe characters, never `.` or `..` (matched
+# whole: `$` would let a segment end in a newline).
+_KEY_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class BlobError(Exception):
@@ -38,7 +39,7 @@ class ChecksumMismatchError(BlobError):
 
 def check_key(key: str) -> str:
     """An engine-generated key (`files/<uuid>`); anything else is a programming error."""
-    if not key or not all(_KEY_SEGMENT.match(part) for part in key.split("/")):
+    if not key or not all(_KEY_SEGMENT.fullmatch(part) for part in key.split("/")):
         raise ValueError(f"not a valid blob key: {key!r}")
     return key
 
