@@ -219,35 +219,6 @@ def _owner_event(
     )
 
 
-_OWNER_INDEX = {"taskId": "GSI-Task", "bundleId": "GSI-Bundle", "fileId": "GSI-File"}
-
-
-def detach_all(
-    engine: Engine, owner_field: str, owner_id: str, reason: str, actor: str | None
-) -> list[Write]:
-    """Writes that clear `owner_field` on every artifact naming `owner_id` (its task, bundle or
-    file is being deleted), each with its audit event; for the deleter's transaction."""
-    writes: list[Write] = []
-    for artifact in engine.store.query("artifacts", _OWNER_INDEX[owner_field], owner_id).items:
-        detached = {key: value for key, value in artifact.items() if key != owner_field}
-        detached["updatedAt"] = engine.now()
-        writes.append(Replace("artifacts", detached, artifact.version))
-        writes.append(
-            audit.event(
-                engine,
-                actor=actor,
-                entity_type=EntityType.ARTIFACT,
-                entity_id=artifact["id"],
-                action=AuditAction.ARTIFACT_DETACHED,
-                summary=f"Detached: {reason}",
-                before=artifact,
-                after=detached,
-                fields=(owner_field,),
-            )
-        )
-    return writes
-
-
 def _registered_event(engine: Engine, record: Mapping[str, Any], actor: str | None) -> Write:
     return audit.event(
         engine,
@@ -331,12 +302,8 @@ def register_artifact(engine: Engine, body: Any, actor: str | None) -> Item:
     """POST /api/artifacts: validate (400), relationships (404), store with its audit event.
 
     Registering with `taskId`/`bundleId` adds no ref to them (only attach does), but such an
-    artifact counts for their proof once approved. A body with `uploadId` registers a direct
-    upload (engine/artifact_binaries.py): the object is verified first."""
-    if is_object(body) and "uploadId" in body:
-        from dataops.engine import artifact_binaries
-
-        return artifact_binaries.register_upload(engine, body, actor)
+    artifact counts for their proof once approved. (A body with `uploadId` is a direct upload:
+    engine/artifact_binaries.py registers those.)"""
     return store_new_artifact(engine, new_artifact(engine, body, actor), actor)
 
 
