@@ -23,6 +23,8 @@ UPLOADS_AREA = "uploads"
 OUTPUTS_AREA = "outputs"
 # Presigned download URLs live this long: enough to start a download, too short to share.
 DOWNLOAD_URL_SECONDS = 300
+# A write keeps touching its temporary file; one left untouched this long was killed.
+STALE_TEMPORARY_SECONDS = 3_600
 
 
 def file_key(file_id: str) -> str:
@@ -83,6 +85,17 @@ def sha256_of_object(blobs: BlobStore, key: str) -> str:
     for chunk in blobs.open(key).chunks():
         digest.update(chunk)
     return digest.hexdigest()
+
+
+def remove_stale_temporaries(engine: Engine) -> int:
+    """Remove what killed writes left behind (the local store's `.partial-*` files older than
+    an hour); at start-up and on every cron run. How many were removed."""
+    if engine.blobs is None:
+        return 0
+    removed = engine.blobs.remove_stale_temporaries(STALE_TEMPORARY_SECONDS)
+    if removed:
+        log.info("removed %d temporary file(s) left by interrupted writes", removed)
+    return removed
 
 
 def discard(blobs: BlobStore, key: str) -> None:
