@@ -345,6 +345,39 @@ def test_an_update_cannot_let_go_of_the_file_that_owns_the_binary(client: TestCl
     assert "fileId" not in client.get(f"/api/artifacts/{artifact['id']}").json()["artifact"]
 
 
+def test_a_claim_stored_before_these_checks_is_checked_when_it_changes(
+    client: TestClient, engine: Engine
+) -> None:
+    """An artifact written before this rule that points at another upload's binary keeps its
+    other fields editable, but its claim cannot change without naming that file."""
+    file = upload_file(client)
+    engine.store.create(
+        "artifacts",
+        {
+            **RECORDING_FIELDS,
+            "id": "hijack",
+            "status": "draft",
+            "storageProvider": "local-dev",
+            "storageUri": file["storageUri"],
+            "checksum": INVENTED,
+            "sourceType": "manual-link",
+            "dataClass": "internal",
+            "createdAt": "2026-11-01T00:00:00.000Z",
+            "updatedAt": "2026-11-01T00:00:00.000Z",
+        },
+    )
+    assert put(client, "hijack", title="Renamed").status_code == 200
+    response = put(client, "hijack", checksum=file["checksum"])
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": f"storageUri is the binary of file {file['id']}; "
+        f"register it with fileId {file['id']}"
+    }
+    fixed = put(client, "hijack", checksum=file["checksum"], fileId=file["id"])
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["artifact"]["sizeBytes"] == len(INVOICE)
+
+
 def test_a_supersede_is_checked_like_a_create(client: TestClient) -> None:
     file = upload_file(client)
     old = registered(client, storageUri="https://lu.ma/episode-12")

@@ -43,9 +43,9 @@ def verified(
     """`record` (to be created, or `before` updated) when what it claims of the blob store
     holds, with `sizeBytes` taken from the object when the record has none; else 400.
 
-    On update only what changed is checked again: a new `storageUri` is a whole new claim, a
-    new `checksum` or `sizeBytes` is checked against the object, a new `fileId` against the
-    file that owns it."""
+    On update only a changed claim is checked: a new `storageUri` is a whole new claim; a new
+    `checksum`, `sizeBytes` or `fileId` is checked against the file that owns the object, and
+    the first two against the object."""
     checked = dict(record)
     uri = record.get("storageUri")
     blobs = engine.blobs
@@ -62,10 +62,9 @@ def verified(
     new_uri = "storageUri" in changed
     if new_uri:
         _check_area(blobs, key)
-    if new_uri or "fileId" in changed:
-        owner = _file_owning(engine, blobs, key)
-        if owner is not None and record.get("fileId") != owner["id"]:
-            raise Invalid(messages.CLAIM_FILE_BINARY.format(file_id=owner["id"]))
+    owner = _file_owning(engine, blobs, key)
+    if owner is not None and record.get("fileId") != owner["id"]:
+        raise Invalid(messages.CLAIM_FILE_BINARY.format(file_id=owner["id"]))
     if new_uri or {"checksum", "sizeBytes"} & changed:
         info = _check_object(engine, blobs, key, record)
         checked.setdefault("sizeBytes", info.size)
