@@ -440,7 +440,7 @@ def test_s3_another_uploads_object_is_refused(s3_client: TestClient, s3: S3Emula
             "storageUri points into the DataOps blob store but names no object key there",
         ),
         (
-            "notes/a b.md",
+            "notes/a+b.md",
             "storageUri points into the DataOps blob store but names no object key there",
         ),
         (

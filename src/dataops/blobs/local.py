@@ -31,7 +31,8 @@ from dataops.blobs.base import (
 )
 from dataops.model import messages
 from dataops.model.errors import Conflict
-from dataops.model.storage_policy import StorageProvider, scheme_of
+from dataops.model.records import scheme_of
+from dataops.model.storage_policy import StorageProvider
 
 URI_PREFIX = "local-dev://"
 PARTIAL_PREFIX = ".partial-"

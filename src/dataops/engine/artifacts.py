@@ -17,11 +17,11 @@ from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle, stale_when
 from dataops.model import artifacts as model
-from dataops.model import fields as f
-from dataops.model import messages
+from dataops.model import messages, records
 from dataops.model.artifacts import ArtifactStatus, SourceType, Visibility
 from dataops.model.audit import AuditAction, EntityType
 from dataops.model.errors import Invalid, NotFound, PreconditionFailed
+from dataops.model.records import LINKS_MAX_ITEMS
 from dataops.model.storage_policy import infer_provider
 from dataops.model.values import is_nonblank, is_object, js_trim, truthy
 from dataops.store.base import Create, Item, Replace, Write
@@ -369,7 +369,10 @@ def update_artifact(
         if not stamped:
             raise Invalid(messages.NO_VALID_FIELDS)
         updated = model.merge_updates(existing, stamped)
-        _validate(engine, updated, require_core=False)
+        # A new location or checksum is judged as a new registration: an owned URI needs a
+        # checksum, whatever path leads there.
+        relocated = any(name in stamped for name in model.LOCATION_FIELDS)
+        _validate(engine, updated, require_core=relocated)
         if "status" in stamped:
             model.check_transition(existing.get("status"), stamped["status"])
         _check_relationships(engine, stamped)
@@ -425,10 +428,8 @@ def attach_artifact(
         ref = refs.snapshot(updated)
         for target in targets.values():
             held = refs.with_ref(target.get("artifactRefs"), ref)
-            if len(held) > f.LINKS_MAX_ITEMS:
-                raise Invalid(
-                    messages.TOO_LONG.format(field="artifactRefs", limit=f.LINKS_MAX_ITEMS)
-                )
+            if len(held) > LINKS_MAX_ITEMS:
+                raise Invalid(messages.TOO_LONG.format(field="artifactRefs", limit=LINKS_MAX_ITEMS))
         writes = _owner_ref_writes(engine, existing, updated, dict.fromkeys(targets, ref))
         writes.append(
             audit.event(
@@ -502,10 +503,8 @@ def review_note(body: Any) -> str | None:
     note = body.get("note")
     if note is None:
         return None
-    if not isinstance(note, str):
-        raise Invalid(messages.MUST_BE_STRING.format(field="note"))
-    f.check_length("note", note, f.TEXT_MAX)
-    return note
+    records.check_field(model.REVIEW_NOTE, note, "note")
+    return str(note)
 
 
 def approve_artifact(

@@ -83,6 +83,8 @@ def create_bundle(engine: Engine, body: Any) -> tuple[Item, list[Item] | None]:
     for name in ("artifactRefs", "assistantJobRefs", "auditEventRefs"):
         if body.get(name) is not None:
             bundle[name] = body[name]
+    if "artifactRefs" in bundle:
+        bundle["artifactRefs"] = refs.rewritten(engine.store, bundle["artifactRefs"])
     bundle["createdAt"] = bundle["updatedAt"] = now
 
     tasks = templates.instantiate_tasks(engine, template, bundle) if template else []
@@ -106,6 +108,8 @@ def update_bundle(engine: Engine, bundle_id: str, body: Any) -> Item:
         model.validate_update(updates)
         if not updates:
             raise Invalid(messages.NO_VALID_FIELDS)
+        if updates.get("artifactRefs") is not None:
+            updates["artifactRefs"] = refs.rewritten(engine.store, updates["artifactRefs"])
         bundle = apply_updates(existing, updates)
         bundle["updatedAt"] = engine.now()
         writes: list[Write] = [Replace("bundles", bundle, existing.version)]

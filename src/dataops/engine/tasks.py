@@ -43,6 +43,8 @@ def create_task(engine: Engine, body: Any, actor: str | None) -> Item:
     fields = model.validate_create(body)
     fields["source"] = body.get("source") or "manual"
     _require_bundle(engine, fields.get("bundleId"))
+    if "artifactRefs" in fields:
+        fields["artifactRefs"] = refs.rewritten(engine.store, fields["artifactRefs"])
     task_id = engine.new_id()
     writes: list[Write] = []
     if fields.get("status") == TaskStatus.DONE:
@@ -146,6 +148,8 @@ def update_task(
 def _write_update(
     engine: Engine, existing: Item, updates: Mapping[str, Any], actor: str | None
 ) -> Item:
+    if updates.get("artifactRefs") is not None:
+        updates = {**updates, "artifactRefs": refs.rewritten(engine.store, updates["artifactRefs"])}
     task = apply_updates(existing, updates)
     model.check_waiting(task)
     if "bundleId" in updates:
