@@ -11,20 +11,10 @@ from starlette.testclient import TestClient
 
 from dataops.portable.validate import validate_export
 from tests.portable.builder import valid_records, write_export_dir
-
-HOSTILE_DATES = [
-    pytest.param("2026-12-01\n", id="trailing-newline"),
-    pytest.param("２０２６-１２-０１", id="full-width-digits"),
-    pytest.param("٢٠٢٦-١٢-٠١", id="arabic-indic-digits"),
-]
-HOSTILE_TIMESTAMPS = [
-    pytest.param("2026-11-28T09:00:00.000Z\n", id="trailing-newline"),
-    pytest.param("2026-11-28T0٩:00:00.000Z", id="arabic-indic-hour"),
-    pytest.param("２０２６-１１-２８T09:00:00.000Z", id="full-width-date"),
-]
+from tests.support.dates import NOT_DATES, NOT_TIMESTAMPS
 
 
-@pytest.mark.parametrize("date", HOSTILE_DATES)
+@pytest.mark.parametrize("date", NOT_DATES)
 def test_the_validator_refuses_what_the_api_refuses(
     tmp_path: Path, client: TestClient, date: str
 ) -> None:
@@ -42,7 +32,7 @@ def test_the_validator_refuses_what_the_api_refuses(
     ]
 
 
-@pytest.mark.parametrize("moment", HOSTILE_TIMESTAMPS)
+@pytest.mark.parametrize("moment", NOT_TIMESTAMPS)
 def test_the_validator_refuses_timestamps_the_api_refuses(
     tmp_path: Path, client: TestClient, moment: str
 ) -> None:
