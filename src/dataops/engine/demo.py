@@ -39,7 +39,8 @@ def _silence(seconds: int) -> bytes:
 # The recording is a DataOps-owned binary: the demo stores it, then registers what it stored.
 RECORDING = _silence(2)
 RECORDING_KEY = "demo/episode-42/raw.wav"
-RECORDING_CHECKSUM = "sha256:" + hashlib.sha256(RECORDING).hexdigest()
+_RECORDING_SHA256 = hashlib.sha256(RECORDING).hexdigest()
+RECORDING_CHECKSUM = f"sha256:{_RECORDING_SHA256}"
 
 
 BUNDLE_ID = demo_id("bundle:episode-42")
@@ -239,7 +240,7 @@ def _stored_recording(engine: Engine) -> dict[str, Any]:
         RECORDING_KEY,
         io.BytesIO(RECORDING),
         content_type="audio/wav",
-        sha256=RECORDING_CHECKSUM.removeprefix("sha256:"),
+        sha256=_RECORDING_SHA256,
     )
     return {
         "storageProvider": blobs.provider.value,
