@@ -54,7 +54,7 @@ AUDIT_EVENT_REF = ObjectShape(
     SMALL_OBJECT_MAX_BYTES,
 )
 REF_FIELDS: tuple[Field, ...] = (
-    Field("artifactRefs", Kind.OBJECT_LIST, LINKS_MAX_ITEMS, shape=ARTIFACT_REF),
+    Field("artifactRefs", Kind.OBJECT_LIST, LINKS_MAX_ITEMS, shape=ARTIFACT_REF, rewritten=True),
     Field("assistantJobRefs", Kind.OBJECT_LIST, LINKS_MAX_ITEMS, shape=ASSISTANT_JOB_REF),
     Field("auditEventRefs", Kind.OBJECT_LIST, LINKS_MAX_ITEMS, shape=AUDIT_EVENT_REF),
 )

@@ -120,6 +120,9 @@ class Field:
     writable: bool = True
     # How the export keeps it, when not the kind's default.
     export_shape: Shape | None = None
+    # The engine rewrites what clients send here (artifact refs become snapshots of the
+    # records they name): the API judges its shape only, the export all of it.
+    rewritten: bool = False
 
     def __post_init__(self) -> None:
         if not self.export:
@@ -481,8 +484,16 @@ def _object_problems(
         if key not in declared:
             yield from _extra_problems(shape.extras, key, item, path, secrets)
     max_bytes = limit if limit is not None else shape.max_bytes
-    if max_bytes is not None and len(jsonvalue.dumps(value)) > max_bytes:
+    if max_bytes is not None and _size(shape, value) > max_bytes:
         yield Problem(Code.TOO_LARGE, path, None, max_bytes)
+
+
+def _size(shape: ObjectShape, value: dict[str, Any]) -> int:
+    """Bytes of the object as JSON, without what the engine rewrites (bounded on its own)."""
+    rewritten = [spec.name for spec in shape.fields if spec.rewritten and spec.name in value]
+    if rewritten:
+        value = {key: item for key, item in value.items() if key not in rewritten}
+    return len(jsonvalue.dumps(value))
 
 
 def _extra_problems(
@@ -576,9 +587,27 @@ def check(
     (runtime names) refuses the write. Required fields are the callers' to demand, in the
     contract's order and words; absent fields are not judged here."""
     present = {name: value for name, value in values.items() if not _absent(value)}
+    rewritten = _rewritten_names(
+        record_type if isinstance(record_type, RecordType) else tuple(record_type)
+    )
     for problem in problems(record_type, present, skip=skip):
-        if problem.code is not Code.MISSING:
-            raise Invalid(api_message(problem))
+        if problem.code is Code.MISSING or any(part in rewritten for part in problem.path[:-1]):
+            continue
+        raise Invalid(api_message(problem))
+
+
+@lru_cache(maxsize=64)
+def _rewritten_names(specs: RecordType | tuple[Field, ...]) -> frozenset[str]:
+    """Names of the fields, at any depth, whose contents the engine rewrites."""
+    found: set[str] = set()
+    pending = list(specs.fields if isinstance(specs, RecordType) else specs)
+    while pending:
+        spec = pending.pop()
+        if spec.rewritten:
+            found.add(spec.name)
+        if spec.shape is not None:
+            pending.extend(spec.shape.fields)
+    return frozenset(found)
 
 
 def check_field(spec: Field, value: Any, path: str | None = None) -> None:
