@@ -90,6 +90,32 @@ def test_an_upload_named_like_a_token_exports(
     export_is_valid(engine, tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("filename", "content_type", "message"),
+    [
+        (
+            "key AKIAIOSFODNN7EXAMPLE.txt",
+            "text/plain",
+            "filename must not contain signed URLs or tokens",
+        ),
+        (
+            "notes.txt",
+            "text/plain; x-amz-signature=abc",
+            "contentType must not contain signed URLs or tokens",
+        ),
+    ],
+)
+def test_an_upload_named_like_a_secret_is_refused(
+    client: TestClient, engine: Engine, filename: str, content_type: str, message: str
+) -> None:
+    task = make_task(client)
+    before = snapshot(engine)
+    response = client.post(
+        "/api/files", data={"taskId": task["id"]}, files={"file": (filename, b"x", content_type)}
+    )
+    assert_refused(engine, response, before, 400, message)
+
+
 # --- secrets and signed URLs, wherever they are put ------------------------------------------------
 
 
