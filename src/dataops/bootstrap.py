@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from dataops.blobs.base import BlobStore
 from dataops.blobs.local import LocalBlobStore, disabled_warning
 from dataops.config import AuthMode, ConfigError, Environment, Settings, check_portal_secret
+from dataops.engine.binaries import remove_stale_temporaries
 from dataops.engine.context import Engine, Policy
 from dataops.model.users import MIN_PASSWORD_LENGTH
 from dataops.store.base import Store
@@ -74,7 +75,11 @@ def portal_secret(settings: Settings) -> str:
 
 
 def engine_app(settings: Settings) -> FastAPI:
+    """The served application. Start-up also removes what writes killed with the previous
+    process left in the blob store (local `.partial-*` files)."""
     from dataops.api.app import create_app
 
     secret = portal_secret(settings) if settings.auth_mode is AuthMode.PORTAL else ""
-    return create_app(open_engine(settings), portal_secret=secret)
+    engine = open_engine(settings)
+    remove_stale_temporaries(engine)
+    return create_app(engine, portal_secret=secret)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataops.engine import artifacts, notifications, refs
+from dataops.engine import notifications, refs
 from dataops.engine.context import Engine
+from dataops.engine.detach import detach_artifacts
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle
 from dataops.model import bundles as model
@@ -150,9 +151,7 @@ def delete_bundle(engine: Engine, bundle_id: str, actor: str | None) -> None:
                 if table == "tasks":
                     detached["updatedAt"] = now
                 writes.append(Replace(table, detached, record.version))
-        writes += artifacts.detach_all(
-            engine, "bundleId", bundle_id, "its bundle was deleted", actor
-        )
+        writes += detach_artifacts(engine, "bundleId", bundle_id, "its bundle was deleted", actor)
         for notification in store.query("notifications", "GSI-Bundle", bundle_id).items:
             writes.append(Delete("notifications", notification["id"]))
         store.transact(writes)

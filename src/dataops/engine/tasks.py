@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from dataops.engine import artifacts, audit, notifications, proof, refs
+from dataops.engine import audit, notifications, proof, refs
 from dataops.engine.context import Engine
+from dataops.engine.detach import detach_artifacts
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle, stale_when
 from dataops.model import actors, messages
@@ -221,7 +222,7 @@ def delete_task(engine: Engine, task_id: str, actor: str | None) -> None:
         if engine.store.query("files", "GSI-Task", task_id, limit=1).items:
             raise Conflict(messages.TASK_HAS_FILES)
         writes: list[Write] = [Delete("tasks", task_id, task.version)]
-        writes += artifacts.detach_all(engine, "taskId", task_id, "its task was deleted", actor)
+        writes += detach_artifacts(engine, "taskId", task_id, "its task was deleted", actor)
         for notification in engine.store.query("notifications", "GSI-Task", task_id).items:
             writes.append(Delete("notifications", notification["id"]))
         engine.store.transact(writes)

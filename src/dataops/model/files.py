@@ -151,7 +151,7 @@ def part_content_type(raw: str | None) -> str:
     value = "".join(ch for ch in (raw or "") if not _is_control(ch)).strip()
     if not value:
         return DEFAULT_CONTENT_TYPE
-    fields.check_length("contentType", value, CONTENT_TYPE_MAX)
+    records.check_field(FILE.by_name["contentType"], value)
     return value
 
 
@@ -159,7 +159,7 @@ def check_filename(filename: str) -> None:
     """A display filename: present (else the file is missing, 6.1) and at most 255 chars."""
     if not filename:
         raise Invalid(messages.MISSING_FIELD.format(field="file"))
-    fields.check_length("filename", filename, FILENAME_MAX)
+    records.check_field(FILE.by_name["filename"], filename)
 
 
 def parse_category(raw: str | None) -> FileCategory:

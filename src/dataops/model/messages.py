@@ -195,6 +195,18 @@ REMOTE_ACTOR_FIXED = "--actor cannot be used with --remote: the service token sa
 REMOTE_REFUSED = "The engine at {url} answered {status}: {error}"
 REMOTE_UNREACHABLE = "The engine at {url} cannot be reached: {reason}"
 REMOTE_UPLOAD_FAILED = "The upload of the binary was refused ({status}); nothing was registered"
+# Artifacts registered by hand that claim an object of the DataOps blob store
+CLAIM_NOT_A_KEY = "storageUri points into the DataOps blob store but names no object key there"
+CLAIM_TEMPORARY = "storageUri names a temporary file of an unfinished upload, not a stored object"
+CLAIM_DIRECT_UPLOAD = "storageUri names a direct upload; register it with its uploadId"
+CLAIM_OUTPUT = "storageUri names an assistant output; update the artifact registered for it"
+CLAIM_FILE_BINARY = "storageUri is the binary of file {file_id}; register it with fileId {file_id}"
+CLAIM_OBJECT_MISSING = "storageUri names no object in the DataOps blob store"
+CLAIM_SIZE_MISMATCH = "sizeBytes does not match the size of the object at storageUri"
+CLAIM_CHECKSUM_MISMATCH = "checksum does not match the SHA-256 of the object at storageUri"
+CLAIM_CHECKSUM_UNVERIFIABLE = (
+    "checksum cannot be verified: the object has no SHA-256 in S3 and is over {limit} bytes"
+)
 
 # --- templates, recurring configs, cron, notifications (section 7) --------------------------------
 TEMPLATE_DEFINITIONS_REQUIRED = "taskDefinitions must be a non-empty array"

@@ -20,7 +20,12 @@ from typing import Any
 
 from dataops.model import jsonvalue, messages
 from dataops.model.errors import Invalid
-from dataops.model.secrets import UriProblem, holds_secret, is_secret_key, uri_problem
+from dataops.model.secrets import (
+    UriProblem,
+    holds_secret,
+    is_secret_key,
+    uri_problem,
+)
 from dataops.model.values import is_calendar_date, is_number, is_timestamp, utf16_length
 
 # --- limits (records stay small: a DynamoDB item holds at most 400 KB) -------------------------
@@ -86,7 +91,11 @@ _SHAPES: Mapping[Kind, Shape] = {
 }
 
 
-@dataclass(frozen=True)
+# Declarations are module-level singletons: they compare and hash by identity, which keeps them
+# cheap as dictionary keys on the validator's per-record path.
+
+
+@dataclass(frozen=True, eq=False)
 class ObjectShape:
     """The fields of a nested object, what else it may hold, and its size as JSON."""
 
@@ -95,7 +104,7 @@ class ObjectShape:
     max_bytes: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Field:
     """One field of a record. `limit` counts characters (text kinds), items (lists) or bytes of
     JSON (objects); `item_limit` the characters of each item of a text list."""
@@ -137,7 +146,7 @@ def _snake(name: str) -> str:
     return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RecordType:
     """An entity's declaration: its export name (`tasks`) and its fields, the id first."""
 
@@ -262,12 +271,19 @@ class Checker:
             for spec in specs
             if name_of[spec.name] not in skip
         ]
+        self._quick = {name: quick for name, _, quick, _ in self._steps}
+        self._required = [name for name, spec, _, _ in self._steps if spec.required]
+        self._conditional = [
+            (name, condition) for name, _, _, condition in self._steps if condition is not None
+        ]
+        self._skip = skip
         self._declared = frozenset(name_of.values()) | skip
         self._extras = extras
 
-    def __call__(self, values: Mapping[str, Any], *, secrets: bool = True) -> list[Problem]:
-        """The problems of one record; with `secrets=False` (the caller knows no string in it
-        can hold one) the secret detector is skipped."""
+    def __call__(self, values: Mapping[str, Any]) -> list[Problem]:
+        """The problems of one record, in declaration order."""
+        if self._looks_fine(values):
+            return []
         found: list[Problem] = []
         for name, spec, quick, condition in self._steps:
             value = values.get(name)
@@ -277,16 +293,37 @@ class Checker:
                 ):
                     found.append(Problem(Code.MISSING, (name,), field=spec))
                 continue
-            if quick(value, secrets):
+            if quick(value):
                 continue
-            found.extend(_about(spec, _value_problems(spec, value, (name,), secrets)))
+            found.extend(_about(spec, _value_problems(spec, value, (name,))))
         extras = self._extras
         if extras is not None:
             declared = self._declared
             for key, value in values.items():
                 if key not in declared:
-                    found.extend(_extra_problems(extras, key, value, (), secrets))
+                    found.extend(_extra_problems(extras, key, value, ()))
         return found
+
+    def _looks_fine(self, values: Mapping[str, Any]) -> bool:
+        """True when the quick checks pass on every key the record has (most records): then
+        there is nothing to report, and no need to walk every declared field in order."""
+        for name in self._required:
+            if _absent(values.get(name)):
+                return False
+        for name, (other, expected) in self._conditional:
+            if values.get(other) == expected and _absent(values.get(name)):
+                return False
+        quick, skip, extras = self._quick, self._skip, self._extras
+        for key, value in values.items():
+            check = quick.get(key)
+            if check is not None:
+                if not (value is None or value == "" or check(value)):
+                    return False
+            elif key in skip:
+                continue
+            elif extras is not None and (is_secret_key(key) or not _harmless(value)):
+                return False
+        return True
 
 
 def _about(spec: Field, found: Iterator[Problem]) -> Iterator[Problem]:
@@ -307,43 +344,129 @@ def _quick_check(spec: Field) -> Any:
     (False sends a value through the full rules): strings of the usual length, known enum
     values, booleans, numbers, plain lists of short strings."""
     kind, limit = spec.kind, spec.limit
+    if kind is Kind.ID and _names_a_record(spec):
+        most = limit if limit is not None else _UNBOUNDED
+        return lambda value: value.__class__ is str and len(value) <= most
     if kind in (Kind.TEXT, Kind.ID):
         if limit is None:
-            return lambda value, secrets: (
-                value.__class__ is str and not (secrets and holds_secret(value))
-            )
+            return lambda value: value.__class__ is str and not holds_secret(value)
         half = limit // 2
-        return lambda value, secrets: (
+        return lambda value: (
             value.__class__ is str
             and (len(value) <= half or utf16_length(value) <= limit)
-            and not (secrets and holds_secret(value))
+            and not holds_secret(value)
         )
     if kind is Kind.ENUM:
         allowed = frozenset(spec.values)
-        return lambda value, secrets: value.__class__ is str and value in allowed
+        return lambda value: value.__class__ is str and value in allowed
     if kind is Kind.DATE:
-        return lambda value, secrets: is_calendar_date(value)
+        return is_calendar_date
     if kind is Kind.TIMESTAMP:
-        return lambda value, secrets: is_timestamp(value)
+        return is_timestamp
     if kind is Kind.BOOLEAN:
-        return lambda value, secrets: value.__class__ is bool
+        return lambda value: value.__class__ is bool
     if kind is Kind.NUMBER:
-        return lambda value, secrets: value.__class__ is int or is_number(value)
+        return lambda value: value.__class__ is int or is_number(value)
     if kind is Kind.TEXT_LIST:
-        most = spec.limit if spec.limit is not None else 1 << 62
-        each = (spec.item_limit or (1 << 62)) // 2
-        return lambda value, secrets: (
+        most = spec.limit if spec.limit is not None else _UNBOUNDED
+        each = (spec.item_limit or _UNBOUNDED) // 2
+        return lambda value: (
             value.__class__ is list
             and len(value) <= most
             and all(item.__class__ is str and len(item) <= each for item in value)
-            and not (secrets and any(holds_secret(item) for item in value))
+            and not (any(holds_secret(item) for item in value))
         )
-    return lambda value, secrets: False
+    if kind in (Kind.URI, Kind.LINK):
+        return _quick_uri(kind, limit)
+    shape = spec.shape or ObjectShape()
+    if kind is Kind.OBJECT:
+        fits = _quick_object(shape, limit)
+        return lambda value: value.__class__ is dict and fits(value)
+    if kind is Kind.TEXT_OR_OBJECT:
+        fits = _quick_object(shape, limit)
+        most = limit if limit is not None else _UNBOUNDED
+        return lambda value: (
+            (value.__class__ is str and len(value) * 2 <= most and not holds_secret(value))
+            or (value.__class__ is dict and fits(value))
+        )
+    fits = _quick_object(shape, None)
+    most = limit if limit is not None else _UNBOUNDED
+    return lambda value: (
+        value.__class__ is list
+        and len(value) <= most
+        and all(item.__class__ is dict and fits(item) for item in value)
+    )
 
 
-def _value_problems(
-    spec: Field, value: Any, path: tuple[str | int, ...], secrets: bool = True
-) -> Iterator[Problem]:
+_UNBOUNDED = 1 << 62
+
+
+def _quick_uri(kind: Kind, limit: int | None) -> Any:
+    """A URI of an allowed scheme, without whitespace, that the detector finds nothing in."""
+    schemes = tuple(
+        f"{scheme}:" for scheme in (LINK_SCHEMES if kind is Kind.LINK else STORAGE_URI_SCHEMES)
+    )
+    most = limit if limit is not None else _UNBOUNDED
+
+    def quick(value: Any) -> bool:
+        if value.__class__ is not str:
+            return False
+        if kind is Kind.LINK and not value.strip():
+            return True
+        return (
+            len(value) * 2 <= most
+            and value[:12].lower().startswith(schemes)
+            and uri_problem(value) is None
+        )
+
+    return quick
+
+
+def _quick_object(shape: ObjectShape, limit: int | None) -> Any:
+    """True for an object whose declared fields pass their quick checks, whose other keys are
+    harmless under the shape's policy, and which is within its size."""
+    declared = {spec.name: _quick_check(spec) for spec in shape.fields}
+    required = [spec.name for spec in shape.fields if spec.required]
+    scalars = shape.extras is Extras.SCALARS
+    max_bytes = limit if limit is not None else shape.max_bytes
+
+    def quick(value: dict[str, Any]) -> bool:
+        for name in required:
+            if _absent(value.get(name)):
+                return False
+        for key, item in value.items():
+            check = declared.get(key)
+            if check is not None:
+                if not _absent(item) and not check(item):
+                    return False
+            elif is_secret_key(key) or not (_plain_scalars(item) if scalars else _harmless(item)):
+                return False
+        return max_bytes is None or _fits(shape, value, max_bytes)
+
+    return quick
+
+
+def _plain_scalars(value: Any) -> bool:
+    items = value if value.__class__ is list else (value,)
+    for item in items:
+        if item.__class__ is str:
+            if len(item) * 2 > EXTRA_VALUE_MAX or (holds_secret(item)):
+                return False
+        elif not (item.__class__ is bool or is_number(item)):
+            return False
+    return True
+
+
+def _harmless(value: Any) -> bool:
+    """Free-form JSON without secret-like keys or secrets."""
+    if value.__class__ is dict:
+        return all(not is_secret_key(key) and _harmless(item) for key, item in value.items())
+    if value.__class__ is list:
+        return all(_harmless(item) for item in value)
+    return not (value.__class__ is str and holds_secret(value))
+
+
+def _value_problems(spec: Field, value: Any, path: tuple[str | int, ...]) -> Iterator[Problem]:
     kind = spec.kind
     if kind is Kind.ENUM and not isinstance(value, str):
         yield Problem(Code.UNKNOWN_VALUE, path, value, values=spec.values)
@@ -351,7 +474,7 @@ def _value_problems(
         if not isinstance(value, str):
             yield Problem(Code.NOT_STRING, path, value)
             return
-        yield from _string_problems(spec, value, path, secrets)
+        yield from _string_problems(spec, value, path)
     elif kind is Kind.BOOLEAN:
         if not isinstance(value, bool):
             yield Problem(Code.NOT_BOOLEAN, path, value)
@@ -359,27 +482,25 @@ def _value_problems(
         if not is_number(value):
             yield Problem(Code.NOT_NUMBER, path, value)
     elif kind is Kind.TEXT_LIST:
-        yield from _text_list_problems(spec, value, path, secrets)
+        yield from _text_list_problems(spec, value, path)
     elif kind is Kind.OBJECT:
         if not isinstance(value, dict):
             yield Problem(Code.NOT_OBJECT, path, value)
             return
-        yield from _object_problems(spec.shape or ObjectShape(), value, path, spec.limit, secrets)
+        yield from _object_problems(spec.shape or ObjectShape(), value, path, spec.limit)
     elif kind is Kind.TEXT_OR_OBJECT:
         if isinstance(value, str):
-            yield from _text_problems(value, path, spec.limit, secrets)
+            yield from _text_problems(value, path, spec.limit)
         elif isinstance(value, dict):
             shape = spec.shape or ObjectShape()
-            yield from _object_problems(shape, value, path, spec.limit, secrets)
+            yield from _object_problems(shape, value, path, spec.limit)
         else:
             yield Problem(Code.NOT_TEXT_OR_OBJECT, path, value)
     elif kind is Kind.OBJECT_LIST:
-        yield from _object_list_problems(spec, value, path, secrets)
+        yield from _object_list_problems(spec, value, path)
 
 
-def _string_problems(
-    spec: Field, value: str, path: tuple[str | int, ...], secrets: bool
-) -> Iterator[Problem]:
+def _string_problems(spec: Field, value: str, path: tuple[str | int, ...]) -> Iterator[Problem]:
     kind = spec.kind
     if kind is Kind.DATE:
         if not is_calendar_date(value):
@@ -394,16 +515,23 @@ def _string_problems(
         return  # a link not filled in yet
     elif kind in (Kind.URI, Kind.LINK):
         yield from _uri_problems(kind, value, path, spec.limit)
+    elif _names_a_record(spec):
+        if spec.limit is not None and len(value) > spec.limit:
+            yield Problem(Code.TOO_LONG, path, value, spec.limit)
     else:
-        yield from _text_problems(value, path, spec.limit, secrets)
+        yield from _text_problems(value, path, spec.limit)
 
 
-def _text_problems(
-    value: str, path: tuple[str | int, ...], limit: int | None, secrets: bool = True
-) -> Iterator[Problem]:
+def _names_a_record(spec: Field) -> bool:
+    """An id that names a record (or an actor) is no free text: whether it names one is the
+    reference check's to decide, so the secret detector does not read it."""
+    return spec.kind is Kind.ID and (spec.references is not None or spec.actor)
+
+
+def _text_problems(value: str, path: tuple[str | int, ...], limit: int | None) -> Iterator[Problem]:
     if limit is not None and utf16_length(value) > limit:
         yield Problem(Code.TOO_LONG, path, value, limit)
-    if secrets and holds_secret(value):
+    if holds_secret(value):
         yield Problem(Code.SECRET_VALUE, path, value)
 
 
@@ -420,8 +548,7 @@ def scheme_of(uri: str) -> str:
 def _uri_problems(
     kind: Kind, value: str, path: tuple[str | int, ...], limit: int | None
 ) -> Iterator[Problem]:
-    """URIs are judged whole, whatever the caller knows of secrets: a scheme, no whitespace,
-    nothing signed or credential-bearing, then the length."""
+    """A scheme, no whitespace, nothing signed or credential-bearing, then the length."""
     schemes = LINK_SCHEMES if kind is Kind.LINK else STORAGE_URI_SCHEMES
     if scheme_of(value) not in schemes:
         yield Problem(Code.NOT_HTTP if kind is Kind.LINK else Code.BAD_SCHEME, path, value)
@@ -433,9 +560,7 @@ def _uri_problems(
         yield Problem(Code.TOO_LONG, path, value, limit)
 
 
-def _text_list_problems(
-    spec: Field, value: Any, path: tuple[str | int, ...], secrets: bool
-) -> Iterator[Problem]:
+def _text_list_problems(spec: Field, value: Any, path: tuple[str | int, ...]) -> Iterator[Problem]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         yield Problem(Code.NOT_TEXT_LIST, path, value)
         return
@@ -445,12 +570,12 @@ def _text_list_problems(
         if spec.item_limit is not None and utf16_length(item) > spec.item_limit:
             # Named by the list, as clients know it: `tags is too long (max 100)`.
             yield Problem(Code.TOO_LONG, path, item, spec.item_limit)
-        if secrets and holds_secret(item):
+        if holds_secret(item):
             yield Problem(Code.SECRET_VALUE, (*path, position), item)
 
 
 def _object_list_problems(
-    spec: Field, value: Any, path: tuple[str | int, ...], secrets: bool
+    spec: Field, value: Any, path: tuple[str | int, ...]
 ) -> Iterator[Problem]:
     if not isinstance(value, list):
         yield Problem(Code.NOT_ARRAY, path, value)
@@ -462,7 +587,7 @@ def _object_list_problems(
         if not isinstance(item, dict):
             yield Problem(Code.ITEM_NOT_OBJECT, (*path, position), item)
             continue
-        yield from _object_problems(shape, item, (*path, position), None, secrets)
+        yield from _object_problems(shape, item, (*path, position), None)
 
 
 def _object_problems(
@@ -470,7 +595,6 @@ def _object_problems(
     value: dict[str, Any],
     path: tuple[str | int, ...],
     limit: int | None,
-    secrets: bool,
 ) -> Iterator[Problem]:
     for spec in shape.fields:
         item = value.get(spec.name)
@@ -478,11 +602,11 @@ def _object_problems(
             if spec.required:
                 yield Problem(Code.MISSING, (*path, spec.name), field=spec)
             continue
-        yield from _about(spec, _value_problems(spec, item, (*path, spec.name), secrets))
+        yield from _about(spec, _value_problems(spec, item, (*path, spec.name)))
     declared = {spec.name for spec in shape.fields}
     for key, item in value.items():
         if key not in declared:
-            yield from _extra_problems(shape.extras, key, item, path, secrets)
+            yield from _extra_problems(shape.extras, key, item, path)
     max_bytes = limit if limit is not None else shape.max_bytes
     if max_bytes is not None and _size(shape, value) > max_bytes:
         yield Problem(Code.TOO_LARGE, path, None, max_bytes)
@@ -496,8 +620,25 @@ def _size(shape: ObjectShape, value: dict[str, Any]) -> int:
     return len(jsonvalue.dumps(value))
 
 
+def _fits(shape: ObjectShape, value: dict[str, Any], max_bytes: int) -> bool:
+    """`_size(...) <= max_bytes`, answered without encoding when a bound says so: a character
+    of a string takes at most 6 bytes of JSON (`\u0000`), a scalar at most 32."""
+    bound = 2
+    for key, item in value.items():
+        bound += 6 * len(key) + 4
+        if item.__class__ is str:
+            bound += 6 * len(item) + 2
+        elif item.__class__ in (int, float, bool) or item is None:
+            bound += 32
+        else:
+            return _size(shape, value) <= max_bytes
+        if bound > max_bytes:
+            return _size(shape, value) <= max_bytes
+    return True
+
+
 def _extra_problems(
-    extras: Extras, key: str, value: Any, path: tuple[str | int, ...], secrets: bool
+    extras: Extras, key: str, value: Any, path: tuple[str | int, ...]
 ) -> Iterator[Problem]:
     here = (*path, key)
     if is_secret_key(key):
@@ -509,24 +650,24 @@ def _extra_problems(
             return
         for item in items:
             if isinstance(item, str):
-                yield from _text_problems(item, here, EXTRA_VALUE_MAX, secrets)
+                yield from _text_problems(item, here, EXTRA_VALUE_MAX)
     else:
-        yield from _nested_secrets(value, here, secrets)
+        yield from _nested_secrets(value, here)
 
 
 def _is_scalar(value: Any) -> bool:
     return isinstance(value, str | bool) or is_number(value)
 
 
-def _nested_secrets(value: Any, path: tuple[str | int, ...], secrets: bool) -> Iterator[Problem]:
+def _nested_secrets(value: Any, path: tuple[str | int, ...]) -> Iterator[Problem]:
     """Secret-like keys and secrets anywhere inside free-form JSON, depth first, in order."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _extra_problems(Extras.ANY, key, item, path, secrets)
+            yield from _extra_problems(Extras.ANY, key, item, path)
     elif isinstance(value, list):
         for position, item in enumerate(value):
-            yield from _nested_secrets(item, (*path, position), secrets)
-    elif secrets and isinstance(value, str) and holds_secret(value):
+            yield from _nested_secrets(item, (*path, position))
+    elif isinstance(value, str) and holds_secret(value):
         yield Problem(Code.SECRET_VALUE, path, value)
 
 

@@ -3,7 +3,6 @@ the rules and messages of api-contract.md 7.4, with real cron (10.12) and calend
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -11,7 +10,13 @@ from typing import Any
 from dataops.model import cron, messages, records
 from dataops.model.errors import Invalid
 from dataops.model.records import SHORT_TEXT_MAX, TEXT_MAX, Field, Kind, RecordType
-from dataops.model.values import is_nonblank, is_object, parse_calendar_date, truthy
+from dataops.model.values import (
+    has_date_shape,
+    is_nonblank,
+    is_object,
+    parse_calendar_date,
+    truthy,
+)
 
 FIELDS: tuple[str, ...] = ("description", "cronExpression", "assigneeId", "enabled")
 
@@ -29,7 +34,6 @@ RECURRING_CONFIG = RecordType(
     ),
 )
 MAX_GENERATE_DAYS = 90
-_DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _check_optional(fields: Mapping[str, Any]) -> None:
@@ -81,7 +85,7 @@ def generation_window(body: Any) -> list[date]:
         raise Invalid(messages.GENERATE_DATES_REQUIRED)
     start_text, end_text = body["startDate"], body["endDate"]
     for value in (start_text, end_text):
-        if not isinstance(value, str) or not _DATE_SHAPE.match(value):
+        if not has_date_shape(value):
             raise Invalid(messages.GENERATE_DATES_FORMAT)
     start, end = parse_calendar_date(start_text), parse_calendar_date(end_text)
     if start is None:

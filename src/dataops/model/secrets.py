@@ -122,6 +122,8 @@ def uri_problem(uri: str) -> UriProblem | None:
     """Why `uri` (a storage URI or a link) may not be stored, or None when it may."""
     if _WHITESPACE.search(uri):
         return UriProblem.WHITESPACE
+    if not _url_clue(uri):
+        return None  # no query, fragment, user, encoding or temporary host: nothing to find
     return _url_problem(uri, any_userinfo=True)
 
 
@@ -159,40 +161,86 @@ _SECRET_SHAPES = re.compile(
         )
     )
 )
-# What every finding above needs somewhere in the text: a cheap test that lets most text through
-# without running the full detector.
-_MAYBE_SECRET = re.compile(
-    r"[?#=@%]|usercontent|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|xox|_live_|AIza|sk-|eyJ|earer"
-    r"|-----BEGIN"
-)
 
 
 def _urls_in(text: str) -> list[str]:
     return [match.group() for match in _URL_IN_TEXT.finditer(text)]
 
 
+# What findings need, tested before any regular expression runs (most text has none of it): a
+# URL problem needs a query, fragment, user, percent-encoding or a temporary download host; every
+# secret shape is at least 15 characters long and holds one of A, _, -, J or "earer".
+_URL_CLUES = re.compile(r"[?#=@%]")
+
+
+def _url_clue(text: str) -> bool:
+    return _URL_CLUES.search(text) is not None or ("/" in text and "usercontent" in text.lower())
+
+
+_SHAPE_WORDS = (
+    "AKIA",
+    "ASIA",
+    "ABIA",
+    "ACCA",
+    "AIza",
+    "gho_",
+    "ghp_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "_live_",
+    "sk-",
+    "eyJ",
+    "earer",
+    "-----BEGIN",
+)
+
+
+def _shape_clue(text: str) -> bool:
+    # A first look at single characters lets most text go before the words are looked for.
+    return (
+        len(text) >= 15
+        and ("A" in text or "_" in text or "-" in text or "J" in text or "earer" in text)
+        and any(word in text for word in _SHAPE_WORDS)
+    )
+
+
 def holds_secret(text: str) -> bool:
     """Free text (a title, a note, a metadata value) that holds a signed or credential-bearing
     URL, a cloud signing parameter, a private key or a secret-shaped token."""
-    if _MAYBE_SECRET.search(text) is None:
+    if len(text) <= _REMEMBERED_LENGTH:
+        return _remembered(text)
+    return _judged(text)
+
+
+# Short values (tags, names, labels) come back record after record in an export: their verdicts
+# are remembered. Longer text is judged each time, so no client can park it in memory.
+_REMEMBERED_LENGTH = 200
+
+
+@lru_cache(maxsize=65_536)
+def _remembered(text: str) -> bool:
+    return _judged(text)
+
+
+def _judged(text: str) -> bool:
+    url, shape = _url_clue(text), _shape_clue(text)
+    if not (url or shape):
         return False
-    return _holds_secret(text)
+    return _holds_secret(text, url, shape)
 
 
-@lru_cache(maxsize=8192)
-def _holds_secret(text: str) -> bool:
-    if _PRIVATE_KEY.search(text) or _SECRET_SHAPES.search(text) or _CLOUD_SIGNING.search(text):
+def _holds_secret(text: str, url: bool = True, shape: bool = True) -> bool:
+    if shape and (_PRIVATE_KEY.search(text) or _SECRET_SHAPES.search(text)):
         return True
-    return any(_url_problem(url, any_userinfo=False) is not None for url in _urls_in(text))
-
-
-def may_hold_secret(line: bytes) -> bool:
-    """False when no string in this JSON line can hold a finding of `holds_secret` (a line
-    without backslashes holds its strings literally: no escapes hide a character)."""
-    return b"\\" in line or _MAYBE_SECRET_BYTES.search(line) is not None
-
-
-_MAYBE_SECRET_BYTES = re.compile(_MAYBE_SECRET.pattern.encode())
+    if url and _CLOUD_SIGNING.search(text):
+        return True
+    return url and any(
+        _url_problem(found, any_userinfo=False) is not None for found in _urls_in(text)
+    )
 
 
 # --- field names ------------------------------------------------------------------------------

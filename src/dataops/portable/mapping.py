@@ -112,7 +112,7 @@ class Field:
     kind: Shape = Shape.STRING
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Entity:
     """One exported entity: its declaration (model/), its store table, its file and id field."""
 

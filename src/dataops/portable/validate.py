@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from dataops.model import jsonvalue, messages
-from dataops.model.secrets import may_hold_secret
 from dataops.portable import workers
 from dataops.portable.mapping import (
     ARTIFACTS,
@@ -390,9 +389,7 @@ class _Validation:
         self, entity: Entity, record: dict[str, Any], ctx: str, line: bytes, found: _Checked
     ) -> None:
         """One record: its declared fields, its relations, then its whole-record rules."""
-        errors, warnings, bulk = self.rules[entity.name](
-            record, ctx, len(line), may_hold_secret(line)
-        )
+        errors, warnings, bulk = self.rules[entity.name](record, ctx, len(line))
         related_errors, related_warnings = self.relations.check(entity, record, ctx)
         found.errors += errors
         found.errors += related_errors

@@ -65,10 +65,9 @@ class RecordRules:
         )
 
     def __call__(
-        self, record: dict[str, Any], ctx: str, line_length: int, secrets: bool
+        self, record: dict[str, Any], ctx: str, line_length: int
     ) -> tuple[list[str], list[str], list[str]]:
-        """(errors, warnings, bulk errors) of one record; `secrets=False` when its line cannot
-        hold a secret (model/secrets.may_hold_secret)."""
+        """(errors, warnings, bulk errors) of one record."""
         errors: list[str] = []
         warnings: list[str] = []
         bulk: list[str] = []
@@ -86,7 +85,7 @@ class RecordRules:
         if self.entity is USERS:
             hashes = {key for key, value in record.items() if _is_password_field(key, value)}
             errors += [messages.USER_PASSWORD_HASH.format(ctx=ctx, field=key) for key in hashes]
-        for problem in self._checker(record, secrets=secrets):
+        for problem in self._checker(record):
             if problem.path[0] in hashes or _judged_as_reference(problem):
                 continue
             if problem.code.is_limit:
