@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import secrets
 
 from fastapi import FastAPI
+from starlette.applications import Starlette
 
 from dataops.blobs.base import BlobStore
 from dataops.blobs.local import LocalBlobStore, disabled_warning
@@ -83,3 +86,34 @@ def engine_app(settings: Settings) -> FastAPI:
     engine = open_engine(settings)
     remove_stale_temporaries(engine)
     return create_app(engine, portal_secret=secret)
+
+
+def serve_app(settings: Settings, host: str, port: int) -> Starlette:
+    """`dataops serve`: the portal at `host:port` with the engine behind it in this process.
+    The engine runs in portal mode with a secret made for this process alone: nothing but
+    this portal can ever present it."""
+    from dataops.portal.app import create_portal
+    from dataops.portal.config import PortalConfig
+    from dataops.portal.transports import InProcessTransport
+
+    secret = secrets.token_urlsafe(48)  # 64 characters, 384 bits
+    engine_settings = dataclasses.replace(
+        settings, auth_mode=AuthMode.PORTAL, portal_secret=secret, portal_secret_name=""
+    )
+    config = PortalConfig.serving(settings, host, port)
+    return create_portal(InProcessTransport(engine_app(engine_settings)), config, secret)
+
+
+def portal_app(settings: Settings, host: str, port: int) -> Starlette:
+    """`dataops portal`: the portal alone, reaching an engine served elsewhere
+    (`DATAOPS_ENGINE_URL`) over HTTP with the shared portal secret."""
+    from dataops.portal.app import create_portal
+    from dataops.portal.config import PortalConfig
+    from dataops.portal.transports import HttpTransport
+
+    if not settings.engine_url:
+        raise ConfigError("dataops portal needs DATAOPS_ENGINE_URL: where the engine is served")
+    secret = portal_secret(settings)
+    check_portal_secret(secret, "WORK_ENGINE_PORTAL_SECRET")
+    config = PortalConfig.serving(settings, host, port)
+    return create_portal(HttpTransport(settings.engine_url), config, secret)

@@ -6,15 +6,16 @@ import getpass
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from starlette.applications import Starlette
 
-from dataops.bootstrap import engine_app, open_engine
+from dataops.bootstrap import engine_app, open_engine, portal_app, serve_app
 from dataops.config import ConfigError, Environment, Settings
 from dataops.engine import artifact_binaries, cron, service_tokens
 from dataops.engine import demo as demo_data
@@ -74,8 +75,15 @@ def opened_engine() -> Iterator[Engine]:
             eng.blobs.close()
 
 
-def _serve(host: str, port: int) -> None:
-    uvicorn.run(engine_app(settings()), host=host, port=port, log_level="info")
+def _serve(application: Callable[[Settings, str, int], Starlette], host: str, port: int) -> None:
+    try:
+        served = application(settings(), host, port)
+    except ConfigError as exc:
+        typer.echo(f"dataops: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    # The portal and the engine decide themselves whom to believe about the client's address
+    # (DATAOPS_TRUSTED_PROXIES); uvicorn's own reading of X-Forwarded-For stays off.
+    uvicorn.run(served, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
@@ -84,14 +92,22 @@ PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
 
 @app.command()
 def engine(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
-    """Serve the engine API alone."""
-    _serve(host, port)
+    """Serve the engine API alone (/api/*), for deployments that run the portal apart."""
+    _serve(lambda config, _host, _port: engine_app(config), host, port)
 
 
 @app.command()
 def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
-    """Serve the whole product in one process (today: the engine API and its home page)."""
-    _serve(host, port)
+    """Serve the product in one process: the portal (login, /work, /work/api) with the engine
+    behind it."""
+    _serve(serve_app, host, port)
+
+
+@app.command()
+def portal(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Serve the portal alone, in front of the engine at DATAOPS_ENGINE_URL (shared secret:
+    WORK_ENGINE_PORTAL_SECRET)."""
+    _serve(portal_app, host, port)
 
 
 def local_only(config: Settings, what: str) -> None:
@@ -124,7 +140,7 @@ def setup_local() -> None:
         eng.store.close()
     if LOGIN_FILE.exists():
         email, _, password = LOGIN_FILE.read_text().strip().partition(" ")
-        typer.echo(f"Login: {email} / {password}  (http://127.0.0.1:8000)")
+        typer.echo(f"Login: {email} / {password}  at http://127.0.0.1:8000/login")
 
 
 @app.command()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -77,6 +78,11 @@ class Settings:
     session_ttl_seconds: int = DEFAULT_SESSION_TTL_SECONDS
     # Proxies whose `X-Forwarded-For` names the client (session mode behind a reverse proxy).
     trusted_proxies: tuple[Network, ...] = ()
+    # The portal's origin as browsers see it (`https://dataops.example.org`); empty: the
+    # address it serves. Cookie-authenticated writes must come from this origin (CSRF).
+    public_url: str = ""
+    # Where a portal served alone (`dataops portal`) reaches the engine over HTTP.
+    engine_url: str = ""
 
     @property
     def local_storage_allowed(self) -> bool:
@@ -143,6 +149,34 @@ def parse_trusted_proxies(raw: str) -> tuple[Network, ...]:
                 f"DATAOPS_TRUSTED_PROXIES: {part!r} is not an IP address or network"
             ) from None
     return tuple(proxies)
+
+
+def parse_origin(raw: str, name: str) -> str:
+    """`scheme://host[:port]` of an http(s) URL with no path, lower-cased, default port
+    dropped: the form browsers send in `Origin`."""
+    parsed = urllib.parse.urlsplit(raw.strip())
+    try:
+        port = parsed.port
+    except ValueError:
+        port = -1
+    if (
+        parsed.scheme not in ("http", "https")
+        or not parsed.hostname
+        or parsed.username is not None
+        or parsed.path not in ("", "/")
+        or parsed.query
+        or parsed.fragment
+        or port == -1
+    ):
+        raise ConfigError(
+            f"{name}={raw!r} must be an http(s) address with no path, "
+            "e.g. https://dataops.example.org"
+        )
+    host = parsed.hostname
+    if ":" in host:
+        host = f"[{host}]"
+    default_port = 443 if parsed.scheme == "https" else 80
+    return f"{parsed.scheme}://{host}" + (f":{port}" if port not in (None, default_port) else "")
 
 
 def parse_store(raw: str) -> StoreLocation:
@@ -227,4 +261,11 @@ def _read_settings(environ: Mapping[str, str]) -> Settings:
             environ, "DATAOPS_SESSION_TTL_SECONDS", DEFAULT_SESSION_TTL_SECONDS
         ),
         trusted_proxies=parse_trusted_proxies(environ.get("DATAOPS_TRUSTED_PROXIES", "")),
+        public_url=_origin(environ, "DATAOPS_PUBLIC_URL"),
+        engine_url=_origin(environ, "DATAOPS_ENGINE_URL"),
     )
+
+
+def _origin(environ: Mapping[str, str], name: str) -> str:
+    raw = environ.get(name, "").strip()
+    return parse_origin(raw, name) if raw else ""

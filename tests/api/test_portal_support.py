@@ -142,10 +142,13 @@ def test_a_malformed_client_address_is_refused(
 
 
 def test_a_session_is_checked_and_ended(portal: TestClient, engine: Engine) -> None:
-    session = log_in(portal)["session"]["id"]
-    found = portal.get(f"/api/portal/sessions/{session}")
+    session = log_in(portal)["session"]
+    found = portal.get(f"/api/portal/sessions/{session['id']}")
     assert found.status_code == 200
     assert found.json()["user"]["id"] == "ada"
+    # Its end, so that the portal never trusts a cached session past it.
+    assert found.json()["session"] == {"expiresAt": session["expiresAt"]}
+    session = session["id"]
     ended = portal.delete(f"/api/portal/sessions/{session}")
     assert (ended.status_code, ended.content) == (204, b"")
     assert error(portal.get(f"/api/portal/sessions/{session}"), 401) == "Unauthorized"

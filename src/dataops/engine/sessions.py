@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from dataops.engine.context import Engine
@@ -51,21 +51,36 @@ def open_session(
 
 def session_user(engine: Engine, token: str) -> Item | None:
     """The user of a live session, or None (unknown, expired, or user deleted)."""
+    found = live_session(engine, token)
+    return None if found is None else found[1]
+
+
+def live_session(engine: Engine, token: str) -> tuple[Item, Item] | None:
+    """A live session and its user, or None (unknown, expired, or user deleted)."""
     if not token:
         return None
     session = engine.store.get(TABLE, token_digest(token))
     if session is None:
         return None
-    expires = parse_timestamp(session.get("expiresAt"))
+    expires = expiry_of(engine, session)
     if expires is None:
-        created = parse_timestamp(session.get("createdAt"))
-        if created is None:
-            return None
-        expires = created + timedelta(seconds=engine.settings.session_ttl_seconds)
+        return None
     if expires <= engine.clock.now():
         engine.store.delete(TABLE, session["id"])
         return None
-    return engine.store.get("users", session["userId"])
+    user = engine.store.get("users", session["userId"])
+    return None if user is None else (session, user)
+
+
+def expiry_of(engine: Engine, session: Item) -> datetime | None:
+    """When a session ends: its `expiresAt`, or (older records) its creation plus the TTL."""
+    expires = parse_timestamp(session.get("expiresAt"))
+    if expires is not None:
+        return expires
+    created = parse_timestamp(session.get("createdAt"))
+    if created is None:
+        return None
+    return created + timedelta(seconds=engine.settings.session_ttl_seconds)
 
 
 def end_session(engine: Engine, token: str) -> None:

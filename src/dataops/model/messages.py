@@ -52,6 +52,15 @@ TOKEN_REQUIRED = "token is required"
 SERVICE_CANNOT_REVIEW = "Service actors cannot approve or reject artifacts; a person reviews them"
 SERVICE_CANNOT_COMPLETE = "Service actors cannot complete tasks; a person marks them done"
 
+# --- the portal (issue 14): its pages, CSRF and the broker in front of the engine ---------------
+CSRF_FAILED = "CSRF check failed"
+ENGINE_UNAVAILABLE = "The engine is unavailable; try again later"
+ENGINE_REPLY_MALFORMED = "The engine sent a malformed reply"
+PORTAL_FORM_TYPE = "Content-Type must be application/json or application/x-www-form-urlencoded"
+PASSWORDS_DIFFER = "The new password and its confirmation differ"
+PASSWORD_CHANGED = "Your password was changed; your other sessions were signed out."
+PAGE_NOT_FOUND = "There is no page at this address."
+
 # --- shared field rules -------------------------------------------------------------------------
 MISSING_FIELD = "Missing required field: {field}"
 INVALID_DATE = "Invalid date: {field} must be a YYYY-MM-DD calendar date"

@@ -19,6 +19,7 @@ from dataops.engine import credentials, service_tokens, sessions
 from dataops.model import messages
 from dataops.model.errors import Unauthorized
 from dataops.model.users import public
+from dataops.model.values import format_timestamp
 
 router = APIRouter()
 
@@ -34,10 +35,15 @@ async def login(request: Request) -> Response:
 
 @route(router, "/api/portal/sessions/{session_id}", ["GET"])
 async def get_session(session_id: str, request: Request) -> Response:
-    user = await call(sessions.session_user, engine_of(request), session_id)
-    if user is None:
+    found = await call(sessions.live_session, engine_of(request), session_id)
+    if found is None:
         raise Unauthorized(messages.UNAUTHORIZED)
-    return json_response({"user": public(user)})
+    session, user = found
+    expires_at = sessions.expiry_of(engine_of(request), session)
+    assert expires_at is not None  # a live session has an end
+    return json_response(
+        {"user": public(user), "session": {"expiresAt": format_timestamp(expires_at)}}
+    )
 
 
 @route(router, "/api/portal/sessions/{session_id}", ["DELETE"])

@@ -1,0 +1,235 @@
+"""What every page handler of the portal uses: the portal's parts (`Portal`), who is visiting,
+rendering a template with the page's CSRF token, reading a small form or JSON body, and the
+`page` decorator that sends visitors without a session to the login page and refuses forged
+writes. The operator UI's pages are built on these."""
+
+from __future__ import annotations
+
+import functools
+import urllib.parse
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from dataops.api.client_address import client_address
+from dataops.model import jsonvalue, messages
+from dataops.portal.broker import Broker, Caller
+from dataops.portal.config import PortalConfig
+from dataops.portal.csrf import CSRF_FIELD, CsrfGuard
+from dataops.portal.sessions import COOKIE_NAME, Gatekeeper, Visitor
+from dataops.portal.static_assets import StaticAssets
+
+TEMPLATES = Path(__file__).parent / "templates"
+LOGIN = "/login"
+# Forms of the portal are small; a login or password change is a few hundred bytes.
+MAX_FORM_BYTES = 65_536
+JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def template_environment(assets: StaticAssets) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every value is escaped unless a template says otherwise
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals["static_url"] = assets.url
+    environment.globals["csrf_field"] = CSRF_FIELD
+    return environment
+
+
+@dataclass
+class Portal:
+    """The portal's parts, shared by every handler (in `app.state.portal`)."""
+
+    broker: Broker
+    gatekeeper: Gatekeeper
+    csrf: CsrfGuard
+    config: PortalConfig
+    assets: StaticAssets = field(default_factory=StaticAssets)
+    templates: jinja2.Environment = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.templates = template_environment(self.assets)
+
+
+def portal_of(request: Request) -> Portal:
+    portal: Portal = request.app.state.portal
+    return portal
+
+
+def client_of(request: Request) -> str | None:
+    """The browser's address: the peer, or what trusted proxies say in `X-Forwarded-For`."""
+    peer = request.client.host if request.client else None
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    return client_address(peer, forwarded, portal_of(request).config.trusted_proxies)
+
+
+def caller_of(request: Request, visitor: Visitor | None = None) -> Caller:
+    """Who the engine is told is calling: the visitor (or the portal itself) from this client."""
+    return Caller(actor=visitor.actor if visitor else None, client=client_of(request))
+
+
+async def visitor_of(request: Request) -> Visitor | None:
+    """The person of the request's session cookie, or None; looked up once per request."""
+    if "visitor" not in request.state._state:
+        portal = portal_of(request)
+        cookie = request.cookies.get(COOKIE_NAME)
+        request.state.visitor = await portal.gatekeeper.by_session(cookie, client_of(request))
+    visitor: Visitor | None = request.state.visitor
+    return visitor
+
+
+def render(
+    request: Request,
+    template: str,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A page: the template with the visitor and its CSRF token, never cached (it is theirs)."""
+    portal = portal_of(request)
+    visitor: Visitor | None = request.state._state.get("visitor")
+    token = portal.csrf.token(visitor.session_id) if visitor and visitor.session_id else ""
+    html = portal.templates.get_template(template).render(
+        visitor=visitor, csrf_token=token, **context
+    )
+    return HTMLResponse(html, status, headers={"Cache-Control": "no-store", **dict(headers or {})})
+
+
+def error_page(request: Request, status: int, message: str, **headers: str) -> HTMLResponse:
+    return render(request, "error.html", status, headers, code=status, message=message)
+
+
+def refusal(
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """An error in the words of the request: JSON for a JSON client, else an error page."""
+    if sends_json(request):
+        return json_error(status, message, headers)
+    return error_page(request, status, message, **dict(headers or {}))
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    """To the login page, coming back here afterwards; a stale session cookie is dropped."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    response = RedirectResponse(f"{LOGIN}?{urllib.parse.urlencode({'next': target})}", 303)
+    if COOKIE_NAME in request.cookies:
+        clear_session_cookie(request, response)
+    return response
+
+
+def set_session_cookie(
+    request: Request, response: Response, session_id: str, max_age: int | None
+) -> None:
+    """The one session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS; without `max_age`
+    it ends with the browser session."""
+    response.set_cookie(
+        COOKIE_NAME,
+        session_id,
+        max_age=max_age,
+        path="/",
+        secure=portal_of(request).config.secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    secure = portal_of(request).config.secure
+    response.delete_cookie(COOKIE_NAME, path="/", secure=secure, httponly=True, samesite="lax")
+
+
+class BodyError(Exception):
+    """A body the portal cannot read: its status and message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def sends_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media_type == JSON_TYPE
+
+
+async def read_small_body(request: Request) -> bytes:
+    """The body, refused (413) beyond MAX_FORM_BYTES; read once per request."""
+    if "body" not in request.state._state:
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_FORM_BYTES:
+                raise BodyError(413, messages.BODY_TOO_LARGE)
+            chunks.append(chunk)
+        request.state.body = b"".join(chunks)
+    body: bytes = request.state.body
+    return body
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """A URL-encoded form's fields (the first value of each); 415 for other bodies."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != FORM_TYPE:
+        raise BodyError(415, messages.PORTAL_FORM_TYPE)
+    raw = (await read_small_body(request)).decode("utf-8", "replace")
+    fields: dict[str, str] = {}
+    for key, value in urllib.parse.parse_qsl(raw, keep_blank_values=True, max_num_fields=50):
+        fields.setdefault(key, value)
+    return fields
+
+
+async def json_of(request: Request) -> dict[str, Any]:
+    """A JSON object body; 400 `Invalid JSON body` for anything else."""
+    try:
+        value = jsonvalue.loads(await read_small_body(request))
+    except jsonvalue.JsonError:
+        value = None
+    if not isinstance(value, dict):
+        raise BodyError(400, messages.INVALID_JSON_BODY)
+    return value
+
+
+def json_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    return JSONResponse({"error": message}, status, headers=dict(headers or {}))
+
+
+def page(handler: Handler) -> Handler:
+    """A page for people with a session: others go to the login page. A write must pass the
+    CSRF check (its form may carry the token as `csrf_token`)."""
+
+    @functools.wraps(handler)
+    async def guarded(request: Request) -> Response:
+        visitor = await visitor_of(request)
+        if visitor is None or visitor.session_id is None:
+            if request.method in ("GET", "HEAD"):
+                return login_redirect(request)
+            return refusal(request, 401, messages.UNAUTHORIZED)
+        if not await passes_csrf(request, visitor.session_id):
+            return refusal(request, 403, messages.CSRF_FAILED)
+        return await handler(request)
+
+    return guarded
+
+
+async def passes_csrf(request: Request, session_id: str) -> bool:
+    """The CSRF check of a request that the cookie of `session_id` authenticates; a page's form
+    may carry the token as a field."""
+    csrf = portal_of(request).csrf
+    form_token: str | None = None
+    if request.method not in ("GET", "HEAD") and not sends_json(request):
+        try:
+            form_token = (await form_of(request)).get(CSRF_FIELD)
+        except BodyError:
+            form_token = None
+    return csrf.passes(request.method, request.headers, session_id, form_token)
