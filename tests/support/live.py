@@ -1,4 +1,6 @@
-"""A real engine process on a free 127.0.0.1 port, for tests that need real HTTP."""
+"""Real server processes on free 127.0.0.1 ports, for tests that need real HTTP: the engine
+alone (`live_server`), or the product as `dataops serve` runs it (`live_portal`: the portal
+with the engine behind it)."""
 
 from __future__ import annotations
 
@@ -30,7 +32,24 @@ class LiveServer:
 
 @contextmanager
 def live_server(tmp: Path, env: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
-    """Start `tests/support/serve.py` with a SQLite file under `tmp`; stop it afterwards."""
+    """Start the engine (`tests/support/serve.py`) with a SQLite file under `tmp`; stop it
+    afterwards."""
+    with _serving("engine", "/api/health", tmp, env) as server:
+        yield server
+
+
+@contextmanager
+def live_portal(tmp: Path, env: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
+    """Start the portal with the engine behind it, as `dataops serve` does, with a SQLite file
+    under `tmp`; stop it afterwards. The engine is reached only through `/work/api`."""
+    with _serving("portal", "/work/health", tmp, env) as server:
+        yield server
+
+
+@contextmanager
+def _serving(
+    kind: str, health: str, tmp: Path, env: Mapping[str, str] | None
+) -> Iterator[LiveServer]:
     port = free_port()
     full_env = {
         **os.environ,
@@ -42,7 +61,7 @@ def live_server(tmp: Path, env: Mapping[str, str] | None = None) -> Iterator[Liv
     }
     log = open(tmp / f"server-{port}.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.serve", str(port)],
+        [sys.executable, "-m", "tests.support.serve", str(port), kind],
         env=full_env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -55,12 +74,12 @@ def live_server(tmp: Path, env: Mapping[str, str] | None = None) -> Iterator[Liv
             if process.poll() is not None:
                 raise RuntimeError((tmp / f"server-{port}.log").read_text())
             try:
-                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                if httpx.get(f"{url}{health}", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("engine did not start within 30 s")
+                raise RuntimeError(f"the {kind} did not start within 30 s")
             time.sleep(0.1)
         yield LiveServer(url, process, full_env)
     finally:

@@ -1,5 +1,9 @@
-"""Run the engine for a live-server test and exit when the test process that started it dies,
-so no server outlives its test run."""
+"""Run the engine (`engine`, the default) or the whole product as `dataops serve` runs it
+(`portal`: the portal with the engine behind it in one process) for a live-server test, and
+exit when the test process that started it dies, so no server outlives its test run.
+
+    python -m tests.support.serve PORT [engine|portal]
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import time
 
 import uvicorn
 
-from dataops.bootstrap import engine_app
+from dataops.bootstrap import engine_app, serve_app
 from dataops.config import Settings
 
 
@@ -23,8 +27,11 @@ def _exit_with_parent(parent: int) -> None:
 
 def main() -> None:
     port = int(sys.argv[1])
+    kind = sys.argv[2] if len(sys.argv) > 2 else "engine"
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    uvicorn.run(engine_app(Settings.from_env()), host="127.0.0.1", port=port, log_level="warning")
+    settings = Settings.from_env()
+    app = serve_app(settings, "127.0.0.1", port) if kind == "portal" else engine_app(settings)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)
 
 
 if __name__ == "__main__":
