@@ -1,5 +1,6 @@
-"""A real engine process for benchmarks: `dataops engine` on a free port with its own store,
-blob directory and temporary directory, plus readings of its resident memory from /proc."""
+"""Real server processes for benchmarks: `dataops engine` or `dataops serve` on a free port with
+its own store, blob directory and temporary directory, plus readings of its resident memory from
+/proc."""
 
 from __future__ import annotations
 
@@ -56,6 +57,22 @@ def _free_port() -> int:
 @contextmanager
 def running_engine(workdir: Path, env: Mapping[str, str] | None = None) -> Iterator[EngineProcess]:
     """Start `dataops engine` in test mode with everything under `workdir`; stop it after."""
+    with _running("engine", "/api/health", workdir, env) as process:
+        yield process
+
+
+@contextmanager
+def running_product(workdir: Path, env: Mapping[str, str] | None = None) -> Iterator[EngineProcess]:
+    """Start `dataops serve` (the portal with the engine behind it, one process) in test mode
+    with everything under `workdir`; stop it after. The API is under `/work/api`."""
+    with _running("serve", "/work/health", workdir, env) as process:
+        yield process
+
+
+@contextmanager
+def _running(
+    command: str, health: str, workdir: Path, env: Mapping[str, str] | None
+) -> Iterator[EngineProcess]:
     port = _free_port()
     spool = workdir / "tmp"
     spool.mkdir(parents=True, exist_ok=True)
@@ -70,7 +87,7 @@ def running_engine(workdir: Path, env: Mapping[str, str] | None = None) -> Itera
     }
     with open(workdir / "engine.log", "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-c", _ENGINE_COMMAND, "engine", "--port", str(port)],
+            [sys.executable, "-c", _ENGINE_COMMAND, command, "--port", str(port)],
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -82,12 +99,12 @@ def running_engine(workdir: Path, env: Mapping[str, str] | None = None) -> Itera
                 if process.poll() is not None:
                     raise RuntimeError((workdir / "engine.log").read_text())
                 try:
-                    if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                    if httpx.get(f"{url}{health}", timeout=1).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError("the engine did not start within 30 s")
+                    raise RuntimeError(f"dataops {command} did not start within 30 s")
                 time.sleep(0.1)
             yield EngineProcess(url, process.pid, workdir)
         finally:

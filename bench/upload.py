@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -67,10 +68,11 @@ def multipart(task_id: str, size: int, digest: Any) -> Iterator[bytes]:
     yield f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
-def upload(engine: EngineProcess, task_id: str, size: int) -> tuple[dict[str, object], str]:
+def upload(api: httpx.Client, task_id: str, size: int) -> tuple[dict[str, object], str]:
+    """Upload through `api` (a client whose base URL is the API root: `/api` or `/work/api`)."""
     digest = hashlib.sha256()
-    response = httpx.post(
-        f"{engine.url}/api/files",
+    response = api.post(
+        "files",
         content=multipart(task_id, size, digest),
         headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}"},
         timeout=600,
@@ -81,9 +83,9 @@ def upload(engine: EngineProcess, task_id: str, size: int) -> tuple[dict[str, ob
     return record, f"sha256:{digest.hexdigest()}"
 
 
-def download(engine: EngineProcess, file_id: object) -> str:
+def download(api: httpx.Client, file_id: object) -> str:
     digest = hashlib.sha256()
-    with httpx.stream("GET", f"{engine.url}/api/files/{file_id}/download", timeout=600) as response:
+    with api.stream("GET", f"files/{file_id}/download", timeout=600) as response:
         if response.status_code != 200:
             raise RuntimeError(f"download failed: {response.status_code}")
         for chunk in response.iter_bytes(MB):
@@ -102,46 +104,73 @@ def measure(engine: EngineProcess, action: Callable[[], T]) -> tuple[int, float,
     return peak, elapsed, result
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench upload", description=__doc__)
+@dataclass
+class Transfer:
+    """Peak resident memory (bytes) and seconds of one upload and its download."""
+
+    idle: int
+    upload_peak: int
+    upload_seconds: float
+    download_peak: int
+    download_seconds: float
+
+
+def transfer(server: EngineProcess, api: httpx.Client, size: int) -> Transfer:
+    """Upload `size` bytes through `api` and download them again, measuring `server`."""
+    task = api.post("tasks", json={"description": "Upload the recording", "date": "2026-12-01"})
+    task_id = task.json()["id"]
+    # Warm-up: every code path of upload and download runs once before "idle".
+    warm, _ = upload(api, task_id, MB)
+    download(api, warm["id"])
+    time.sleep(0.5)
+    idle = server.rss()
+    up_peak, up_seconds, (record, sent_checksum) = measure(
+        server, lambda: upload(api, task_id, size)
+    )
+    if record["checksum"] != sent_checksum or record["sizeBytes"] != size:
+        raise RuntimeError("the stored file does not match what was sent")
+    down_peak, down_seconds, got = measure(server, lambda: download(api, record["id"]))
+    if got != sent_checksum:
+        raise RuntimeError("the downloaded bytes differ from the upload")
+    return Transfer(idle, up_peak, up_seconds, down_peak, down_seconds)
+
+
+def report(result: Transfer, size_mb: int, limit_mb: int, process: str) -> bool:
+    """Print the figures; whether both peaks stayed within `limit_mb` of idle."""
+    idle = result.idle
+    print(f"file size            {size_mb} MB")
+    print(f"{process + ' idle RSS':<20} {idle / MB:8.1f} MB")
+    print(
+        f"upload   peak RSS    {result.upload_peak / MB:8.1f} MB"
+        f"  (+{(result.upload_peak - idle) / MB:5.1f} MB)"
+        f"  {size_mb / result.upload_seconds:7.1f} MB/s"
+    )
+    print(
+        f"download peak RSS    {result.download_peak / MB:8.1f} MB"
+        f"  (+{(result.download_peak - idle) / MB:5.1f} MB)"
+        f"  {size_mb / result.download_seconds:7.1f} MB/s"
+    )
+    limit = limit_mb * MB
+    ok = result.upload_peak - idle <= limit and result.download_peak - idle <= limit
+    print(f"target: peak within {limit_mb} MB of idle: {'met' if ok else 'MISSED'}")
+    return ok
+
+
+def arguments(prog: str, argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--size-mb", type=int, default=200, help="file size (default 200)")
     parser.add_argument("--limit-mb", type=int, default=64, help="allowed growth (default 64)")
-    args = parser.parse_args(argv)
-    size = args.size_mb * MB
+    return parser.parse_args(argv)
 
+
+def main(argv: list[str]) -> int:
+    args = arguments("python -m bench upload", argv)
+    size = args.size_mb * MB
     with tempfile.TemporaryDirectory(prefix="dataops-bench-upload-") as tmp:
         env = {"DATAOPS_MAX_UPLOAD_BYTES": str(size + MB)}
-        with running_engine(Path(tmp), env) as engine:
-            task = httpx.post(
-                f"{engine.url}/api/tasks",
-                json={"description": "Upload the recording", "date": "2026-12-01"},
-            ).json()
-            # Warm-up: every code path of upload and download runs once before "idle".
-            warm, _ = upload(engine, task["id"], MB)
-            download(engine, warm["id"])
-            time.sleep(0.5)
-            idle = engine.rss()
-
-            up_peak, up_seconds, (record, sent_checksum) = measure(
-                engine, lambda: upload(engine, task["id"], size)
-            )
-            if record["checksum"] != sent_checksum or record["sizeBytes"] != size:
-                raise RuntimeError("the stored file does not match what was sent")
-            down_peak, down_seconds, got = measure(engine, lambda: download(engine, record["id"]))
-            if got != sent_checksum:
-                raise RuntimeError("the downloaded bytes differ from the upload")
-
-    limit = args.limit_mb * MB
-    print(f"file size            {args.size_mb} MB")
-    print(f"engine idle RSS      {idle / MB:8.1f} MB")
-    print(
-        f"upload   peak RSS    {up_peak / MB:8.1f} MB  (+{(up_peak - idle) / MB:5.1f} MB)"
-        f"  {args.size_mb / up_seconds:7.1f} MB/s"
-    )
-    print(
-        f"download peak RSS    {down_peak / MB:8.1f} MB  (+{(down_peak - idle) / MB:5.1f} MB)"
-        f"  {args.size_mb / down_seconds:7.1f} MB/s"
-    )
-    ok = up_peak - idle <= limit and down_peak - idle <= limit
-    print(f"target: peak within {args.limit_mb} MB of idle: {'met' if ok else 'MISSED'}")
-    return 0 if ok else 1
+        with (
+            running_engine(Path(tmp), env) as engine,
+            httpx.Client(base_url=f"{engine.url}/api/", timeout=600) as api,
+        ):
+            result = transfer(engine, api, size)
+    return 0 if report(result, args.size_mb, args.limit_mb, "engine") else 1
