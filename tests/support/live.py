@@ -47,6 +47,14 @@ def live_portal(tmp: Path, env: Mapping[str, str] | None = None) -> Iterator[Liv
 
 
 @contextmanager
+def live_portal_alone(tmp: Path, env: Mapping[str, str]) -> Iterator[LiveServer]:
+    """Start the portal by itself, as `dataops portal` does, in front of the engine at
+    `DATAOPS_ENGINE_URL`; stop it afterwards."""
+    with _serving("portal-alone", "/login", tmp, env) as server:
+        yield server
+
+
+@contextmanager
 def _serving(
     kind: str, health: str, tmp: Path, env: Mapping[str, str] | None
 ) -> Iterator[LiveServer]:

@@ -2,7 +2,10 @@
 (`portal`: the portal with the engine behind it in one process) for a live-server test, and
 exit when the test process that started it dies, so no server outlives its test run.
 
-    python -m tests.support.serve PORT [engine|portal]
+    python -m tests.support.serve PORT [engine|portal|portal-alone]
+
+`portal-alone` is `dataops portal`: the portal by itself, in front of the engine at
+DATAOPS_ENGINE_URL.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import time
 
 import uvicorn
 
-from dataops.bootstrap import engine_app, serve_app
+from dataops.bootstrap import engine_app, portal_app, serve_app
 from dataops.config import Settings
 
 
@@ -30,7 +33,12 @@ def main() -> None:
     kind = sys.argv[2] if len(sys.argv) > 2 else "engine"
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     settings = Settings.from_env()
-    app = serve_app(settings, "127.0.0.1", port) if kind == "portal" else engine_app(settings)
+    if kind == "portal":
+        app = serve_app(settings, "127.0.0.1", port)
+    elif kind == "portal-alone":
+        app = portal_app(settings, "127.0.0.1", port)
+    else:
+        app = engine_app(settings)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)
 
 
