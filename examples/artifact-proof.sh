@@ -1,32 +1,29 @@
 #!/usr/bin/env bash
-# Scenario 1 of the product, against a running engine: a bundle has a task that needs an
-# approved artifact; the task is refused, a public URL artifact is registered, attached and
-# approved, the task's proof is complete, and the task is done.
+# Scenario 1 of the product, through the portal: a bundle has a task that needs an approved
+# artifact; the task is refused, a public URL artifact is registered, attached and approved,
+# the task's proof is complete, and the task is done. A person does this (a service may not
+# approve or complete): sign in as one, see examples/portal-session.sh.
 #
 #   examples/artifact-proof.sh [BASE_URL]        (or DATAOPS_URL; default http://127.0.0.1:8000)
-#   DATAOPS_TOKEN=<bearer token> examples/artifact-proof.sh   (session mode)
 #
 # Needs bash and curl only. Exits non-zero as soon as a response is not what the contract says.
 set -euo pipefail
 
 BASE="${1:-${DATAOPS_URL:-http://127.0.0.1:8000}}"
-BASE="${BASE%/}"
-AUTH=()
-if [[ -n "${DATAOPS_TOKEN:-}" ]]; then
-  AUTH=(-H "Authorization: Bearer ${DATAOPS_TOKEN}")
-fi
+source "$(dirname "$0")/portal-session.sh"
+portal_sign_in "$BASE"
 BODY_FILE="$(mktemp)"
-trap 'rm -f "$BODY_FILE"' EXIT
+trap 'rm -f "$BODY_FILE" "${PORTAL_JAR:-}" "${PORTAL_HEADERS:-}"' EXIT
 
 # api METHOD PATH EXPECTED_STATUS [JSON_BODY]: prints the response body, fails on another status.
 api() {
   local method="$1" path="$2" expected="$3" body="${4:-}" status
-  local args=(-sS -o "$BODY_FILE" -w '%{http_code}' -X "$method" "${AUTH[@]}" -H 'x-user-id: operator')
+  local args=(-sS -o "$BODY_FILE" -w '%{http_code}' -X "$method" "${AUTH[@]}")
   if [[ -n "$body" ]]; then
     args+=(-H 'Content-Type: application/json' --data "$body")
   fi
-  status="$(curl "${args[@]}" "$BASE$path")"
-  echo "$method $path -> $status $(cat "$BODY_FILE")" >&2
+  status="$(curl "${args[@]}" "$API$path")"
+  echo "$method /work/api$path -> $status $(cat "$BODY_FILE")" >&2
   if [[ "$status" != "$expected" ]]; then
     echo "expected $expected" >&2
     exit 1
@@ -47,42 +44,42 @@ expect_text() {
 }
 
 echo "== a bundle (one podcast episode) with a task that needs an approved artifact" >&2
-bundle="$(api POST /api/bundles 201 '{"title":"Episode 42","anchorDate":"2026-12-10"}')"
+bundle="$(api POST /bundles 201 '{"title":"Episode 42","anchorDate":"2026-12-10"}')"
 bundle_id="$(first_id "$bundle")"
-task="$(api POST /api/tasks 201 "{\"description\":\"Publish the episode page\",\"date\":\"2026-12-10\",\"bundleId\":\"$bundle_id\",\"proofRequirement\":{\"type\":\"artifact\",\"label\":\"published page\"}}")"
+task="$(api POST /tasks 201 "{\"description\":\"Publish the episode page\",\"date\":\"2026-12-10\",\"bundleId\":\"$bundle_id\",\"proofRequirement\":{\"type\":\"artifact\",\"label\":\"published page\"}}")"
 task_id="$(first_id "$task")"
 
 echo "== completing it now is refused, and the proof says why" >&2
-refusal="$(api PUT "/api/tasks/$task_id" 400 '{"status":"done"}')"
+refusal="$(api PUT "/tasks/$task_id" 400 '{"status":"done"}')"
 expect_text "$refusal" "Cannot mark task as done: required approved artifact proof 'published page' is missing"
-proof="$(api GET "/api/tasks/$task_id/proof" 200)"
+proof="$(api GET "/tasks/$task_id/proof" 200)"
 expect_text "$proof" '"complete":false'
 
 echo "== register the public page as an artifact and attach it to the task and the bundle" >&2
-artifact="$(api POST /api/artifacts 201 '{"type":"event-page","title":"Episode 42 on Luma","storageUri":"https://lu.ma/episode-42","visibility":"public"}')"
+artifact="$(api POST /artifacts 201 '{"type":"event-page","title":"Episode 42 on Luma","storageUri":"https://lu.ma/episode-42","visibility":"public"}')"
 artifact_id="$(first_id "$artifact")"
-attached="$(api POST "/api/artifacts/$artifact_id/attach" 200 "{\"taskId\":\"$task_id\",\"bundleId\":\"$bundle_id\"}")"
+attached="$(api POST "/artifacts/$artifact_id/attach" 200 "{\"taskId\":\"$task_id\",\"bundleId\":\"$bundle_id\"}")"
 expect_text "$attached" "\"taskId\":\"$task_id\""
 
 echo "== a draft is not proof" >&2
-api PUT "/api/tasks/$task_id" 400 '{"status":"done"}' >/dev/null
+api PUT "/tasks/$task_id" 400 '{"status":"done"}' >/dev/null
 
 echo "== approve it: it shows in the task and bundle context, and the proof is complete" >&2
-approved="$(api POST "/api/artifacts/$artifact_id/approve" 200 '{"note":"Checked the page"}')"
+approved="$(api POST "/artifacts/$artifact_id/approve" 200 '{"note":"Checked the page"}')"
 expect_text "$approved" '"status":"approved"'
-task_view="$(api GET "/api/tasks/$task_id" 200)"
+task_view="$(api GET "/tasks/$task_id" 200)"
 expect_text "$task_view" "\"artifactId\":\"$artifact_id\""
 expect_text "$task_view" '"status":"approved"'
-bundle_view="$(api GET "/api/bundles/$bundle_id" 200)"
+bundle_view="$(api GET "/bundles/$bundle_id" 200)"
 expect_text "$bundle_view" "\"artifactId\":\"$artifact_id\""
-proof="$(api GET "/api/tasks/$task_id/proof" 200)"
+proof="$(api GET "/tasks/$task_id/proof" 200)"
 expect_text "$proof" '"complete":true'
 expect_text "$proof" "\"evidence\":[\"$artifact_id\"]"
 
 echo "== the task can be completed" >&2
-done_task="$(api PUT "/api/tasks/$task_id" 200 '{"status":"done"}')"
+done_task="$(api PUT "/tasks/$task_id" 200 '{"status":"done"}')"
 expect_text "$done_task" '"status":"done"'
 
 echo "== its history" >&2
-api GET "/api/audit-events?entityId=$artifact_id" 200 >/dev/null
+api GET "/audit-events?entityId=$artifact_id" 200 >/dev/null
 echo "scenario 1 passed: task $task_id completed with approved artifact $artifact_id"

@@ -1,31 +1,49 @@
-"""The README's examples run against a live server, so they never go stale."""
+"""The README's examples run against the product as `dataops serve` runs it, signed in through
+the portal like a person, so they never go stale."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.support.live import live_server
+import pytest
+
+from dataops.engine import users
+from tests.portal.conftest import ADA, Product, start_product
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# A password that needs encoding in a form, to show the examples send any password intact.
+PASSWORD = 'a pass&word=with "quotes" + more'
 
 
-def run_example(name: str, url: str) -> list[str]:
-    result = subprocess.run(
-        ["bash", str(EXAMPLES / name), url],
+@pytest.fixture
+def product(tmp_path: Path) -> Iterator[Product]:
+    yield from start_product(tmp_path)
+
+
+def example(name: str, product: Product, **env: str) -> subprocess.CompletedProcess[str]:
+    users.set_password(product.engine, ADA["email"], PASSWORD)
+    return subprocess.run(
+        ["bash", str(EXAMPLES / name), product.url],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env={**os.environ, "DATAOPS_EMAIL": ADA["email"], "DATAOPS_PASSWORD": PASSWORD, **env},
     )
+
+
+def run_example(name: str, product: Product) -> list[str]:
+    result = example(name, product)
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
 
 
-def test_tasks_example_refuses_then_completes(tmp_path: Path) -> None:
-    with live_server(tmp_path) as server:
-        lines = run_example("tasks.sh", server.url)
+def test_tasks_example_refuses_then_completes(product: Product) -> None:
+    lines = run_example("tasks.sh", product)
     output = "\n".join(lines)
     assert (
         '{"error":"Cannot mark task as done: required link \'Episode page\' is not filled"}'
@@ -51,17 +69,17 @@ def readme_excerpt(script: str) -> list[re.Pattern[str]]:
     return patterns
 
 
-def test_the_readme_shows_real_output_of_the_artifact_example(tmp_path: Path) -> None:
-    with live_server(tmp_path) as server:
-        result = subprocess.run(
-            ["bash", str(EXAMPLES / "artifact-proof.sh"), server.url],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+def test_the_readme_shows_real_output_of_the_artifact_example(product: Product) -> None:
+    result = example("artifact-proof.sh", product)
     assert result.returncode == 0, result.stderr
     patterns = readme_excerpt("artifact-proof.sh")
     assert len(patterns) == 5
     for pattern in patterns:
         assert pattern.search(result.stderr), pattern.pattern
+
+
+def test_the_examples_say_when_the_login_is_refused(product: Product) -> None:
+    result = example("tasks.sh", product, DATAOPS_PASSWORD="not the password")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "login as ada@example.com refused (401)"
+    assert "Cannot mark task" not in result.stdout
