@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dataops.api.client_address import client_address, normalized_ip
+from dataops.client_address import client_address, normalized_ip
 from dataops.config import parse_trusted_proxies
 
 PROXIES = parse_trusted_proxies("10.0.0.0/8, 2001:db8::/32")

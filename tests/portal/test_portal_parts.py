@@ -4,6 +4,9 @@ to."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from starlette.datastructures import Headers
 
@@ -149,3 +152,18 @@ def test_public_urls_become_origins(raw: str, origin: str) -> None:
 def test_a_public_url_that_is_no_origin_stops_start_up(raw: str) -> None:
     with pytest.raises(ConfigError, match=r"DATAOPS_PUBLIC_URL=.* must be an http\(s\) address"):
         Settings.from_env({"DATAOPS_PUBLIC_URL": raw})
+
+
+def test_the_portal_never_imports_the_engine_a_store_or_the_engines_api() -> None:
+    """The boundary is real even in one process: the portal reaches the engine only through
+    the broker (and starts without loading any of it)."""
+    code = (
+        "import sys, dataops.portal.app, dataops.portal.transports\n"
+        "print(' '.join(sorted(name for name in sys.modules if name.startswith('dataops.'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "dataops.portal.broker" in loaded
+    forbidden = ("dataops.engine", "dataops.api", "dataops.blobs", "dataops.store.sqlite")
+    assert [name for name in loaded if name.startswith(forbidden)] == []

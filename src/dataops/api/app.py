@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dataops.api.client_address import client_address, normalized_ip
 from dataops.api.http import error_response
 from dataops.api.routes import (
     artifact_binaries,
@@ -34,6 +33,7 @@ from dataops.api.routes import (
 from dataops.api.routes import (
     users as user_routes,
 )
+from dataops.client_address import client_address, normalized_ip
 from dataops.config import AuthMode, check_portal_secret
 from dataops.engine import identity
 from dataops.engine.context import Engine

@@ -16,7 +16,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from dataops.api.client_address import client_address
+from dataops.client_address import client_address
 from dataops.model import jsonvalue, messages
 from dataops.portal.broker import Broker, Caller
 from dataops.portal.config import PortalConfig

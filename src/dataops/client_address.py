@@ -1,6 +1,7 @@
-"""The address of the client behind a request, for login throttling: the connection's peer, or
-the address a trusted proxy put in `X-Forwarded-For` (only when the peer is one of
-`DATAOPS_TRUSTED_PROXIES`: anyone else can write that header)."""
+"""The address of the client behind a request, for login throttling (the engine's API and the
+portal both need it): the connection's peer, or the address a trusted proxy put in
+`X-Forwarded-For` (only when the peer is one of `DATAOPS_TRUSTED_PROXIES`: anyone else can write
+that header)."""
 
 from __future__ import annotations
 
