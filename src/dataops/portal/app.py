@@ -64,17 +64,12 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     return refusal(request, 500, messages.INTERNAL_ERROR)
 
 
-def create_portal(
-    transport: EngineTransport,
-    config: PortalConfig,
-    secret: str,
-    gatekeeper: Gatekeeper | None = None,
-) -> Starlette:
+def create_portal(transport: EngineTransport, config: PortalConfig, secret: str) -> Starlette:
     """The portal in front of the engine that `transport` reaches, trusted by `secret`."""
     broker = Broker(transport, secret)
     portal = Portal(
         broker=broker,
-        gatekeeper=gatekeeper or Gatekeeper(broker, cache_seconds=config.cache_seconds),
+        gatekeeper=Gatekeeper(broker, cache_seconds=config.cache_seconds),
         csrf=CsrfGuard(config.origins, secret),
         config=config,
     )

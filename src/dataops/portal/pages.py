@@ -81,7 +81,7 @@ def caller_of(request: Request, visitor: Visitor | None = None) -> Caller:
 
 async def visitor_of(request: Request) -> Visitor | None:
     """The person of the request's session cookie, or None; looked up once per request."""
-    if "visitor" not in request.state._state:
+    if not hasattr(request.state, "visitor"):
         portal = portal_of(request)
         cookie = request.cookies.get(COOKIE_NAME)
         request.state.visitor = await portal.gatekeeper.by_session(cookie, client_of(request))
@@ -98,7 +98,7 @@ def render(
 ) -> HTMLResponse:
     """A page: the template with the visitor and its CSRF token, never cached (it is theirs)."""
     portal = portal_of(request)
-    visitor: Visitor | None = request.state._state.get("visitor")
+    visitor: Visitor | None = getattr(request.state, "visitor", None)
     token = portal.csrf.token(visitor.session_id) if visitor and visitor.session_id else ""
     html = portal.templates.get_template(template).render(
         visitor=visitor, csrf_token=token, **context
@@ -165,7 +165,7 @@ def sends_json(request: Request) -> bool:
 
 async def read_small_body(request: Request) -> bytes:
     """The body, refused (413) beyond MAX_FORM_BYTES; read once per request."""
-    if "body" not in request.state._state:
+    if not hasattr(request.state, "body"):
         chunks, size = [], 0
         async for chunk in request.stream():
             size += len(chunk)
