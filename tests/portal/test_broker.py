@@ -374,3 +374,28 @@ def test_a_garbled_http_answer_is_502() -> None:
             )
     assert response.status_code == 502
     assert response.json() == {"error": "The engine sent a malformed reply"}
+
+
+def test_over_https_the_cookie_is_secure_and_browsers_are_told_to_stay() -> None:
+    """Behind a TLS proxy the portal knows its public address: cookies are `Secure`, writes
+    must come from that origin, and every answer carries HSTS."""
+    public = Settings.from_env({"DATAOPS_PUBLIC_URL": "https://dataops.example.org"})
+    config = PortalConfig.serving(public, "127.0.0.1", free_port())
+    portal = create_portal(InProcessTransport(RecordingEngine()), config, SECRET)
+    with serving(portal) as url, httpx.Client(base_url=url) as client:
+        login = client.post("/login", json={"email": "ada@example.com", "password": PASSWORD})
+        cookie = login.headers["set-cookie"]
+        local_origin = client.post(
+            "/work/api/echo", headers={"Cookie": f"dataops_session={SESSION}", "Origin": url}
+        )
+        public_origin = client.post(
+            "/work/api/echo",
+            headers={
+                "Cookie": f"dataops_session={SESSION}",
+                "Origin": "https://dataops.example.org",
+            },
+        )
+    assert "; secure" in cookie.lower() and "httponly" in cookie.lower()
+    assert login.headers["strict-transport-security"] == "max-age=31536000"
+    assert local_origin.status_code == 403
+    assert public_origin.status_code == 200
