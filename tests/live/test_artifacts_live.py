@@ -1,12 +1,9 @@
-"""Artifacts against a real server process: the curl walk-through of scenario 1
-(examples/artifact-proof.sh), concurrent attaches that must lose no ref, and reviewers racing
-with If-Match."""
+"""Artifacts against a real server process: concurrent attaches that must lose no ref, and
+reviewers racing with If-Match (the curl walk-through of scenario 1, examples/artifact-proof.sh,
+runs in tests/live/test_examples.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,13 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from dataops.engine import users
-from tests.conftest import make_engine, make_settings
-from tests.support.identity import login_token
 from tests.support.live import LiveServer, live_server
 
 pytestmark = pytest.mark.live
-SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "artifact-proof.sh"
 LUMA = {"type": "event-page", "title": "Episode page", "storageUri": "https://lu.ma/ep"}
 
 
@@ -29,53 +22,6 @@ LUMA = {"type": "event-page", "title": "Episode page", "storageUri": "https://lu
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     with live_server(tmp_path) as running:
         yield running
-
-
-def run_script(url: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key != "DATAOPS_TOKEN"}
-    if token:
-        env["DATAOPS_TOKEN"] = token
-    return subprocess.run(
-        ["bash", str(SCRIPT), url],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
-@pytest.mark.skipif(shutil.which("curl") is None, reason="the example needs curl")
-def test_example_script_walks_scenario_1(server: LiveServer) -> None:
-    result = run_script(server.url)
-    assert result.returncode == 0, result.stderr
-    assert "scenario 1 passed" in result.stdout
-    assert (
-        "Cannot mark task as done: required approved artifact proof 'published page' is missing"
-        in result.stderr
-    )
-
-
-@pytest.mark.skipif(shutil.which("curl") is None, reason="the example needs curl")
-def test_example_script_works_with_a_bearer_token(tmp_path: Path) -> None:
-    settings = make_settings(
-        tmp_path, DATAOPS_AUTH_MODE="session", DATAOPS_STORE=f"sqlite:///{tmp_path / 'dataops.db'}"
-    )
-    engine = make_engine(settings)
-    users.add_user(engine, email="op@example.com", name="Operator", password="pw-123456789")
-    token = login_token(engine, "op@example.com", "pw-123456789")
-    engine.store.close()
-    with live_server(tmp_path, {"DATAOPS_AUTH_MODE": "session"}) as running:
-        assert httpx.get(f"{running.url}/api/artifacts").status_code == 401
-        result = run_script(running.url, token)
-    assert result.returncode == 0, result.stderr
-    assert "scenario 1 passed" in result.stdout
-
-
-def test_the_script_fails_loudly_when_the_server_disagrees(server: LiveServer) -> None:
-    result = run_script(server.url + "/nothing-here")
-    assert result.returncode != 0
-    assert "expected 201" in result.stderr
 
 
 def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -24,15 +24,19 @@ def product(tmp_path: Path) -> Iterator[Product]:
     yield from start_product(tmp_path)
 
 
-def example(name: str, product: Product, **env: str) -> subprocess.CompletedProcess[str]:
+def example(
+    name: str, product: Product, url: str | None = None, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
     users.set_password(product.engine, ADA["email"], PASSWORD)
+    signed_in = {"DATAOPS_EMAIL": ADA["email"], "DATAOPS_PASSWORD": PASSWORD}
     return subprocess.run(
-        ["bash", str(EXAMPLES / name), product.url],
+        ["bash", str(EXAMPLES / name), url or product.url],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        env={**os.environ, "DATAOPS_EMAIL": ADA["email"], "DATAOPS_PASSWORD": PASSWORD, **env},
+        cwd=cwd,
+        env={**os.environ, **signed_in, **env},
     )
 
 
@@ -72,6 +76,7 @@ def readme_excerpt(script: str) -> list[re.Pattern[str]]:
 def test_the_readme_shows_real_output_of_the_artifact_example(product: Product) -> None:
     result = example("artifact-proof.sh", product)
     assert result.returncode == 0, result.stderr
+    assert "scenario 1 passed" in result.stdout
     patterns = readme_excerpt("artifact-proof.sh")
     assert len(patterns) == 5
     for pattern in patterns:
@@ -83,3 +88,29 @@ def test_the_examples_say_when_the_login_is_refused(product: Product) -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == "login as ada@example.com refused (401)"
     assert "Cannot mark task" not in result.stdout
+
+
+def test_with_make_runs_printed_login_the_examples_need_no_settings(
+    product: Product, tmp_path: Path
+) -> None:
+    checkout = tmp_path / "checkout"
+    (checkout / "var").mkdir(parents=True)
+    (checkout / "var" / "operator-login.txt").write_text(f"{ADA['email']} {ADA['password']}\n")
+    users.set_password(product.engine, ADA["email"], ADA["password"])
+    result = subprocess.run(
+        ["bash", str(EXAMPLES / "artifact-proof.sh"), product.url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=checkout,
+        env={key: value for key, value in os.environ.items() if not key.startswith("DATAOPS_")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "scenario 1 passed" in result.stdout
+
+
+def test_an_example_fails_loudly_when_the_server_is_not_the_portal(product: Product) -> None:
+    result = example("artifact-proof.sh", product, url=product.url + "/nothing-here")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "login as ada@example.com refused (404)"

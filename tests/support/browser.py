@@ -44,9 +44,13 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """The shared browser, started on first use and closed at the end of the session."""
+    """The shared browser, started on first use and closed after the last browser test.
+
+    Package scope, not session: Playwright's sync API keeps an event loop running on its
+    thread while it is open, and a test that runs after the browser tests on the same worker
+    and calls `asyncio.run` would find it."""
     executable = chromium_path()
     if executable is None:
         unavailable("no Chromium found (apt-get install chromium, or set DATAOPS_CHROMIUM)")
