@@ -16,8 +16,9 @@ from dataops.config import Settings
 from dataops.engine.context import Engine
 from dataops.store.sqlite import SQLiteStore
 
-# S3 fixtures (moto in server mode): `moto_endpoint`, `s3_env`, `s3`.
-pytest_plugins = ("tests.support.moto_server",)
+# Emulators (moto in server mode): S3 (`moto_endpoint`, `s3_env`, `s3`) and DynamoDB
+# (`dynamodb_env`, `dynamodb_store`).
+pytest_plugins = ("tests.support.moto_server", "tests.support.dynamodb")
 
 
 class FakeClock:

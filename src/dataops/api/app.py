@@ -119,7 +119,11 @@ class RequestPipeline:
         elif path.startswith("/api/") or path == "/api":
             if self.mode is AuthMode.SESSION:
                 token = _bearer(headers.get("authorization", ""))
-                user = await run_in_threadpool(users.session_user, self.engine, token)
+                try:
+                    user = await run_in_threadpool(users.session_user, self.engine, token)
+                except errors.ServiceUnavailable as exc:
+                    await unavailable(exc)(scope, receive, send)
+                    return
                 if user is None:
                     refusal = error_response(401, messages.UNAUTHORIZED)
                 else:
@@ -132,6 +136,13 @@ class RequestPipeline:
             return
         scope.setdefault("state", {})["actor"] = actor
         await self.app(scope, receive, send)
+
+
+def unavailable(exc: errors.ServiceUnavailable) -> Response:
+    """503 with the back-off the failing service suggests (throttling, an unreachable store)."""
+    response = error_response(503, exc.message)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _bearer(header: str) -> str:
@@ -170,7 +181,11 @@ def create_app(engine: Engine) -> FastAPI:
 
     @app.exception_handler(errors.DataOpsError)
     async def domain_error(request: Request, exc: errors.DataOpsError) -> Response:
-        return error_response(STATUS.get(type(exc), 400), exc.message)
+        if isinstance(exc, errors.ServiceUnavailable):
+            return unavailable(exc)
+        # Subclasses answer as their base (a number the store cannot hold is Invalid).
+        status = next((STATUS[kind] for kind in type(exc).__mro__ if kind in STATUS), 400)
+        return error_response(status, exc.message)
 
     @app.exception_handler(HTTPException)
     async def routing_error(request: Request, exc: HTTPException) -> Response:

@@ -80,6 +80,13 @@ def _dismissed_notification(item: Mapping[str, Any]) -> str | None:
     return "dismissed" if item.get("dismissed") is True else None
 
 
+def _file_key(item: Mapping[str, Any]) -> str | None:
+    """The file's table key (`FILE#<id>`): the reference service's `GSI-Task` of `Files` sorts on
+    `SK`, so files of a task are ordered by id."""
+    item_id = item.get("id")
+    return FILES.key_prefix + item_id if isinstance(item_id, str) and item_id else None
+
+
 def _waiting_task(item: Mapping[str, Any]) -> str | None:
     return "waiting" if item.get("status") == "waiting" else None
 
@@ -154,7 +161,7 @@ FILES = Table(
     "Files",
     "FILE#",
     (
-        Index("GSI-Task", "taskId", "createdAt"),
+        Index("GSI-Task", "taskId", "SK", range_fn=_file_key),
         Index("GSI-Bundle", "bundleId", "createdAt"),
         Index("GSI-Category", "category", "createdAt"),
         Index("GSI-Created", None, "createdAt"),
@@ -220,3 +227,7 @@ TABLES: Mapping[str, Table] = {
         UPLOADS,
     )
 }
+
+# Not a table of records: the DynamoDB backend's commit records of transactions larger than one
+# DynamoDB transaction (store/dynamodb_commit.py). Other backends have no use for it.
+TRANSACTIONS = Table("transactions", "DATAOPS_TRANSACTIONS_TABLE", "Transactions", "TXN#")
