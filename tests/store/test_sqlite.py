@@ -234,23 +234,3 @@ def test_a_process_killed_inside_a_load_leaves_the_store_as_it_was(
     reopened.close()
     assert indexes_of(path, "tasks") == indexes
     assert journal_mode(path) == "wal"
-
-
-def test_an_index_keyed_differently_by_a_newer_schema_is_filled_again(tmp_path: Path) -> None:
-    path = str(tmp_path / "dataops.db")
-    by_date = {
-        "tasks": Table("tasks", "X", "Tasks", "TASK#", (Index("GSI-Bundle", "bundleId", "date"),))
-    }
-    old = SQLiteStore(path, by_date)
-    old.create("tasks", {"id": "a", "bundleId": "b1", "date": "2026-01-01", "status": "todo"})
-    old.create("tasks", {"id": "b", "bundleId": "b1", "date": "2026-01-02", "status": "done"})
-    assert [item["id"] for item in old.query("tasks", "GSI-Bundle", "b1").items] == ["a", "b"]
-    old.close()
-    by_status = {
-        "tasks": Table("tasks", "X", "Tasks", "TASK#", (Index("GSI-Bundle", "bundleId", "status"),))
-    }
-
-    new = SQLiteStore(path, by_status)
-
-    assert [item["id"] for item in new.query("tasks", "GSI-Bundle", "b1").items] == ["b", "a"]
-    new.close()

@@ -1,14 +1,15 @@
 """DynamoDB for tests: the moto server of tests/support/moto_server.py (one per test process,
 127.0.0.1, a free port), with tables of the test's own.
 
-Isolation is by table names: each store gets the schema's tables under a prefix of its own
-(`t<pid>-<n>-Tasks`, ...), created when it opens and deleted when the test ends, so tests never
-see each other's records and need no cleanup of items. Creating the tables of one store takes
-moto about 0.2 s; `DynamoTables.reuse` keeps one set per test process for suites that only
-need empty tables (the API suite), emptying them between tests instead.
+Isolation is by table names: a store gets the schema's tables under a prefix of its own
+(`t<pid>-<n>-Tasks`, ...). Creating them takes moto about a quarter of a second, so
+`dynamodb_store` (the store contract, tests of the backend itself) creates a set per test and
+drops it afterwards, while `dynamodb_tables` (engine and API tests, which only need empty
+tables) keeps one set per test process and empties it after each test.
 
 Fixtures (registered by tests/conftest.py): `dynamodb_env` (the variables that point boto3 at
-the emulator, set for the test), `dynamodb_store` (an empty DynamoDBStore).
+the emulator, set for the test), `dynamodb_store` (an empty DynamoDBStore on tables of its
+own), `dynamodb_tables` (the settings' variables of a set of empty tables).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -106,3 +108,35 @@ def dynamodb_store(dynamodb_env: dict[str, str], moto_endpoint: str) -> Iterator
     yield store
     drop_tables(store)
     store.close()
+
+
+@dataclass
+class SharedTables:
+    store: DynamoDBStore
+    variables: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def shared_dynamodb_tables(moto_endpoint: str) -> Iterator[SharedTables]:
+    store = open_store(moto_endpoint)
+    variables = {
+        "DATAOPS_STORE": "dynamodb://",
+        "AWS_ENDPOINT_URL_DYNAMODB": moto_endpoint,
+        "AWS_REGION": REGION,
+        **table_variables(
+            {name: layout.physical.name for name, layout in store.layouts.items()}
+            | {TRANSACTIONS.name: store.commit_table.name}
+        ),
+    }
+    yield SharedTables(store, variables)
+    drop_tables(store)
+    store.close()
+
+
+@pytest.fixture
+def dynamodb_tables(
+    shared_dynamodb_tables: SharedTables, dynamodb_env: dict[str, str]
+) -> Iterator[dict[str, str]]:
+    """Settings variables for a DynamoDB store on this process's tables, emptied afterwards."""
+    yield dict(shared_dynamodb_tables.variables)
+    empty_tables(shared_dynamodb_tables.store)

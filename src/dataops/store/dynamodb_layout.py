@@ -12,7 +12,6 @@ no code in this backend. Layout rules (api-contract.md section 8):
   the declared names (`openKey`, `followUpDue`);
 * an index over a whole table (`hash_key=None`) keys on `<index name>-PK`, which holds one
   constant per logical table (`ARTIFACT`): every record is in that one partition;
-* a range key named `SK` is the table's own sort key (the reference's `Files` `GSI-Task`).
 """
 
 from __future__ import annotations

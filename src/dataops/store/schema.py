@@ -80,13 +80,6 @@ def _dismissed_notification(item: Mapping[str, Any]) -> str | None:
     return "dismissed" if item.get("dismissed") is True else None
 
 
-def _file_key(item: Mapping[str, Any]) -> str | None:
-    """The file's table key (`FILE#<id>`): the reference service's `GSI-Task` of `Files` sorts on
-    `SK`, so files of a task are ordered by id."""
-    item_id = item.get("id")
-    return FILES.key_prefix + item_id if isinstance(item_id, str) and item_id else None
-
-
 def _waiting_task(item: Mapping[str, Any]) -> str | None:
     return "waiting" if item.get("status") == "waiting" else None
 
@@ -161,7 +154,9 @@ FILES = Table(
     "Files",
     "FILE#",
     (
-        Index("GSI-Task", "taskId", "SK", range_fn=_file_key),
+        # Files of a task, oldest first. The reference service's GSI-Task (taskId, SK) lists
+        # them by id, so this index has a name of its own (existing tables keep theirs unused).
+        Index("GSI-TaskCreated", "taskId", "createdAt"),
         Index("GSI-Bundle", "bundleId", "createdAt"),
         Index("GSI-Category", "category", "createdAt"),
         Index("GSI-Created", None, "createdAt"),

@@ -103,12 +103,6 @@ class _Layout:
         return values
 
 
-def _keys(index: Index) -> str:
-    """What an index is keyed by: its key attributes and the functions that derive them."""
-    functions = [fn.__qualname__ if fn else None for fn in (index.hash_fn, index.range_fn)]
-    return jsonvalue.dumps([index.hash_key, index.range_key, *functions]).decode()
-
-
 def _record_id(table: str, doc: Mapping[str, Any]) -> str:
     item_id = doc.get("id")
     if not isinstance(item_id, str) or not item_id:
@@ -136,17 +130,8 @@ class SQLiteStore:
     # --- schema ---------------------------------------------------------------------------
 
     def _ensure_schema(self) -> None:
-        """Create missing tables and index columns; fill the columns of indexes that a newer
-        schema adds or keys differently (each index's keys are recorded in `_index_keys`)."""
+        """Create missing tables and index columns; backfill columns added by a newer schema."""
         with self._lock:
-            self._db.execute(
-                'CREATE TABLE IF NOT EXISTS "_index_keys" (tbl TEXT NOT NULL, idx TEXT NOT NULL, '
-                "keys TEXT NOT NULL, PRIMARY KEY (tbl, idx))"
-            )
-            recorded = {
-                (tbl, idx): keys
-                for tbl, idx, keys in self._db.execute('SELECT tbl, idx, keys FROM "_index_keys"')
-            }
             for table in self.tables.values():
                 self._db.execute(
                     f'CREATE TABLE IF NOT EXISTS "{table.name}" '
@@ -155,18 +140,17 @@ class SQLiteStore:
                 existing = {
                     row[1] for row in self._db.execute(f'PRAGMA table_info("{table.name}")')
                 }
-                stale = []
+                added = []
                 for index in table.indexes:
                     column = _column(index)
                     if f"{column}_h" not in existing:
                         self._db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column}_h" TEXT')
                         self._db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column}_r" TEXT')
-                    if recorded.get((table.name, index.name)) != _keys(index):
-                        stale.append(index)
+                        added.append(index)
                 # Also creates indexes that a newer schema declares.
                 self._create_indexes(table)
-                if stale:
-                    self._backfill(table, stale)
+                if added and existing:
+                    self._backfill(table, added)
 
     def _create_indexes(self, table: Table) -> None:
         for index in table.indexes:
@@ -192,10 +176,6 @@ class SQLiteStore:
                 self._db.execute(
                     f'UPDATE "{table.name}" SET {", ".join(sets)} WHERE id = ?', [*values, item_id]
                 )
-            self._db.executemany(
-                'INSERT OR REPLACE INTO "_index_keys" (tbl, idx, keys) VALUES (?, ?, ?)',
-                [(table.name, index.name, _keys(index)) for index in indexes],
-            )
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
