@@ -9,7 +9,8 @@ tables) keeps one set per test process and empties it after each test.
 
 Fixtures (registered by tests/conftest.py): `dynamodb_env` (the variables that point boto3 at
 the emulator, set for the test), `dynamodb_store` (an empty DynamoDBStore on tables of its
-own), `dynamodb_tables` (the settings' variables of a set of empty tables).
+own), `dynamodb_tables` (the settings' variables of a set of empty tables). `Requests` records
+the requests a store sends and answers chosen ones with an error instead.
 """
 
 from __future__ import annotations
@@ -46,8 +47,7 @@ def dynamodb_variables(endpoint: str) -> dict[str, str]:
 def table_names(prefix: str) -> dict[str, str]:
     """The schema's DynamoDB tables under `prefix`, by logical table."""
     return {
-        table.name: prefix + table.default_table_name
-        for table in (*TABLES.values(), TRANSACTIONS)
+        table.name: prefix + table.default_table_name for table in (*TABLES.values(), TRANSACTIONS)
     }
 
 
@@ -140,3 +140,83 @@ def dynamodb_tables(
     """Settings variables for a DynamoDB store on this process's tables, emptied afterwards."""
     yield dict(shared_dynamodb_tables.variables)
     empty_tables(shared_dynamodb_tables.store)
+
+
+class Requests:
+    """Every DynamoDB request a client sends, by operation name, in order; `fail` answers some
+    of them with an error instead of sending them (as DynamoDB answers after botocore's own
+    retries gave up), `throttle_once` makes DynamoDB throttle the next one (botocore retries)."""
+
+    def __init__(self, client: DynamoDBClient) -> None:
+        self.sent: list[str] = []
+        self.failing: dict[str, tuple[str, int, int, list[str]]] = {}
+        self.throttled: set[str] = set()
+        client.meta.events.register("before-call.dynamodb", self._before_call)
+        client.meta.events.register("before-send.dynamodb", self._before_send)
+
+    def clear(self) -> None:
+        self.sent.clear()
+
+    def fail(
+        self,
+        operation: str,
+        code: str,
+        *,
+        skip: int = 0,
+        times: int = 1_000_000,
+        reasons: list[str] | None = None,
+    ) -> None:
+        """Answer `operation` with `code`, after letting `skip` of them through (`reasons`: the
+        cancellation reasons of a TransactionCanceledException)."""
+        self.failing[operation] = (code, skip, times, reasons or [])
+
+    def throttle_once(self, operation: str) -> None:
+        self.throttled.add(operation)
+
+    def _before_call(self, model: Any, **kwargs: Any) -> Any:
+        self.sent.append(model.name)
+        if model.name not in self.failing:
+            return None
+        code, skip, times, reasons = self.failing[model.name]
+        if skip > 0 or times <= 0:
+            self.failing[model.name] = (code, skip - 1, times, reasons)
+            return None
+        self.failing[model.name] = (code, skip, times - 1, reasons)
+        return _error_response(code, reasons)
+
+    def _before_send(self, request: Any, **kwargs: Any) -> Any:
+        operation = request.headers.get("X-Amz-Target", b"")
+        name = (
+            operation.decode().rpartition(".")[2]
+            if isinstance(operation, bytes)
+            else str(operation).rpartition(".")[2]
+        )
+        if name not in self.throttled:
+            return None
+        self.throttled.discard(name)
+        from botocore.awsrequest import AWSResponse
+
+        body = b'{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate exceeded"}'
+        return AWSResponse(
+            request.url, 400, {"Content-Type": "application/x-amz-json-1.0"}, _Raw(body)
+        )
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **kwargs: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+def _error_response(code: str, reasons: list[str]) -> tuple[Any, dict[str, Any]]:
+    from botocore.awsrequest import AWSResponse
+
+    parsed: dict[str, Any] = {
+        "Error": {"Code": code, "Message": f"injected {code}"},
+        "ResponseMetadata": {"HTTPStatusCode": 400},
+    }
+    if reasons:
+        parsed["CancellationReasons"] = [{"Code": reason} for reason in reasons]
+    return AWSResponse("http://127.0.0.1/", 400, {}, _Raw(b"")), parsed
