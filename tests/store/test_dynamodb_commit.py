@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from dataops.model.errors import ServiceUnavailable
-from dataops.store.base import Create, Delete, Replace, VersionConflict, Write
+from dataops.store.base import Create, Delete, Replace, StoreNotEmpty, VersionConflict, Write
 from dataops.store.dynamodb import DynamoDBStore
 from dataops.store.dynamodb_commit import LEASE_SECONDS, Commits, Staged
 
@@ -254,3 +254,26 @@ def test_a_record_locked_by_a_live_transaction_is_a_conflict_not_a_wait(
     assert attempts == ["conflict"]
     saved = store.get("tasks", "old0")
     assert saved is not None and saved["status"] == "done" and saved.version == 2
+
+
+def test_a_load_whose_writer_died_stays_invisible_and_the_next_load_clears_it(
+    dynamodb_store: DynamoDBStore,
+) -> None:
+    store = dynamodb_store
+    dying = store.load_empty(["tasks"])
+    dead = dying.__enter__()  # and it never ends
+    dead.put_all("tasks", [task(f"t{n}", status="todo") for n in range(60)])
+
+    assert store.get("tasks", "t1") is None
+    assert store.query("tasks", "GSI-Status", "todo").items == []
+    assert list(store.scan("tasks")) == []
+    with pytest.raises(StoreNotEmpty), store.load_empty(["tasks"]):  # its lease still runs
+        pytest.fail("entered a load beside a live one")
+
+    store.commits.clock = lambda: time.time() + LEASE_SECONDS + 1
+    with store.load_empty(["tasks"]) as load:
+        load.put_all("tasks", [task("fresh", status="todo")])
+
+    assert ids(store.query("tasks", "GSI-Status", "todo").items) == ["fresh"]
+    assert store.migrate().recovery.rolled_back == 1  # the dead load's commit record
+    assert leftovers(store) == {"commit records": 0, "marked": 0, "images": 0}
