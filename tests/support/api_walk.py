@@ -12,7 +12,8 @@ from starlette.testclient import TestClient
 
 from dataops.engine import users
 from dataops.engine.context import Engine
-from tests.support.multipart import body, field as form_field, file_part, headers
+from tests.support.multipart import body, file_part, headers
+from tests.support.multipart import field as form_field
 
 DAY = "2026-11-28"
 PASSWORD = "correct horse battery staple"
