@@ -79,6 +79,8 @@ DEFAULT_SCAN_SEGMENTS = 4
 DEFAULT_RUN_RECORDS = 20_000
 _MAX_CHAR = "\U0010ffff"
 _RETRIES = 4
+# Table sets this process has checked (or created) already: start-up checks them once.
+_CHECKED: set[tuple[str, tuple[tuple[Any, ...], ...]]] = set()
 
 
 class _Raced(Exception):
@@ -135,8 +137,18 @@ class DynamoDBStore:
         return [*tables.values(), self.commit_table]
 
     def ensure_tables(self, *, create: bool) -> list[str]:
-        """Check the tables and indexes (creating what is missing when `create`)."""
-        return ensure_tables(self.client, self.physical_tables(), create=create)
+        """Check the tables and indexes (creating what is missing when `create`), once per
+        process for a given endpoint and set of tables."""
+        tables = self.physical_tables()
+        checked = (
+            self.client.meta.endpoint_url,
+            tuple((table.name, table.ttl, *sorted(table.gsis.values())) for table in tables),
+        )
+        if checked in _CHECKED:
+            return []
+        created = ensure_tables(self.client, tables, create=create)
+        _CHECKED.add(checked)
+        return created
 
     def _codec(self, table: str) -> ItemCodec:
         try:

@@ -39,7 +39,7 @@ class TablesNotReady(Exception):
     """A table or index the schema declares is missing, different or not active (start-up)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Gsi:
     """A global secondary index as DynamoDB knows it (all attributes strings, projection ALL)."""
 
