@@ -62,6 +62,12 @@ def test_paths_and_table_names() -> None:
         ({"DATAOPS_BLOBS": "/tmp/x"}, "DATAOPS_BLOBS='/tmp/x' must be local-dev:///<dir>"),
         ({"DATAOPS_BLOBS": "s3://"}, "needs a bucket name"),
         ({"DATAOPS_MAX_UPLOAD_BYTES": "-5"}, "DATAOPS_MAX_UPLOAD_BYTES='-5' must be a positive"),
+        ({"DATAOPS_MAX_UPLOAD_BYTES": "²"}, "DATAOPS_MAX_UPLOAD_BYTES='²' must be a positive"),
+        (
+            {"DATAOPS_MAX_UPLOAD_BYTES": "１０"},
+            "DATAOPS_MAX_UPLOAD_BYTES='１０' must be a positive",
+        ),
+        ({"DATAOPS_SESSION_TTL_SECONDS": "9" * 5000}, "DATAOPS_SESSION_TTL_SECONDS='99999"),
         ({"DATAOPS_SESSION_TTL_SECONDS": "soon"}, "DATAOPS_SESSION_TTL_SECONDS='soon' must be"),
         ({"DATAOPS_AUTO_CREATE_TABLES": "maybe"}, "must be true or false"),
         (

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from dataops.blobs.base import BlobStore
 from dataops.blobs.local import LocalBlobStore, disabled_warning
 from dataops.config import ConfigError, Settings
+from dataops.engine.binaries import remove_stale_temporaries
 from dataops.engine.context import Engine
 from dataops.store.base import Store
 
@@ -86,6 +87,10 @@ def open_engine(settings: Settings) -> Engine:
 
 
 def engine_app(settings: Settings) -> FastAPI:
+    """The served application. Start-up also removes what writes killed with the previous
+    process left in the blob store (local `.partial-*` files)."""
     from dataops.api.app import create_app
 
-    return create_app(open_engine(settings))
+    engine = open_engine(settings)
+    remove_stale_temporaries(engine)
+    return create_app(engine)

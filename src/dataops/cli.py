@@ -207,6 +207,7 @@ def cron_run() -> None:
         "created": report.created,
         "skipped": report.skipped,
         "notifications": report.notifications,
+        "temporariesRemoved": report.temporaries_removed,
     }
     typer.echo(jsonvalue.dumps(summary).decode())
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeVar
 
+from dataops.model.values import parse_digits
 from dataops.store.schema import TABLES, TRANSACTIONS
 
 
@@ -104,9 +105,10 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) <= 0:
+    value = parse_digits(raw)
+    if value is None or value <= 0:
         raise ConfigError(f"{name}={raw!r} must be a positive whole number")
-    return int(raw)
+    return value
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:

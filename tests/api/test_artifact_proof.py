@@ -307,14 +307,34 @@ def test_registered_with_the_bundle_counts_for_its_tasks(client: TestClient) -> 
 def test_refs_count_only_when_the_named_record_is_approved(client: TestClient) -> None:
     approved = make_artifact(client, status="approved")
     draft = make_artifact(client)
+    # A ref naming no artifact is refused, and nothing is stored.
     dangling = {"artifactId": "no-such-artifact", "status": "approved", "title": "fake"}
-    task = artifact_gated_task(client, artifactRefs=[dangling])
+    body = {
+        "description": "Publish show notes",
+        "date": "2026-12-10",
+        "proofRequirement": {"type": "artifact", "label": "published page"},
+        "artifactRefs": [dangling],
+    }
+    refused = client.post("/api/tasks", json=body)
+    assert (refused.status_code, refused.json()) == (404, {"error": "Artifact not found"})
+    # A ref claiming "approved" is rewritten from the record, which decides.
+    claimed = {"artifactId": draft["id"], "status": "approved", "title": "fake", "x": 1}
+    task = artifact_gated_task(client, artifactRefs=[claimed])
+    assert task["artifactRefs"] == [
+        {
+            "artifactId": draft["id"],
+            "type": "event-page",
+            "title": "Episode 12 on Luma",
+            "storageUri": "https://lu.ma/episode-12",
+            "status": "draft",
+        }
+    ]
     assert complete(client, task["id"]).json() == {"error": BLOCKED}
-    # a ref snapshot claiming "approved" never counts: the record decides
-    stale = {"artifactId": draft["id"], "status": "approved"}
-    assert complete(client, task["id"], artifactRefs=[stale]).json() == {"error": BLOCKED}
+    missing = complete(client, task["id"], artifactRefs=[dangling])
+    assert (missing.status_code, missing.json()) == (404, {"error": "Artifact not found"})
     # refs supplied in the same PUT count; nothing is persisted when the check fails
-    assert client.get(f"/api/tasks/{task['id']}").json()["artifactRefs"] == [dangling]
+    assert complete(client, task["id"], artifactRefs=[claimed]).json() == {"error": BLOCKED}
+    assert client.get(f"/api/tasks/{task['id']}").json()["artifactRefs"] == task["artifactRefs"]
     response = complete(client, task["id"], artifactRefs=[{"artifactId": approved["id"]}])
     assert response.status_code == 200
 

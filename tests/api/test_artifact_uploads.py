@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from dataops.blobs.base import BlobInfo
 from dataops.blobs.s3 import S3BlobStore
-from dataops.engine import artifact_binaries, artifacts
+from dataops.engine import artifact_binaries
 from dataops.engine.context import Engine
 from dataops.model.errors import Conflict
 from dataops.model.values import parse_timestamp
@@ -318,7 +318,7 @@ def test_two_registrations_racing_for_one_upload_one_wins(
     def registration(title: str) -> None:
         body = {**RECORDING, "title": title, "uploadId": upload["id"]}
         try:
-            artifacts.register_artifact(s3_engine, body, "grace")
+            artifact_binaries.register_upload(s3_engine, body, "grace")
             outcomes.append("registered")
         except Conflict as refused:
             outcomes.append(refused.message)

@@ -549,11 +549,12 @@ def test_attach_to_task_and_bundle(client: TestClient) -> None:
 
 
 def test_attach_keeps_other_refs_and_appends(client: TestClient) -> None:
-    task = make_task(client, artifactRefs=[{"artifactId": "external-1"}])
+    other = make_artifact(client, title="Another page")
+    task = make_task(client, artifactRefs=[{"artifactId": other["id"]}])
     artifact = make_artifact(client)
     client.post(f"/api/artifacts/{artifact['id']}/attach", json={"taskId": task["id"]})
     refs = client.get(f"/api/tasks/{task['id']}").json()["artifactRefs"]
-    assert [ref["artifactId"] for ref in refs] == ["external-1", artifact["id"]]
+    assert [ref["artifactId"] for ref in refs] == [other["id"], artifact["id"]]
 
 
 def test_attach_refusals(client: TestClient) -> None:
@@ -610,7 +611,7 @@ def test_attach_respects_if_match(client: TestClient) -> None:
 
 
 def test_attach_refuses_more_than_100_refs(client: TestClient) -> None:
-    refs = [{"artifactId": f"a{n}"} for n in range(100)]
+    refs = [{"artifactId": make_artifact(client)["id"]} for _ in range(100)]
     task = make_task(client, artifactRefs=refs)
     artifact = make_artifact(client)
     response = client.post(f"/api/artifacts/{artifact['id']}/attach", json={"taskId": task["id"]})

@@ -35,6 +35,17 @@ def test_create_with_defaults(client: TestClient) -> None:
 
 
 def test_create_keeps_caller_values(client: TestClient) -> None:
+    page = client.post(
+        "/api/artifacts",
+        json={"type": "event-page", "title": "Luma page", "storageUri": "https://lu.ma/ep"},
+    ).json()["artifact"]
+    ref = {
+        "artifactId": page["id"],
+        "type": "event-page",
+        "title": "Luma page",
+        "storageUri": "https://lu.ma/ep",
+        "status": "draft",
+    }
     fields = {
         "description": "Guest: Ada",
         "stage": "announced",
@@ -43,7 +54,7 @@ def test_create_keeps_caller_values(client: TestClient) -> None:
         "bundleLinks": [{"name": "Luma", "url": ""}],
         "emoji": "🎙️",
         "tags": ["podcast"],
-        "artifactRefs": [{"artifactId": "a1"}],
+        "artifactRefs": [ref],
         "assistantJobRefs": [{"assistantJobId": "j1"}],
         "auditEventRefs": [{"auditEventId": "e1"}],
     }

@@ -381,7 +381,7 @@ def test_the_cli_runs_cron(tmp_path: Path) -> None:
     assert '"skipped":0' in first.output and '"created":["' in first.output
     second = runner.invoke(cli_app, ["cron", "run"], env=env)
     assert second.exit_code == 0
-    assert '{"created":[],"skipped":1,"notifications":{}}' in second.output
+    assert '{"created":[],"skipped":1,"notifications":{},"temporariesRemoved":0}' in second.output
 
 
 @pytest.mark.live

@@ -60,8 +60,21 @@ PODCAST = {
 }
 
 
+GUEST_PREP_GUIDE = {
+    "type": "podcast-doc",
+    "title": "Guest prep guide",
+    "storageUri": "https://docs.google.com/document/d/guide/edit",
+}
+
+
 def make_template(client: TestClient, **changes: Any) -> dict[str, Any]:
-    response = client.post("/api/templates", json={**PODCAST, **changes})
+    """The podcast template; its first definition names a real artifact (refs naming none are
+    refused), whose snapshot each instantiated task carries."""
+    guide = client.post("/api/artifacts", json=GUEST_PREP_GUIDE).json()["artifact"]
+    definitions = [dict(each) for each in PODCAST["taskDefinitions"]]  # type: ignore[attr-defined]
+    definitions[0]["artifactRefs"] = [{"artifactId": guide["id"], "title": "stale title"}]
+    body = {**PODCAST, "taskDefinitions": definitions, **changes}
+    response = client.post("/api/templates", json=body)
     assert response.status_code == 201, response.text
     template: dict[str, Any] = response.json()["template"]
     return template
@@ -147,7 +160,15 @@ def test_tasks_follow_the_definitions(client: TestClient) -> None:
     assert prep["systems"] == ["google-drive"]
     assert prep["validation"] == {"checklist": ["questions", "bio"]}
     assert prep["proofRequirement"] == {"type": "artifact", "label": "Guest prep doc"}
-    assert prep["artifactRefs"] == [{"artifactId": "a-template-ref"}]
+    guide_ref = template["taskDefinitions"][0]["artifactRefs"][0]
+    assert guide_ref == {
+        "artifactId": guide_ref["artifactId"],
+        "type": "podcast-doc",
+        "title": "Guest prep guide",  # the engine's snapshot, not the client's stale title
+        "storageUri": "https://docs.google.com/document/d/guide/edit",
+        "status": "draft",
+    }
+    assert prep["artifactRefs"] == [guide_ref]
     assert prep["assigneeId"] == "user-grace"  # the template's default
     assert "extra" not in prep
     # Non-integer offsets truncate toward zero; false requiresFile is kept; empty arrays are not.

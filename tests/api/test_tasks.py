@@ -68,6 +68,10 @@ def test_create_drops_fields_clients_may_not_set(client: TestClient) -> None:
 
 def test_create_keeps_every_allowed_field(client: TestClient) -> None:
     bundle_id = bundle(client)
+    page = client.post(
+        "/api/artifacts",
+        json={"type": "event-page", "title": "Episode page", "storageUri": "https://lu.ma/ep"},
+    ).json()["artifact"]
     body = {
         "description": "Publish",
         "date": "2026-12-04",
@@ -91,7 +95,15 @@ def test_create_keeps_every_allowed_field(client: TestClient) -> None:
         "assigneeId": "user-grace",
         "tags": ["podcast"],
         "templateId": "free-text",
-        "artifactRefs": [{"artifactId": "a1"}],
+        "artifactRefs": [
+            {
+                "artifactId": page["id"],
+                "type": "event-page",
+                "title": "Episode page",
+                "storageUri": "https://lu.ma/ep",
+                "status": "draft",
+            }
+        ],
         "assistantJobRefs": [{"assistantJobId": "j1"}],
         "auditEventRefs": [{"auditEventId": "e1"}],
     }

@@ -56,15 +56,49 @@ def test_create_stores_the_fields_and_keeps_definitions_verbatim(client: TestCli
         triggerLeadDays=14,
         unknownField="dropped",
     )
-    body["taskDefinitions"] = [definition(customKey={"kept": True}, isMilestone=True)]
+    extras = {"customKey": "kept", "customList": ["a", 1, True], "weight": 2.5}
+    body["taskDefinitions"] = [definition(**extras, isMilestone=True)]
     response = client.post("/api/templates", json=body)
     assert response.status_code == 201
     template = response.json()["template"]
-    assert template["taskDefinitions"] == [definition(customKey={"kept": True}, isMilestone=True)]
+    assert template["taskDefinitions"] == [definition(**extras, isMilestone=True)]
     assert template["triggerLeadDays"] == 14
     assert "unknownField" not in template
     assert template["createdAt"] == template["updatedAt"]
     assert client.get(f"/api/templates/{template['id']}").json() == {"template": template}
+
+
+@pytest.mark.parametrize(
+    ("extras", "message"),
+    [
+        (
+            {"customKey": {"nested": True}},
+            "taskDefinitions[0].customKey must be a string, number, boolean or an array of those",
+        ),
+        (
+            {"customList": ["a", {"b": 1}]},
+            "taskDefinitions[0].customList must be a string, number, boolean or an array of those",
+        ),
+        ({"customKey": "k" * 2001}, "taskDefinitions[0].customKey is too long (max 2000)"),
+        (
+            {f"note{n}": "n" * 1900 for n in range(9)},
+            "taskDefinitions[0] is too large (max 16384 bytes)",
+        ),
+        ({"apiKey": "x"}, "taskDefinitions[0].apiKey must not contain secrets or signed URLs"),
+        (
+            {"notes": "see https://b.s3.amazonaws.com/k?X-Amz-Signature=abc"},
+            "taskDefinitions[0].notes must not contain signed URLs or tokens",
+        ),
+    ],
+)
+def test_extra_definition_keys_stay_small_plain_values(
+    client: TestClient, engine: Engine, extras: dict[str, Any], message: str
+) -> None:
+    body = template_body()
+    body["taskDefinitions"] = [definition(**extras)]
+    response = client.post("/api/templates", json=body)
+    assert (response.status_code, response.json()) == (400, {"error": message})
+    assert engine.store.count("templates") == 0
 
 
 @pytest.mark.parametrize("raw", [b"", b"{not json", b"null", b"[]", b'"text"', b"42"])

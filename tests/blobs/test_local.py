@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,55 @@ def test_uris_and_keys(tmp_path: Path) -> None:
         "https://example.com/files/abc",
     ):
         assert blobs.key_for(uri) is None, uri
+
+
+def test_what_the_store_contains(tmp_path: Path) -> None:
+    blobs = LocalBlobStore(tmp_path, enabled=True)
+    for uri in ("local-dev://files/abc", "local-dev://../x", "LOCAL-DEV://files/abc"):
+        assert blobs.contains(uri), uri
+    for uri in ("s3://bucket/files/abc", "https://example.com/local-dev://x", "files/abc"):
+        assert not blobs.contains(uri), uri
+    assert blobs.is_temporary("files/.partial-x1") and blobs.is_temporary(".partial-x1")
+    assert not blobs.is_temporary("files/x.partial-1") and not blobs.remote
+
+
+def age(path: Path, seconds: float) -> None:
+    moment = time.time() - seconds
+    os.utime(path, (moment, moment))
+
+
+def test_stale_partial_files_are_removed(tmp_path: Path) -> None:
+    """A write killed before its rename leaves `.partial-*`; an hour later it is dead."""
+    blobs = LocalBlobStore(tmp_path, enabled=True)
+    blobs.put("files/kept", io.BytesIO(b"kept"), content_type="text/plain")
+    for relative, seconds in (
+        ("files/.partial-dead1", 7_200),
+        ("outputs/.partial-dead2", 3_700),
+        ("task-1/.partial-dead3", 86_400),
+        ("files/.partial-live", 60),
+        ("files/old-but-stored", 86_400),
+    ):
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+        age(path, seconds)
+    (tmp_path / "files" / ".partial-dir").mkdir()
+    age(tmp_path / "files" / ".partial-dir", 7_200)
+
+    assert blobs.remove_stale_temporaries(3_600) == 3
+    assert stored_blobs(tmp_path) == ["files/.partial-live", "files/kept", "files/old-but-stored"]
+    assert (tmp_path / "files" / ".partial-dir").is_dir()
+    assert blobs.remove_stale_temporaries(3_600) == 0
+
+
+def test_the_sweep_touches_nothing_outside_local_and_test(tmp_path: Path) -> None:
+    (tmp_path / "files").mkdir()
+    partial = tmp_path / "files" / ".partial-dead"
+    partial.write_bytes(b"half")
+    age(partial, 7_200)
+    assert LocalBlobStore(tmp_path, enabled=False).remove_stale_temporaries(3_600) == 0
+    assert partial.exists()
+    assert LocalBlobStore(tmp_path / "missing", enabled=True).remove_stale_temporaries(3_600) == 0
 
 
 def test_the_directory_is_created_on_first_write_only(tmp_path: Path) -> None:

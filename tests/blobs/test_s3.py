@@ -90,6 +90,33 @@ def test_uris_and_keys(s3: S3Emulator) -> None:
         assert store.key_for(uri) is None, uri
 
 
+def test_what_the_store_contains(s3: S3Emulator) -> None:
+    """Every URI below the bucket and prefix, valid key or not: only ours can be there."""
+    store = S3BlobStore("media", "dataops")
+    for uri in (
+        "s3://media/dataops/files/abc",
+        "s3://media/dataops/",
+        "s3://media/dataops/../secrets",
+        "s3://media/dataops/files//abc",
+        "s3://media/dataops/a b.wav",
+        "S3://Media/dataops/files/abc",
+    ):
+        assert store.contains(uri), uri
+    for uri in (
+        "s3://media/dataops",
+        "s3://media/dataops-archive/x",
+        "s3://media/DATAOPS/x",
+        "s3://media/files/abc",
+        "s3://other/dataops/files/abc",
+        "s3://mediax/dataops/files/abc",
+        "local-dev://dataops/files/abc",
+        "https://media.s3.amazonaws.com/dataops/files/abc",
+    ):
+        assert not store.contains(uri), uri
+    assert S3BlobStore("media").contains("s3://media/anything")
+    assert not store.is_temporary("files/abc") and store.remote
+
+
 def test_the_sha256_is_sent_with_the_bytes(
     blobs: S3BlobStore, s3: S3Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

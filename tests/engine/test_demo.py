@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from dataops.cli import app
 from dataops.engine import demo
 from dataops.engine.context import Engine
+from tests.support.moto_server import S3Emulator
 
 STORES = ("bundles", "tasks", "artifacts", "audit_events")
 
@@ -44,9 +45,37 @@ def test_demo_loads_a_podcast_episode(engine: Engine, client: TestClient) -> Non
         "google-drive",
     )
     assert (transcript["status"], transcript["storageProvider"]) == ("draft", "dropbox")
-    assert (recording["status"], recording["storageProvider"]) == ("approved", "s3")
+    assert (recording["status"], recording["storageProvider"]) == ("approved", "local-dev")
+    assert recording["storageUri"] == "local-dev://demo/episode-42/raw.wav"
     assert recording["checksum"] == demo.RECORDING_CHECKSUM
+    assert recording["sizeBytes"] == len(demo.RECORDING)
     assert recording["reviewedBy"] == "demo"
+
+
+def test_the_demo_recording_is_an_object_of_the_blob_store(
+    engine: Engine, client: TestClient
+) -> None:
+    """An artifact that points into the blob store names an object that is there: the demo
+    stores the recording first, so its download serves the very bytes it registered."""
+    demo.load_demo(engine)
+    response = client.get(f"/api/artifacts/{demo.ARTIFACT_IDS['recording']}/download")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "audio/wav"
+    assert response.content == demo.RECORDING
+    assert demo.RECORDING[:4] == b"RIFF"
+
+
+def test_the_demo_stores_its_recording_in_s3_when_blobs_are_there(
+    s3_engine: Engine, s3: S3Emulator
+) -> None:
+    demo.load_demo(s3_engine)
+    recording = s3_engine.store.get("artifacts", demo.ARTIFACT_IDS["recording"])
+    assert recording is not None
+    assert recording["storageUri"] == f"s3://{s3.bucket}/dataops/demo/episode-42/raw.wav"
+    assert (
+        s3.client.get_object(Bucket=s3.bucket, Key="dataops/demo/episode-42/raw.wav")["Body"].read()
+        == demo.RECORDING
+    )
 
 
 def test_demo_shows_every_proof_state(engine: Engine, client: TestClient) -> None:

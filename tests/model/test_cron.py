@@ -215,6 +215,12 @@ def test_out_of_range(expression: str, message: str) -> None:
         ("* * *-5 * *", "Invalid cron expression: day-of-month field has an invalid value '*-5'"),
         ("* * 1.5 * *", "Invalid cron expression: day-of-month field has an invalid value '1.5'"),
         ("* * ١ * *", "Invalid cron expression: day-of-month field has an invalid value '١'"),
+        ("* * １ * *", "Invalid cron expression: day-of-month field has an invalid value '１'"),
+        ("* * ² * *", "Invalid cron expression: day-of-month field has an invalid value '²'"),
+        (
+            "* * " + "9" * 5000 + " * *",
+            "Invalid cron expression: day-of-month field has an invalid value '" + "9" * 5000 + "'",
+        ),
         ("* * /5 * *", "Invalid cron expression: day-of-month field has an invalid value '/5'"),
     ],
 )
@@ -236,6 +242,12 @@ def test_invalid_values(expression: str, message: str) -> None:
         (
             "* * */x * *",
             "Invalid cron expression: day-of-month step in '*/x' must be an integer from 1 to 31",
+        ),
+        (
+            "* * */" + "9" * 5000 + " * *",
+            "Invalid cron expression: day-of-month step in '*/"
+            + "9" * 5000
+            + "' must be an integer from 1 to 31",
         ),
         (
             "* * */32 * *",

@@ -14,10 +14,13 @@ from dataops.model.values import (
     is_nonblank,
     is_number,
     is_string_array,
+    is_timestamp,
+    parse_digits,
     parse_timestamp,
     truthy,
     utf16_length,
 )
+from tests.support.dates import NOT_DATES, NOT_TIMESTAMPS
 
 
 @pytest.mark.parametrize("value", [None, False, 0, 0.0, "", math.nan])
@@ -60,6 +63,34 @@ def test_calendar_dates(value: str) -> None:
 )
 def test_impossible_or_malformed_dates(value: object) -> None:
     assert not is_calendar_date(value)
+
+
+@pytest.mark.parametrize("value", NOT_DATES)
+def test_dates_are_four_two_and_two_ascii_digits_and_nothing_else(value: str) -> None:
+    assert not is_calendar_date(value)
+    assert parse_timestamp(value) is None
+    assert not is_timestamp(value)
+
+
+@pytest.mark.parametrize("value", NOT_TIMESTAMPS)
+def test_timestamps_are_ascii_digits_and_nothing_else(value: str) -> None:
+    assert parse_timestamp(value) is None
+    assert not is_timestamp(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("0", 0), ("1000", 1000), ("007", 7), ("9" * 18, 10**18 - 1)],
+)
+def test_digits_parse_as_whole_numbers(text: str, expected: int) -> None:
+    assert parse_digits(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "9" * 19, "9" * 5000, "-1", "+1", " 1", "1\n", "１", "١", "²", "1e3", "1_000"]
+)
+def test_anything_but_a_few_ascii_digits_is_no_whole_number(text: str) -> None:
+    assert parse_digits(text) is None
 
 
 def test_timestamps_parse_with_zones_and_milliseconds() -> None:

@@ -277,7 +277,6 @@ def test_fields_the_format_does_not_carry_are_left_out_and_named(
     records["tasks"][0]["priority"] = "high"
     records["tasks"][1]["priority"] = "low"
     records["tasks"][2]["comment"] = ""  # an empty string means absent: not named
-    records["recurring_configs"][0]["enabled"] = "yes"
     records["files"][0]["size_bytes"] = None
     export = write_export_dir(tmp_path / "export", records)
 
@@ -286,13 +285,9 @@ def test_fields_the_format_does_not_carry_are_left_out_and_named(
     assert summary.warnings == [
         "tasks field priority is left out of the import (records holding it: 2): export format "
         "version 1 has no such field, or not with such a value",
-        "recurring_configs field enabled is left out of the import (records holding it: 1): "
-        "export format version 1 has no such field, or not with such a value",
     ]
     task = target.get("tasks", "task-1")
     assert task is not None and "priority" not in task
-    config = target.get("recurring_configs", "recurring-1")
-    assert config is not None and "enabled" not in config
 
 
 # --- invalid exports: refused, nothing written ---------------------------------------------------

@@ -21,6 +21,7 @@ from dataops.portable.validate import (
     read_lines,
     validate_export,
 )
+from dataops.portable.validation import lines as lines_module
 from tests.portable.builder import (
     T0,
     T1,
@@ -664,6 +665,8 @@ def test_bundle_and_template_shapes(tmp_path: Path) -> None:
         task_definitions=[
             {
                 "refId": "a",
+                "description": "Book the guest",
+                "offsetDays": -14,
                 "instructionDocId": 1,
                 "systems": "Luma",
                 "validation": 5,
@@ -695,6 +698,22 @@ def test_bundle_and_template_shapes(tmp_path: Path) -> None:
     assert validate(tmp_path / "two").errors[-2:] == [
         "templates[0] field phases must be an array when present",
         "templates[0] field task_definitions must be an array when present",
+    ]
+
+
+def test_task_definitions_need_what_instantiation_copies(tmp_path: Path) -> None:
+    """A definition without a description or day offset would instantiate tasks the API
+    refuses: the validator requires what the API requires."""
+    records = valid_records()
+    records["templates"][0]["task_definitions"] = [{"refId": "a", "offsetDays": "soon"}, {}]
+    write_export_dir(tmp_path, records)
+
+    assert validate(tmp_path).errors == [
+        "templates[0].task_definitions[0] missing required string field description",
+        "templates[0].task_definitions[0] field offsetDays must be a finite number when present",
+        "templates[0].task_definitions[1] missing required string field refId",
+        "templates[0].task_definitions[1] missing required string field description",
+        "templates[0].task_definitions[1] missing required field offsetDays",
     ]
 
 
@@ -969,15 +988,38 @@ def test_actors_assignees_and_templates_outside_the_export_are_warnings(tmp_path
     report = validate(tmp_path)
 
     assert report.valid
+    # portal-admin and service identities are known actors, not users: no warning for them.
     assert report.warnings == [
         "tasks[0] references deleted or external assignee_id: user-grace",
         "tasks[0] references deleted or external template_id: template-1",
-        "tasks[1] actor portal-admin is not an exported user",
         "bundles[0] references deleted or external template_id: template-1",
         "recurring_configs[0] references deleted or external assignee_id: user-grace",
-        "artifacts[0] actor service:podcast-assistant is not an exported user",
-        "audit_events[0] actor service:podcast-assistant is not an exported user",
     ]
+
+
+@pytest.mark.parametrize(
+    ("actor", "warned"),
+    [
+        ("portal-admin", False),
+        ("system", False),
+        ("service:podcast-assistant", False),
+        ("service:", True),
+        ("user-gone", True),
+        ("demo/podcast-assistant", True),
+    ],
+)
+def test_which_actors_outside_the_users_are_warned_about(
+    tmp_path: Path, actor: str, warned: bool
+) -> None:
+    records = valid_records()
+    records["audit_events"][0]["actor_id"] = actor
+    write_export_dir(tmp_path, records)
+
+    report = validate(tmp_path)
+
+    assert report.valid
+    expected = [f"audit_events[0] actor {actor} is not an exported user"] if warned else []
+    assert report.warnings == expected
 
 
 # --- everything at once: all errors, in rule order -----------------------------------------------
@@ -1115,7 +1157,7 @@ def test_temporary_download_hosts_in_any_case_are_found(tmp_path: Path) -> None:
 )
 def test_lines_are_read_the_same_whatever_the_block_size(content: bytes, block: int) -> None:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(validate_module, "_BLOCK_BYTES", block)
+        patch.setattr(lines_module, "_BLOCK_BYTES", block)
         digest = hashlib.sha256()
         lines = list(read_lines(io.BytesIO(content), digest))
 
@@ -1127,8 +1169,8 @@ def test_lines_are_read_the_same_whatever_the_block_size(content: bytes, block: 
 
 
 def test_lines_over_the_limit_are_skipped_not_held(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validate_module, "_BLOCK_BYTES", 4)
-    monkeypatch.setattr(validate_module, "MAX_LINE_BYTES", 10)
+    monkeypatch.setattr(lines_module, "_BLOCK_BYTES", 4)
+    monkeypatch.setattr(lines_module, "MAX_LINE_BYTES", 10)
     content = b"short\n" + b"x" * 25 + b"\nok\n" + b"y" * 11
 
     lines = list(read_lines(io.BytesIO(content)))

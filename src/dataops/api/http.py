@@ -13,6 +13,7 @@ from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest
 from dataops.model import jsonvalue, messages
 from dataops.model.errors import Invalid, TooLarge
+from dataops.model.values import parse_digits
 from dataops.store.base import Item
 
 MAX_JSON_BODY = 1_048_576
@@ -36,9 +37,19 @@ async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await run_in_threadpool(fn, *args, **kwargs)
 
 
+def declares_more_than(request: Request, limit: int) -> bool:
+    """True when `Content-Length` announces more than `limit` bytes. A value that is not plain
+    ASCII digits announces nothing (the bytes counted while reading still hold the limit); one
+    too long to convert is more than any limit."""
+    declared = request.headers.get("content-length", "").strip()
+    if not declared.isascii() or not declared.isdigit():
+        return False
+    length = parse_digits(declared)
+    return length is None or length > limit
+
+
 async def read_body(request: Request, limit: int = MAX_JSON_BODY) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declares_more_than(request, limit):
         raise TooLarge(messages.BODY_TOO_LARGE)
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -83,19 +94,21 @@ def versioned(item: Item, payload: Any, status: int = 200) -> Response:
     return json_response(payload, status, {"ETag": f'"{item.version}"'})
 
 
-_ETAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+_ETAG = re.compile(r'\s*(?:W/)?"([0-9]+)"\s*')
 
 
 def if_match(request: Request) -> int | None:
     """The version named by `If-Match`; None without the header or for `*`.
 
-    Anything that names no version of ours can never match, so it yields -1 (412).
+    Anything that names no version of ours can never match, so it yields -1 (412): another
+    shape, other digits than ASCII, or a number longer than any version counter gets.
     """
     raw = request.headers.get("if-match")
     if raw is None or raw.strip() == "*":
         return None
-    match = _ETAG.match(raw)
-    return int(match[1]) if match else -1
+    match = _ETAG.fullmatch(raw)
+    version = parse_digits(match[1]) if match else None
+    return -1 if version is None else version
 
 
 def page_of(request: Request) -> PageRequest:

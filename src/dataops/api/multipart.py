@@ -18,6 +18,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
+from dataops.api.http import declares_more_than
 from dataops.engine.files import IncomingFile, UploadForm
 from dataops.model import messages
 from dataops.model.errors import Invalid, TooLarge
@@ -205,8 +206,7 @@ async def read_upload(request: Request, *, max_file_bytes: int, spool: bool) -> 
     content_type = request.headers.get("content-type", "")
     if "multipart/form-data" not in content_type.lower():
         raise Invalid(messages.UPLOAD_NOT_MULTIPART)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_file_bytes + FIELDS_LIMIT:
+    if declares_more_than(request, max_file_bytes + FIELDS_LIMIT):
         raise TooLarge(messages.FILE_TOO_LARGE.format(limit=max_file_bytes))
     boundary = boundary_of(content_type)
     reader = FormReader(boundary, max_file_bytes=max_file_bytes, spool=spool) if boundary else None

@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,6 +31,7 @@ from dataops.blobs.base import (
 )
 from dataops.model import messages
 from dataops.model.errors import Conflict
+from dataops.model.records import scheme_of
 from dataops.model.storage_policy import StorageProvider
 
 URI_PREFIX = "local-dev://"
@@ -67,6 +69,12 @@ class LocalBlobStore(BlobStore):
             return None
         key = uri.removeprefix(URI_PREFIX).replace("\\", "/")
         return key if _safe_relative(key) else None
+
+    def contains(self, uri: str) -> bool:
+        return scheme_of(uri) == StorageProvider.LOCAL_DEV.value
+
+    def is_temporary(self, key: str) -> bool:
+        return key.rsplit("/", 1)[-1].startswith(PARTIAL_PREFIX)
 
     def _path(self, key: str) -> Path | None:
         """The file for `key`, or None when it would lie outside the directory."""
@@ -148,6 +156,27 @@ class LocalBlobStore(BlobStore):
             return False
         _fsync_directory(path.parent)
         return True
+
+    def remove_stale_temporaries(self, older_than: float) -> int:
+        """The `.partial-*` files of writes that were killed before their rename (a write in
+        progress keeps touching its file, so an hour without a change means it is dead)."""
+        if not self.enabled or not self.root.is_dir():
+            return 0
+        cutoff = time.time() - older_than
+        removed = 0
+        for directory, _, names in os.walk(self.root):
+            for name in names:
+                if not name.startswith(PARTIAL_PREFIX):
+                    continue
+                path = Path(directory) / name
+                try:
+                    status = path.lstat()
+                    if stat.S_ISREG(status.st_mode) and status.st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+                except FileNotFoundError:
+                    continue  # renamed into place or removed meanwhile
+        return removed
 
     def _regular_file(self, key: str) -> Path:
         """The existing regular file for `key` (never a directory, FIFO or device)."""

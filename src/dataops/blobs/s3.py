@@ -142,6 +142,7 @@ class S3BlobStore(BlobStore):
     """Objects under `<prefix>/<key>` of one bucket; the record's URI names bucket and full key."""
 
     provider = StorageProvider.S3
+    remote = True
 
     def __init__(
         self,
@@ -179,6 +180,18 @@ class S3BlobStore(BlobStore):
             return check_key(key)
         except ValueError:
             return None
+
+    def contains(self, uri: str) -> bool:
+        """Every key below the prefix, however spelled. Scheme and bucket are compared without
+        case (S3 has no upper-case bucket names, so `S3://Bucket/...` can only mean ours);
+        keys are case-sensitive, so another case of the prefix is another place."""
+        scheme, separator, rest = uri.partition("://")
+        if not separator or scheme.lower() != "s3":
+            return False
+        bucket, _, key = rest.partition("/")
+        if bucket.lower() != self.bucket.lower():
+            return False
+        return not self.prefix or key.startswith(f"{self.prefix}/")
 
     # --- writes ----------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ registrations one wins and the other is refused.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import stat
 from collections.abc import Mapping
@@ -23,8 +22,16 @@ from typing import Any, BinaryIO
 
 from dataops.blobs.base import BlobMissingError, BlobStore, ChecksumMismatchError
 from dataops.engine import artifacts
+from dataops.engine.binaries import (
+    Download,
+    blobs_of,
+    discard,
+    output_key,
+    serve_binary,
+    sha256_of_object,
+    upload_key,
+)
 from dataops.engine.context import Engine
-from dataops.engine.files import Download, blobs_of, serve_binary
 from dataops.model import files as file_rules
 from dataops.model import messages
 from dataops.model.artifacts import ArtifactStatus, SourceType
@@ -33,8 +40,6 @@ from dataops.model.storage_policy import OWNED_PROVIDERS, StorageProvider
 from dataops.model.uploads import parse_sha256_checksum, parse_upload_request
 from dataops.model.values import format_timestamp, is_nonblank
 from dataops.store.base import Item, Replace, VersionConflict
-
-log = logging.getLogger("dataops.artifacts")
 
 # The presigned PUT works this long after it was handed out; S3 checks it when the PUT starts,
 # so a long upload that started in time completes.
@@ -47,21 +52,6 @@ DEFAULT_OUTPUT_ACTOR = "assistant"
 # Fields of an artifact that a direct upload decides: the body may repeat them, not change them.
 _FIXED_BY_UPLOAD = ("storageUri", "storageProvider", "contentType", "checksum", "sizeBytes")
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
-
-
-def upload_key(upload_id: str) -> str:
-    return f"uploads/{upload_id}"
-
-
-def output_key(output_id: str) -> str:
-    return f"outputs/{output_id}"
-
-
-def _discard(blobs: BlobStore, key: str) -> None:
-    try:
-        blobs.delete(key)
-    except Exception:
-        log.exception("could not delete the refused binary %s", key)
 
 
 # --- direct uploads -------------------------------------------------------------------------
@@ -123,7 +113,7 @@ def _open_session(engine: Engine, upload_id: Any) -> Item:
         raise Conflict(messages.UPLOAD_ALREADY_USED)
     if engine.now() >= str(session.get("registerBefore", "")):
         # Nothing may reference it any more: remove it now rather than at the next sweep.
-        _discard(blobs_of(engine), str(session["key"]))
+        discard(blobs_of(engine), str(session["key"]))
         raise Conflict(messages.UPLOAD_EXPIRED)
     return session
 
@@ -144,18 +134,6 @@ def _body_with_upload(body: Mapping[str, Any], session: Mapping[str, Any]) -> di
     return filled
 
 
-def _sha256_of_object(blobs: BlobStore, key: str) -> str:
-    """Stream the object back and hash it (when S3 reports no whole-object checksum)."""
-    try:
-        reader = blobs.open(key)
-    except BlobMissingError:
-        raise Conflict(messages.UPLOAD_OBJECT_MISSING) from None
-    digest = hashlib.sha256()
-    for chunk in reader.chunks():
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _verify_object(blobs: BlobStore, session: Mapping[str, Any]) -> None:
     """The uploaded object is exactly the declared bytes; otherwise it is deleted (400)."""
     key = str(session["key"])
@@ -166,11 +144,15 @@ def _verify_object(blobs: BlobStore, session: Mapping[str, Any]) -> None:
     if info is None:
         raise Conflict(messages.UPLOAD_OBJECT_MISSING)
     if info.size != session["sizeBytes"]:
-        _discard(blobs, key)
+        discard(blobs, key)
         raise Invalid(messages.UPLOAD_SIZE_MISMATCH)
-    actual = info.sha256 if info.sha256 is not None else _sha256_of_object(blobs, key)
+    try:
+        # S3 reports no whole-object SHA-256 for some objects: then the engine hashes them.
+        actual = info.sha256 if info.sha256 is not None else sha256_of_object(blobs, key)
+    except BlobMissingError:
+        raise Conflict(messages.UPLOAD_OBJECT_MISSING) from None
     if actual != parse_sha256_checksum(session["checksum"]):
-        _discard(blobs, key)
+        discard(blobs, key)
         raise Invalid(messages.UPLOAD_CHECKSUM_MISMATCH)
 
 
@@ -313,5 +295,5 @@ def register_output(
     try:
         return artifacts.store_new_artifact(engine, record, actor)
     except BaseException:
-        _discard(blobs, key)
+        discard(blobs, key)
         raise

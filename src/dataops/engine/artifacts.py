@@ -12,16 +12,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dataops.config import AuthMode
-from dataops.engine import audit, refs
+from dataops.engine import audit, owned_objects, refs
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle, stale_when
 from dataops.model import artifacts as model
-from dataops.model import fields as f
-from dataops.model import messages
+from dataops.model import messages, records
 from dataops.model.artifacts import ArtifactStatus, SourceType, Visibility
 from dataops.model.audit import AuditAction, EntityType
 from dataops.model.errors import Invalid, NotFound, PreconditionFailed
+from dataops.model.records import LINKS_MAX_ITEMS
 from dataops.model.storage_policy import infer_provider
 from dataops.model.values import is_nonblank, is_object, js_trim, truthy
 from dataops.store.base import Create, Item, Replace, Write
@@ -219,35 +219,6 @@ def _owner_event(
     )
 
 
-_OWNER_INDEX = {"taskId": "GSI-Task", "bundleId": "GSI-Bundle", "fileId": "GSI-File"}
-
-
-def detach_all(
-    engine: Engine, owner_field: str, owner_id: str, reason: str, actor: str | None
-) -> list[Write]:
-    """Writes that clear `owner_field` on every artifact naming `owner_id` (its task, bundle or
-    file is being deleted), each with its audit event; for the deleter's transaction."""
-    writes: list[Write] = []
-    for artifact in engine.store.query("artifacts", _OWNER_INDEX[owner_field], owner_id).items:
-        detached = {key: value for key, value in artifact.items() if key != owner_field}
-        detached["updatedAt"] = engine.now()
-        writes.append(Replace("artifacts", detached, artifact.version))
-        writes.append(
-            audit.event(
-                engine,
-                actor=actor,
-                entity_type=EntityType.ARTIFACT,
-                entity_id=artifact["id"],
-                action=AuditAction.ARTIFACT_DETACHED,
-                summary=f"Detached: {reason}",
-                before=artifact,
-                after=detached,
-                fields=(owner_field,),
-            )
-        )
-    return writes
-
-
 def _registered_event(engine: Engine, record: Mapping[str, Any], actor: str | None) -> Write:
     return audit.event(
         engine,
@@ -331,18 +302,16 @@ def register_artifact(engine: Engine, body: Any, actor: str | None) -> Item:
     """POST /api/artifacts: validate (400), relationships (404), store with its audit event.
 
     Registering with `taskId`/`bundleId` adds no ref to them (only attach does), but such an
-    artifact counts for their proof once approved. A body with `uploadId` registers a direct
-    upload (engine/artifact_binaries.py): the object is verified first."""
-    if is_object(body) and "uploadId" in body:
-        from dataops.engine import artifact_binaries
-
-        return artifact_binaries.register_upload(engine, body, actor)
-    return store_new_artifact(engine, new_artifact(engine, body, actor), actor)
+    artifact counts for their proof once approved. An artifact that points into the DataOps
+    blob store must name an object it may claim, as it is (engine/owned_objects.py). (A body
+    with `uploadId` is a direct upload: engine/artifact_binaries.py registers those.)"""
+    record = owned_objects.verified(engine, new_artifact(engine, body, actor))
+    return store_new_artifact(engine, record, actor)
 
 
 def new_artifact(engine: Engine, body: Any, actor: str | None) -> dict[str, Any]:
     """The record a create body describes, validated (400) with its relationships (404), not
-    yet stored: for callers that must do something (store a binary) before storing it."""
+    yet stored: for callers that must do something (store or verify their binary) first."""
     return _checked_new_record(engine, body, actor)
 
 
@@ -400,10 +369,14 @@ def update_artifact(
         if not stamped:
             raise Invalid(messages.NO_VALID_FIELDS)
         updated = model.merge_updates(existing, stamped)
-        _validate(engine, updated, require_core=False)
+        # A new location or checksum is judged as a new registration: an owned URI needs a
+        # checksum, whatever path leads there.
+        relocated = any(name in stamped for name in model.LOCATION_FIELDS)
+        _validate(engine, updated, require_core=relocated)
         if "status" in stamped:
             model.check_transition(existing.get("status"), stamped["status"])
         _check_relationships(engine, stamped)
+        updated = owned_objects.verified(engine, updated, before=existing)
         updated["updatedAt"] = engine.now()
         writes = _owner_ref_writes(engine, existing, updated)
         if existing.get("status") != updated.get("status"):
@@ -455,10 +428,8 @@ def attach_artifact(
         ref = refs.snapshot(updated)
         for target in targets.values():
             held = refs.with_ref(target.get("artifactRefs"), ref)
-            if len(held) > f.LINKS_MAX_ITEMS:
-                raise Invalid(
-                    messages.TOO_LONG.format(field="artifactRefs", limit=f.LINKS_MAX_ITEMS)
-                )
+            if len(held) > LINKS_MAX_ITEMS:
+                raise Invalid(messages.TOO_LONG.format(field="artifactRefs", limit=LINKS_MAX_ITEMS))
         writes = _owner_ref_writes(engine, existing, updated, dict.fromkeys(targets, ref))
         writes.append(
             audit.event(
@@ -532,10 +503,8 @@ def review_note(body: Any) -> str | None:
     note = body.get("note")
     if note is None:
         return None
-    if not isinstance(note, str):
-        raise Invalid(messages.MUST_BE_STRING.format(field="note"))
-    f.check_length("note", note, f.TEXT_MAX)
-    return note
+    records.check_field(model.REVIEW_NOTE, note, "note")
+    return str(note)
 
 
 def approve_artifact(
@@ -576,7 +545,7 @@ def supersede_artifact(
         if if_match is not None and old.version != if_match:
             raise PreconditionFailed(messages.PRECONDITION_FAILED)
         inherited = {name: old.get(name) for name in _OWNER_FIELDS}
-        new = _checked_new_record(engine, body, actor, inherited)
+        new = owned_objects.verified(engine, _checked_new_record(engine, body, actor, inherited))
         model.check_supersedable(old.get("status"))
         new["supersedes"] = old["id"]
         retired = {

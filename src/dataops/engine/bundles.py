@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataops.engine import artifacts, notifications, refs
+from dataops.engine import notifications, refs
 from dataops.engine.context import Engine
+from dataops.engine.detach import detach_artifacts
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle
 from dataops.model import bundles as model
@@ -82,6 +83,8 @@ def create_bundle(engine: Engine, body: Any) -> tuple[Item, list[Item] | None]:
     for name in ("artifactRefs", "assistantJobRefs", "auditEventRefs"):
         if body.get(name) is not None:
             bundle[name] = body[name]
+    if "artifactRefs" in bundle:
+        bundle["artifactRefs"] = refs.rewritten(engine.store, bundle["artifactRefs"])
     bundle["createdAt"] = bundle["updatedAt"] = now
 
     tasks = templates.instantiate_tasks(engine, template, bundle) if template else []
@@ -105,6 +108,8 @@ def update_bundle(engine: Engine, bundle_id: str, body: Any) -> Item:
         model.validate_update(updates)
         if not updates:
             raise Invalid(messages.NO_VALID_FIELDS)
+        if updates.get("artifactRefs") is not None:
+            updates["artifactRefs"] = refs.rewritten(engine.store, updates["artifactRefs"])
         bundle = apply_updates(existing, updates)
         bundle["updatedAt"] = engine.now()
         writes: list[Write] = [Replace("bundles", bundle, existing.version)]
@@ -146,9 +151,7 @@ def delete_bundle(engine: Engine, bundle_id: str, actor: str | None) -> None:
                 if table == "tasks":
                     detached["updatedAt"] = now
                 writes.append(Replace(table, detached, record.version))
-        writes += artifacts.detach_all(
-            engine, "bundleId", bundle_id, "its bundle was deleted", actor
-        )
+        writes += detach_artifacts(engine, "bundleId", bundle_id, "its bundle was deleted", actor)
         for notification in store.query("notifications", "GSI-Bundle", bundle_id).items:
             writes.append(Delete("notifications", notification["id"]))
         store.transact(writes)

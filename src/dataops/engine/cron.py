@@ -1,5 +1,6 @@
 """The cron runner (7.5): automatic templates create their bundle once per anchor date, and the
-routine notifications are raised once each: follow-up-due, task-overdue, missing-evidence.
+routine notifications are raised once each: follow-up-due, task-overdue, missing-evidence. It
+also removes temporary files that interrupted writes left in the blob store.
 
 Everything it creates has an id derived from what it stands for (template + anchor date,
 kind + task + due date), and is written with create-if-absent: two runs at once, or a run
@@ -14,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataops.engine import notifications, once, proof
+from dataops.engine import binaries, notifications, once, proof
 from dataops.engine.context import Engine
 from dataops.engine.paging import PageRequest, Partition, list_partitions
 from dataops.engine.templates import inherited_bundle_fields, instantiate_tasks
@@ -38,6 +39,7 @@ class CronReport:
     created: list[str] = field(default_factory=list)
     skipped: int = 0
     notifications: dict[str, int] = field(default_factory=dict)
+    temporaries_removed: int = 0
 
     def count(self, kind: str, number: int) -> None:
         if number:
@@ -52,6 +54,7 @@ def run(engine: Engine) -> CronReport:
     report.count(NotificationType.FOLLOW_UP_DUE, len(notifications.generate_follow_ups(engine)))
     report.count(NotificationType.TASK_OVERDUE, _overdue(engine))
     report.count(NotificationType.MISSING_EVIDENCE, _missing_evidence(engine))
+    report.temporaries_removed = binaries.remove_stale_temporaries(engine)
     return report
 
 

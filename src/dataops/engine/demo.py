@@ -7,19 +7,40 @@ so loading twice changes nothing and a half-finished load completes on the next 
 
 from __future__ import annotations
 
+import hashlib
+import io
+import wave
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
 from dataops.engine import artifacts, bundles, tasks
+from dataops.engine.binaries import blobs_of
 from dataops.engine.context import Engine
 from dataops.engine.demo_workflows import demo_id, load_demo_workflows, workflows_loaded
 from dataops.model.values import add_days
 
 DEMO_ACTOR = "demo"
-RECORDING_CHECKSUM = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
 ASSISTANT_ACTOR = "podcast-assistant"
+
+
+def _silence(seconds: int) -> bytes:
+    """A WAV file of silence (8 kHz, 16-bit mono), standing in for the raw recording."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(8000)
+        audio.writeframes(b"\0\0" * 8000 * seconds)
+    return out.getvalue()
+
+
+# The recording is a DataOps-owned binary: the demo stores it, then registers what it stored.
+RECORDING = _silence(2)
+RECORDING_KEY = "demo/episode-42/raw.wav"
+_RECORDING_SHA256 = hashlib.sha256(RECORDING).hexdigest()
+RECORDING_CHECKSUM = f"sha256:{_RECORDING_SHA256}"
 
 
 BUNDLE_ID = demo_id("bundle:episode-42")
@@ -186,7 +207,7 @@ def _load_artifacts(engine: Engine) -> None:
         ),
     )
     _attach_once(engine, transcript, {"bundleId": BUNDLE_ID})
-    # The raw recording: a DataOps-owned S3 object with its checksum, approved.
+    # The raw recording: a binary DataOps owns (in the configured blob store), approved.
     _once(
         engine,
         "artifacts",
@@ -196,9 +217,7 @@ def _load_artifacts(engine: Engine) -> None:
             {
                 "type": "recording",
                 "title": "Episode 42 raw recording",
-                "storageUri": "s3://dataops-demo-media/episodes/42/raw.wav",
-                "checksum": RECORDING_CHECKSUM,
-                "sizeBytes": 734003200,
+                **_stored_recording(engine),
                 "filename": "raw.wav",
                 "contentType": "audio/wav",
                 "sourceType": "manual-upload",
@@ -211,6 +230,24 @@ def _load_artifacts(engine: Engine) -> None:
     stored = engine.store.get("artifacts", recording)
     if stored is not None and stored.get("status") == "draft":
         artifacts.approve_artifact(engine, recording, {"note": "Levels checked."}, DEMO_ACTOR)
+
+
+def _stored_recording(engine: Engine) -> dict[str, Any]:
+    """Put the recording into the blob store: an artifact that points there must name an
+    object that exists with the size and checksum it claims."""
+    blobs = blobs_of(engine)
+    stored = blobs.put(
+        RECORDING_KEY,
+        io.BytesIO(RECORDING),
+        content_type="audio/wav",
+        sha256=_RECORDING_SHA256,
+    )
+    return {
+        "storageProvider": blobs.provider.value,
+        "storageUri": stored.uri,
+        "checksum": stored.checksum,
+        "sizeBytes": stored.size,
+    }
 
 
 def _attach_once(engine: Engine, artifact_id: str, targets: dict[str, str]) -> None:

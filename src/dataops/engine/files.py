@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from dataops.blobs.base import BlobMissingError, BlobReader, BlobStore
-from dataops.engine import artifacts, audit
+from dataops.engine import audit
+from dataops.engine.binaries import Download, blobs_of, discard, file_key, serve_binary
 from dataops.engine.context import Engine
+from dataops.engine.detach import detach_artifacts
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle
 from dataops.model import files as model
@@ -27,8 +28,6 @@ from dataops.store.base import Create, Delete, Item, Replace, Write
 
 log = logging.getLogger("dataops.files")
 
-# Presigned download URLs live this long: enough to start a download, too short to share.
-DOWNLOAD_URL_SECONDS = 300
 _RECORD_FIELDS = ("taskId", "bundleId", "filename", "category", "checksum", "sizeBytes")
 
 
@@ -61,27 +60,6 @@ class UploadForm:
     def close(self) -> None:
         if self.file is not None:
             self.file.close()
-
-
-@dataclass
-class Download:
-    """Either a redirect to a presigned URL or an open stream with its presentation."""
-
-    filename: str
-    content_type: str
-    redirect_url: str | None = None
-    reader: BlobReader | None = None
-
-
-def file_key(file_id: str) -> str:
-    """The engine-generated blob key of a file: never derived from the client's filename."""
-    return f"files/{file_id}"
-
-
-def blobs_of(engine: Engine) -> BlobStore:
-    if engine.blobs is None:
-        raise RuntimeError("the engine has no blob store configured")
-    return engine.blobs
 
 
 def _shown(item: Item) -> Item:
@@ -134,7 +112,7 @@ def upload_file(engine: Engine, form: UploadForm, actor: str | None) -> Item:
     try:
         created = _record_upload(engine, record, actor)
     except BaseException:
-        _discard_binary(blobs, stored.key)
+        discard(blobs, stored.key)
         raise
     return _shown(created)
 
@@ -171,13 +149,6 @@ def _record_upload(engine: Engine, record: dict[str, Any], actor: str | None) ->
         return created
 
     return settle(attempt)
-
-
-def _discard_binary(blobs: BlobStore, key: str) -> None:
-    try:
-        blobs.delete(key)
-    except Exception:
-        log.exception("could not delete the binary %s of a failed upload", key)
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -235,24 +206,6 @@ def open_download(engine: Engine, file_id: str) -> Download:
     return serve_binary(blobs, key, filename, content_type, missing=messages.FILE_NOT_ON_DISK)
 
 
-def serve_binary(
-    blobs: BlobStore, key: str, filename: str, content_type: str, *, missing: str
-) -> Download:
-    """A download of an object of this store: a presigned URL made for this request where the
-    store has them (never kept), else the open stream; 404 `missing` when there is no object."""
-    blobs.check_readable()
-    url = blobs.presigned_get_url(
-        key, filename=filename, content_type=content_type, expires_in=DOWNLOAD_URL_SECONDS
-    )
-    if url is not None:
-        return Download(filename, content_type, redirect_url=url)
-    try:
-        reader = blobs.open(key)
-    except BlobMissingError:
-        raise NotFound(missing) from None
-    return Download(filename, content_type, reader=reader)
-
-
 # --- delete ---------------------------------------------------------------------------------
 
 
@@ -278,7 +231,7 @@ def delete_file(engine: Engine, file_id: str, actor: str | None) -> None:
                 fields=_RECORD_FIELDS,
             ),
         ]
-        writes += artifacts.detach_all(engine, "fileId", file_id, "its file was deleted", actor)
+        writes += detach_artifacts(engine, "fileId", file_id, "its file was deleted", actor)
         engine.store.transact(writes)
         return record
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from dataops.model import jsonvalue, messages
 from dataops.model.errors import Invalid
+from dataops.model.values import parse_digits
 from dataops.store.base import InvalidCursor, Item, Range, Store, encode_cursor
 from dataops.store.schema import TABLES
 
@@ -30,9 +31,9 @@ class PageRequest:
     def parse(limit: str | None, cursor: str | None) -> PageRequest:
         parsed: int | None = None
         if limit not in (None, ""):
-            if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+            parsed = parse_digits(limit)
+            if parsed is None or not 1 <= parsed <= MAX_LIMIT:
                 raise Invalid(messages.INVALID_LIMIT)
-            parsed = int(limit)
         return PageRequest(parsed, cursor or None)
 
 

@@ -1,8 +1,11 @@
-"""Artifact refs on tasks and bundles: snapshots for fast display, shown with current values.
+"""Artifact refs on tasks, bundles and template task definitions: the engine's snapshots of
+artifact records for fast display, shown with current values.
 
-A ref is `{artifactId, type, title, storageUri, status}`. Attaching writes it; responses refresh
-every ref from the artifact records (one batched read per response), so a client never sees a
-stale status. Proof decisions never read refs' snapshot values (engine/proof.py).
+A ref is `{artifactId, type, title, storageUri, status}`, always written by the engine: a ref a
+client sends is rewritten from the record it names (its other keys dropped), and one naming no
+artifact is refused. Attaching writes refs too; responses refresh every ref from the artifact
+records (one batched read per response), so a client never sees a stale status. Proof
+decisions never read refs' snapshot values (engine/proof.py).
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dataops.model import messages
+from dataops.model.errors import NotFound
 from dataops.model.values import is_nonblank, is_object
 from dataops.store.base import Item, Store
 
@@ -22,6 +27,28 @@ def snapshot(artifact: Mapping[str, Any]) -> dict[str, Any]:
         if name in artifact:
             ref[name] = artifact[name]
     return ref
+
+
+def rewritten(store: Store, refs: Any, *, keep_dangling: bool = False) -> Any:
+    """A client's refs as the engine stores them: each entry is the snapshot of the artifact it
+    names, once per artifact, in the client's order. An entry naming no artifact is refused
+    (404), or with `keep_dangling` kept as it is (refs an import brought from elsewhere, copied
+    into new tasks). Anything but a list of refs is returned untouched for validation to judge."""
+    if not isinstance(refs, list) or not all(
+        is_object(ref) and is_nonblank(ref.get("artifactId")) for ref in refs
+    ):
+        return refs
+    current = store.get_many("artifacts", sorted({ref["artifactId"] for ref in refs}))
+    written: dict[str, dict[str, Any]] = {}
+    for ref in refs:
+        artifact_id = ref["artifactId"]
+        if artifact_id in written:
+            continue
+        artifact = current.get(artifact_id)
+        if artifact is None and not keep_dangling:
+            raise NotFound(messages.ARTIFACT_NOT_FOUND)
+        written[artifact_id] = snapshot(artifact) if artifact is not None else dict(ref)
+    return list(written.values())
 
 
 def with_ref(refs: Any, ref: Mapping[str, Any]) -> list[Any]:

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from dataops.engine import artifacts, audit, notifications, proof, refs
+from dataops.engine import audit, notifications, proof, refs
 from dataops.engine.context import Engine
+from dataops.engine.detach import detach_artifacts
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle, stale_when
 from dataops.model import messages
@@ -42,6 +43,8 @@ def create_task(engine: Engine, body: Any, actor: str | None) -> Item:
     fields = model.validate_create(body)
     fields["source"] = body.get("source") or "manual"
     _require_bundle(engine, fields.get("bundleId"))
+    if "artifactRefs" in fields:
+        fields["artifactRefs"] = refs.rewritten(engine.store, fields["artifactRefs"])
     task_id = engine.new_id()
     writes: list[Write] = []
     if fields.get("status") == TaskStatus.DONE:
@@ -145,6 +148,8 @@ def update_task(
 def _write_update(
     engine: Engine, existing: Item, updates: Mapping[str, Any], actor: str | None
 ) -> Item:
+    if updates.get("artifactRefs") is not None:
+        updates = {**updates, "artifactRefs": refs.rewritten(engine.store, updates["artifactRefs"])}
     task = apply_updates(existing, updates)
     model.check_waiting(task)
     if "bundleId" in updates:
@@ -213,7 +218,7 @@ def delete_task(engine: Engine, task_id: str, actor: str | None) -> None:
         if engine.store.query("files", "GSI-TaskCreated", task_id, limit=1).items:
             raise Conflict(messages.TASK_HAS_FILES)
         writes: list[Write] = [Delete("tasks", task_id, task.version)]
-        writes += artifacts.detach_all(engine, "taskId", task_id, "its task was deleted", actor)
+        writes += detach_artifacts(engine, "taskId", task_id, "its task was deleted", actor)
         for notification in engine.store.query("notifications", "GSI-Task", task_id).items:
             writes.append(Delete("notifications", notification["id"]))
         engine.store.transact(writes)

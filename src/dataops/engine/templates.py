@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from dataops.engine import refs
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle
@@ -23,10 +24,23 @@ def create_template(engine: Engine, body: Any, template_id: str | None = None) -
     """7.2 POST; `template_id` keeps a known id (demo data), else a new one is drawn."""
     if not is_object(body):
         raise Invalid(messages.INVALID_JSON)
-    fields = model.validate_create(body)
+    fields = _with_engine_refs(engine, model.validate_create(body))
     now = engine.now()
     record = {"id": template_id or engine.new_id(), **fields, "createdAt": now, "updatedAt": now}
     return engine.store.create("templates", record)
+
+
+def _with_engine_refs(engine: Engine, fields: dict[str, Any]) -> dict[str, Any]:
+    """The task definitions' artifact refs as the engine's snapshots (engine/refs.py)."""
+    definitions = fields.get("taskDefinitions")
+    if isinstance(definitions, list):
+        fields["taskDefinitions"] = [
+            {**each, "artifactRefs": refs.rewritten(engine.store, each["artifactRefs"])}
+            if is_object(each) and each.get("artifactRefs") is not None
+            else each
+            for each in definitions
+        ]
+    return fields
 
 
 def list_templates(engine: Engine, page: PageRequest) -> Listing:
@@ -50,7 +64,7 @@ def update_template(engine: Engine, template_id: str, body: Any) -> Item:
 
     def attempt() -> Item:
         existing = get_template(engine, template_id)
-        template = apply_updates(existing, model.validate_update(body))
+        template = apply_updates(existing, _with_engine_refs(engine, model.validate_update(body)))
         template["updatedAt"] = engine.now()
         return engine.store.replace("templates", template, existing.version)
 
@@ -133,6 +147,11 @@ def instantiate_tasks(
         for name in ("systems", "artifactRefs", "assistantJobRefs", "auditEventRefs"):
             if isinstance(definition.get(name), list) and definition[name]:
                 task[name] = definition[name]
+        if "artifactRefs" in task:
+            # Current snapshots; refs an import brought that name no artifact stay as they came.
+            task["artifactRefs"] = refs.rewritten(
+                engine.store, task["artifactRefs"], keep_dangling=True
+            )
         if definition.get("requiresFile") is not None:
             task["requiresFile"] = definition["requiresFile"]
         assignee = definition.get("assigneeId") or template.get("defaultAssigneeId")

@@ -9,16 +9,27 @@ from enum import StrEnum
 from typing import Any
 
 from dataops.model import fields as f
-from dataops.model import messages
+from dataops.model import messages, records
 from dataops.model.errors import Conflict, Invalid
+from dataops.model.records import (
+    FILENAME_MAX,
+    NAME_MAX,
+    SHORT_TEXT_MAX,
+    TEXT_MAX,
+    Field,
+    Kind,
+    RecordType,
+    Shape,
+)
 from dataops.model.storage_policy import (
+    METADATA_MAX_BYTES,
     OWNED_PROVIDERS,
     StorageProvider,
     check_metadata,
     check_provider_agrees,
     check_storage_uri,
 )
-from dataops.model.values import is_nonblank, is_number, is_timestamp
+from dataops.model.values import is_nonblank, is_number
 
 
 class ArtifactType(StrEnum):
@@ -59,6 +70,52 @@ class SourceType(StrEnum):
 
 
 # --- record rules -------------------------------------------------------------------------------
+
+STORAGE_URI = Field("storageUri", Kind.URI, SHORT_TEXT_MAX, required=True)
+REVIEW_NOTE = Field("reviewNote", Kind.TEXT, TEXT_MAX)
+# Where the binary is and what it holds: a change is judged like a new registration.
+LOCATION_FIELDS = ("storageUri", "storageProvider", "checksum")
+
+# Every field of an artifact, in the order the export validator reports them (9.3 rule 10).
+ARTIFACT = RecordType(
+    "artifacts",
+    (
+        Field("id", Kind.ID, export="artifact_id", required=True, writable=False),
+        Field("type", Kind.ENUM, values=tuple(ArtifactType), required=True),
+        Field("title", Kind.TEXT, NAME_MAX, required=True),
+        STORAGE_URI,
+        Field("status", Kind.ENUM, values=tuple(ArtifactStatus)),
+        Field("storageProvider", Kind.ENUM, values=tuple(StorageProvider)),
+        Field("visibility", Kind.ENUM, values=tuple(Visibility)),
+        Field("dataClass", Kind.ENUM, values=tuple(Visibility)),
+        Field("sourceType", Kind.ENUM, values=tuple(SourceType)),
+        Field("description", Kind.TEXT, TEXT_MAX),
+        Field("filename", Kind.TEXT, FILENAME_MAX),
+        Field("contentType", Kind.TEXT, SHORT_TEXT_MAX),
+        Field("checksum", Kind.TEXT, SHORT_TEXT_MAX),
+        Field("sizeBytes", Kind.NUMBER),
+        f.TAGS,
+        Field("createdAt", Kind.TIMESTAMP, required=True, writable=False),
+        Field("updatedAt", Kind.TIMESTAMP, required=True, writable=False),
+        Field("reviewedAt", Kind.TIMESTAMP),
+        Field("taskId", Kind.ID, SHORT_TEXT_MAX, references="tasks"),
+        Field("bundleId", Kind.ID, SHORT_TEXT_MAX, references="bundles"),
+        Field("fileId", Kind.ID, SHORT_TEXT_MAX, references="files"),
+        Field("createdBy", Kind.ID, SHORT_TEXT_MAX, actor=True),
+        Field("reviewedBy", Kind.ID, SHORT_TEXT_MAX, actor=True),
+        Field("assistantJobId", Kind.ID, SHORT_TEXT_MAX),
+        REVIEW_NOTE,
+        Field("supersedes", Kind.ID, SHORT_TEXT_MAX, writable=False),
+        Field("supersededBy", Kind.ID, SHORT_TEXT_MAX, writable=False),
+        Field(
+            "metadata",
+            Kind.OBJECT,
+            METADATA_MAX_BYTES,
+            shape=f.FREE_FORM,
+            export_shape=Shape.STRING_OR_OBJECT,
+        ),
+    ),
+)
 
 # 5.5: what a PUT may change (`createdBy`, `id`, `createdAt` never; review fields only where
 # the body's actors are trusted, see engine/artifacts.py).
@@ -123,9 +180,6 @@ def is_reviewed(status: Any) -> bool:
     return isinstance(status, str) and status in REVIEWED
 
 
-_STRING_IDS = ("taskId", "bundleId", "assistantJobId", "fileId", "createdBy", "reviewedBy")
-
-
 def _values(enum: type[StrEnum]) -> frozenset[str]:
     return frozenset(member.value for member in enum)
 
@@ -154,17 +208,15 @@ def validate(record: Mapping[str, Any], *, require_core: bool, local_storage_all
                 raise Invalid(messages.MISSING_FIELD.format(field=name))
     if "type" in record and not _is_member(record["type"], _TYPES):
         raise Invalid(messages.ARTIFACT_TYPE_INVALID)
-    if "title" in record:
-        if not is_nonblank(record["title"]):
-            raise Invalid(messages.ARTIFACT_TITLE_INVALID)
-        f.check_length("title", record["title"], f.TITLE_MAX)
-    f.check_string(record, "description", f.TEXT_MAX)
+    if "title" in record and not is_nonblank(record["title"]):
+        raise Invalid(messages.ARTIFACT_TITLE_INVALID)
+    _check_declared(record, "title", "description")
     if "status" in record and not _is_member(record["status"], _STATUSES):
         raise Invalid(messages.ARTIFACT_STATUS_INVALID)
     uri = record.get("storageUri")
     if "storageUri" in record:
-        check_storage_uri(uri)
-        f.check_length("storageUri", str(uri), f.SHORT_TEXT_MAX)
+        check_storage_uri(uri, STORAGE_URI)
+        _check_declared(record, "storageUri")
     provider = record.get("storageProvider")
     if "storageProvider" in record and not _is_member(provider, _PROVIDERS):
         raise Invalid(messages.STORAGE_PROVIDER_INVALID)
@@ -178,9 +230,7 @@ def validate(record: Mapping[str, Any], *, require_core: bool, local_storage_all
             raise Invalid(messages.CHECKSUM_INVALID)
         if require_core and not is_nonblank(checksum):
             raise Invalid(messages.CHECKSUM_REQUIRED)
-    f.check_string(record, "checksum")
-    f.check_string(record, "filename", f.FILENAME_MAX)
-    f.check_string(record, "contentType")
+    _check_declared(record, "checksum", "filename", "contentType")
     size = record.get("sizeBytes")
     if "sizeBytes" in record and not (is_number(size) and size >= 0):
         raise Invalid(messages.SIZE_BYTES_INVALID)
@@ -190,16 +240,29 @@ def validate(record: Mapping[str, Any], *, require_core: bool, local_storage_all
         raise Invalid(messages.DATA_CLASS_INVALID)
     if "sourceType" in record and not _is_member(record["sourceType"], _SOURCES):
         raise Invalid(messages.SOURCE_TYPE_INVALID)
-    for name in _STRING_IDS:
-        f.check_string(record, name)
-    f.check_string(record, "reviewedAt")
-    reviewed_at = record.get("reviewedAt")
-    if reviewed_at is not None and not is_timestamp(reviewed_at):
-        raise Invalid(messages.INVALID_TIMESTAMP.format(field="reviewedAt"))
-    f.check_tags(record)
+    _check_declared(record, *_IDS_AND_TAGS)
     if "metadata" in record:
         check_metadata(record["metadata"])
-    f.check_string(record, "reviewNote", f.TEXT_MAX)
+    # Whatever the contract's order leaves: the review note, supersession links, ...
+    records.check(ARTIFACT, record)
+
+
+# 5.2 rule 11: these are judged in this order, after the enums.
+_IDS_AND_TAGS = (
+    "taskId",
+    "bundleId",
+    "assistantJobId",
+    "fileId",
+    "createdBy",
+    "reviewedBy",
+    "reviewedAt",
+    "tags",
+)
+
+
+def _check_declared(record: Mapping[str, Any], *names: str) -> None:
+    """The declared rules of these fields, in this order (types, limits, the detector)."""
+    records.check(tuple(ARTIFACT.by_name[name] for name in names), record)
 
 
 # --- review transitions (section 11) ------------------------------------------------------------

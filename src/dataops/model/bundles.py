@@ -7,8 +7,9 @@ from enum import StrEnum
 from typing import Any
 
 from dataops.model import fields as f
-from dataops.model import messages
+from dataops.model import messages, records
 from dataops.model.errors import Invalid
+from dataops.model.records import NAME_MAX, SHORT_TEXT_MAX, TEXT_MAX, Field, Kind, RecordType
 from dataops.model.values import is_calendar_date, is_nonblank, truthy
 
 
@@ -23,6 +24,29 @@ class BundleStatus(StrEnum):
     ACTIVE = "active"
     ARCHIVED = "archived"
 
+
+EMOJI_MAX = 32
+
+# Every field of a bundle, in the order the export validator reports them (9.3 rule 6).
+BUNDLE = RecordType(
+    "bundles",
+    (
+        Field("id", Kind.ID, export="bundle_id", required=True, writable=False),
+        Field("anchorDate", Kind.DATE),
+        Field("createdAt", Kind.TIMESTAMP, writable=False),
+        Field("updatedAt", Kind.TIMESTAMP, writable=False),
+        *f.REF_FIELDS,
+        Field("templateId", Kind.ID, SHORT_TEXT_MAX, references="templates", soft=True),
+        Field("title", Kind.TEXT, NAME_MAX),
+        Field("description", Kind.TEXT, TEXT_MAX),
+        Field("status", Kind.ENUM, values=tuple(BundleStatus)),
+        Field("stage", Kind.ENUM, values=tuple(BundleStage)),
+        Field("emoji", Kind.TEXT, EMOJI_MAX),
+        f.named_links("references"),
+        f.named_links("bundleLinks"),
+        f.TAGS,
+    ),
+)
 
 UPDATABLE_FIELDS: tuple[str, ...] = (
     "title",
@@ -54,7 +78,6 @@ def check_status(value: Any) -> None:
 def check_title(value: Any) -> None:
     if not is_nonblank(value):
         raise Invalid(messages.MISSING_FIELD.format(field="title"))
-    f.check_length("title", value, f.TITLE_MAX)
 
 
 def check_anchor_date(value: Any) -> None:
@@ -66,13 +89,11 @@ def check_anchor_date(value: Any) -> None:
 
 
 def check_field_types(fields: Mapping[str, Any]) -> None:
-    """This project's rules for fields the reference stored unchecked (10.13, 10.15)."""
-    f.check_string(fields, "description", f.TEXT_MAX)
-    f.check_string(fields, "emoji", 32)
-    f.check_string(fields, "templateId")
-    f.check_tags(fields)
+    """The contract's shape of named links, then every declared rule (10.13, 10.15): types,
+    limits, links and the secret detector."""
     f.check_named_links(fields, "references")
     f.check_named_links(fields, "bundleLinks")
+    records.check(BUNDLE, fields)
 
 
 def validate_create(body: Mapping[str, Any]) -> None:

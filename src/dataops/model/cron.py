@@ -14,6 +14,7 @@ from datetime import date
 
 from dataops.model import messages
 from dataops.model.errors import Invalid
+from dataops.model.values import parse_digits
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
@@ -72,9 +73,9 @@ class _Parser:
         upper = text.upper()
         if upper in self.spec.names:
             return self.spec.names[upper]
-        if not text.isascii() or not text.isdigit():
+        value = parse_digits(text)
+        if value is None:
             raise self.fail(messages.CRON_VALUE_INVALID, part=part)
-        value = int(text)
         if not self.spec.low <= value <= self.spec.high:
             raise self.fail(
                 messages.CRON_VALUE_OUT_OF_RANGE,
@@ -85,9 +86,10 @@ class _Parser:
         return value
 
     def step(self, text: str, part: str) -> int:
-        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= self.spec.high:
+        step = parse_digits(text)
+        if step is None or not 1 <= step <= self.spec.high:
             raise self.fail(messages.CRON_STEP_INVALID, part=part, high=self.spec.high)
-        return int(text)
+        return step
 
     def part(self, part: str) -> range:
         body, slash, step_text = part.partition("/")

@@ -1,7 +1,8 @@
-"""Field rules shared by several records: refs, tags, named links, lengths and plain types.
+"""Fields several records share, declared once (refs, named links, tags, free-form objects),
+with the contract's structural checks for them and the merge rule of partial updates.
 
-Each check raises Invalid with the contract's message at the first failure; callers run them in
-the contract's order.
+The checks here raise Invalid with the contract's message at the first failure; callers run
+them in the contract's order, then `records.check` for limits and the secret detector.
 """
 
 from __future__ import annotations
@@ -11,29 +12,74 @@ from typing import Any
 
 from dataops.model import messages
 from dataops.model.errors import Invalid
-from dataops.model.storage_policy import LINK_SCHEMES, is_signed_or_temporary, scheme_of
-from dataops.model.values import is_nonblank, is_object, is_string_array, utf16_length
-
-# 10.15: records stay small (a DynamoDB item holds at most 400 KB).
-TITLE_MAX = 500
-TEXT_MAX = 20_000
-FILENAME_MAX = 255
-TAGS_MAX_ITEMS = 50
-TAG_MAX = 100
-LINKS_MAX_ITEMS = 100
-TASK_DEFINITIONS_MAX = 500
-SHORT_TEXT_MAX = 2_000
-
-REF_FIELDS: tuple[tuple[str, str], ...] = (
-    ("artifactRefs", "artifactId"),
-    ("assistantJobRefs", "assistantJobId"),
-    ("auditEventRefs", "auditEventId"),
+from dataops.model.records import (
+    LINKS_MAX_ITEMS,
+    NAME_MAX,
+    SHORT_TEXT_MAX,
+    SMALL_OBJECT_MAX_BYTES,
+    TAG_MAX,
+    TAGS_MAX_ITEMS,
+    Extras,
+    Field,
+    Kind,
+    ObjectShape,
 )
+from dataops.model.values import is_nonblank, is_object, utf16_length
+
+# Free-form JSON (a validation object, artifact metadata): any shape, no secrets.
+FREE_FORM = ObjectShape((), Extras.ANY)
+
+# A ref is a lightweight pointer for display, never proof by itself. Artifact refs are the
+# engine's own snapshot of the artifact (engine/refs.py); the other refs are opaque ids with
+# small extras a client may add.
+ARTIFACT_REF = ObjectShape(
+    (
+        Field("artifactId", Kind.ID, SHORT_TEXT_MAX, required=True),
+        Field("type", Kind.TEXT, NAME_MAX),
+        Field("title", Kind.TEXT, NAME_MAX),
+        Field("storageUri", Kind.URI, SHORT_TEXT_MAX),
+        Field("status", Kind.TEXT, NAME_MAX),
+    ),
+    Extras.SCALARS,
+    SMALL_OBJECT_MAX_BYTES,
+)
+ASSISTANT_JOB_REF = ObjectShape(
+    (Field("assistantJobId", Kind.ID, SHORT_TEXT_MAX, required=True),),
+    Extras.SCALARS,
+    SMALL_OBJECT_MAX_BYTES,
+)
+AUDIT_EVENT_REF = ObjectShape(
+    (Field("auditEventId", Kind.ID, SHORT_TEXT_MAX, required=True),),
+    Extras.SCALARS,
+    SMALL_OBJECT_MAX_BYTES,
+)
+REF_FIELDS: tuple[Field, ...] = (
+    Field("artifactRefs", Kind.OBJECT_LIST, LINKS_MAX_ITEMS, shape=ARTIFACT_REF, rewritten=True),
+    Field("assistantJobRefs", Kind.OBJECT_LIST, LINKS_MAX_ITEMS, shape=ASSISTANT_JOB_REF),
+    Field("auditEventRefs", Kind.OBJECT_LIST, LINKS_MAX_ITEMS, shape=AUDIT_EVENT_REF),
+)
+_REF_IDS = {
+    "artifactRefs": "artifactId",
+    "assistantJobRefs": "assistantJobId",
+    "auditEventRefs": "auditEventId",
+}
+
+# `references` and `bundleLinks`: [{name, url}], url "" (to be filled in) or a stable link.
+NAMED_LINK = ObjectShape(
+    (Field("name", Kind.TEXT, NAME_MAX), Field("url", Kind.LINK, SHORT_TEXT_MAX)),
+    Extras.SCALARS,
+    SMALL_OBJECT_MAX_BYTES,
+)
+TAGS = Field("tags", Kind.TEXT_LIST, TAGS_MAX_ITEMS, item_limit=TAG_MAX)
+
+
+def named_links(name: str) -> Field:
+    return Field(name, Kind.OBJECT_LIST, LINKS_MAX_ITEMS, shape=NAMED_LINK)
 
 
 def check_refs(fields: Mapping[str, Any], prefix: str = "") -> None:
     """Each ref array, when present, holds objects whose id field is a non-blank string."""
-    for name, id_field in REF_FIELDS:
+    for name, id_field in _REF_IDS.items():
         if name not in fields or fields[name] is None:
             continue
         value = fields[name]
@@ -46,63 +92,13 @@ def check_refs(fields: Mapping[str, Any], prefix: str = "") -> None:
             raise Invalid(messages.TOO_LONG.format(field=f"{prefix}{name}", limit=LINKS_MAX_ITEMS))
 
 
-def check_string(fields: Mapping[str, Any], name: str, limit: int = SHORT_TEXT_MAX) -> None:
-    """Optional string (null means absent) of bounded length."""
-    value = fields.get(name)
-    if value is None:
-        return
-    if not isinstance(value, str):
-        raise Invalid(messages.MUST_BE_STRING.format(field=name))
-    check_length(name, value, limit)
-
-
 def check_length(name: str, value: str, limit: int) -> None:
     if utf16_length(value) > limit:
         raise Invalid(messages.TOO_LONG.format(field=name, limit=limit))
 
 
-def check_boolean(fields: Mapping[str, Any], name: str) -> None:
-    value = fields.get(name)
-    if value is not None and not isinstance(value, bool):
-        raise Invalid(messages.MUST_BE_BOOLEAN.format(field=name))
-
-
-def check_string_array(fields: Mapping[str, Any], name: str, max_items: int, max_len: int) -> None:
-    value = fields.get(name)
-    if value is None:
-        return
-    if not is_string_array(value):
-        raise Invalid(messages.MUST_BE_STRING_ARRAY.format(field=name))
-    if len(value) > max_items or any(utf16_length(item) > max_len for item in value):
-        limit = max_items if len(value) > max_items else max_len
-        raise Invalid(messages.TOO_LONG.format(field=name, limit=limit))
-
-
-def check_tags(fields: Mapping[str, Any]) -> None:
-    check_string_array(fields, "tags", TAGS_MAX_ITEMS, TAG_MAX)
-
-
-def check_link(name: str, value: Any) -> None:
-    """A link the UI renders: an http(s) URL that is stable (not signed, not temporary)."""
-    if not isinstance(value, str):
-        raise Invalid(messages.MUST_BE_STRING.format(field=name))
-    if scheme_of(value) not in LINK_SCHEMES:
-        raise Invalid(messages.LINK_NOT_HTTP.format(field=name))
-    if is_signed_or_temporary(value):
-        raise Invalid(messages.LINK_SIGNED.format(field=name))
-    check_length(name, value, SHORT_TEXT_MAX)
-
-
-def check_optional_link(fields: Mapping[str, Any], name: str) -> None:
-    """Optional link: null and blank strings mean "not filled"."""
-    value = fields.get(name)
-    if value is None or (isinstance(value, str) and not is_nonblank(value)):
-        return
-    check_link(name, value)
-
-
 def check_named_links(fields: Mapping[str, Any], name: str) -> None:
-    """`references` / `bundleLinks`: [{name, url}], url empty (to be filled) or a stable link."""
+    """The shape of `references` / `bundleLinks` in the contract's words."""
     value = fields.get(name)
     if value is None:
         return
@@ -115,10 +111,6 @@ def check_named_links(fields: Mapping[str, Any], name: str) -> None:
         raise Invalid(messages.NAMED_LINKS_INVALID.format(field=name))
     if len(value) > LINKS_MAX_ITEMS:
         raise Invalid(messages.TOO_LONG.format(field=name, limit=LINKS_MAX_ITEMS))
-    for position, link in enumerate(value):
-        url = link.get("url", "")
-        if url != "":
-            check_link(f"{name}[{position}].url", url)
 
 
 def apply_updates(existing: Mapping[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:

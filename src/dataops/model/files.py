@@ -14,8 +14,9 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
-from dataops.model import fields, jsonvalue, messages
+from dataops.model import fields, jsonvalue, messages, records
 from dataops.model.errors import Invalid
+from dataops.model.records import FILENAME_MAX, SHORT_TEXT_MAX, Field, Kind, RecordType
 from dataops.model.storage_policy import StorageProvider, infer_provider
 from dataops.model.values import is_string_array
 
@@ -29,6 +30,27 @@ class FileCategory(StrEnum):
     INVOICE = "invoice"
     DOCUMENT = "document"
 
+
+# Every field of a file record, in the order the export validator reports them (9.3 rule 9).
+# `storageUri` is the engine's own (`local-dev://<key>`, `s3://<bucket>/<key>`, or a legacy
+# `storagePath` turned into a URI as it was written), so it is text, not a client's URI.
+FILE = RecordType(
+    "files",
+    (
+        Field("id", Kind.ID, export="file_id", required=True, writable=False),
+        Field("createdAt", Kind.TIMESTAMP, writable=False),
+        Field("taskId", Kind.ID, SHORT_TEXT_MAX, references="tasks"),
+        Field("bundleId", Kind.ID, SHORT_TEXT_MAX, references="bundles"),
+        Field("filename", Kind.TEXT, FILENAME_MAX),
+        Field("category", Kind.ENUM, values=tuple(FileCategory)),
+        fields.TAGS,
+        Field("storageUri", Kind.TEXT, SHORT_TEXT_MAX),
+        Field("storageProvider", Kind.ENUM, values=tuple(StorageProvider)),
+        Field("contentType", Kind.TEXT, CONTENT_TYPE_MAX),
+        Field("checksum", Kind.TEXT, SHORT_TEXT_MAX),
+        Field("sizeBytes", Kind.NUMBER),
+    ),
+)
 
 # 6.4: download Content-Type by extension, exactly these values (no charset).
 CONTENT_TYPES: Mapping[str, str] = {
@@ -129,7 +151,7 @@ def part_content_type(raw: str | None) -> str:
     value = "".join(ch for ch in (raw or "") if not _is_control(ch)).strip()
     if not value:
         return DEFAULT_CONTENT_TYPE
-    fields.check_length("contentType", value, CONTENT_TYPE_MAX)
+    records.check_field(FILE.by_name["contentType"], value)
     return value
 
 
@@ -137,7 +159,7 @@ def check_filename(filename: str) -> None:
     """A display filename: present (else the file is missing, 6.1) and at most 255 chars."""
     if not filename:
         raise Invalid(messages.MISSING_FIELD.format(field="file"))
-    fields.check_length("filename", filename, fields.FILENAME_MAX)
+    records.check_field(FILE.by_name["filename"], filename)
 
 
 def parse_category(raw: str | None) -> FileCategory:
@@ -158,7 +180,7 @@ def parse_tags(raw: str) -> list[str]:
         raise Invalid(messages.FILE_TAGS_INVALID) from None
     if not is_string_array(tags):
         raise Invalid(messages.FILE_TAGS_INVALID)
-    fields.check_tags({"tags": tags})
+    records.check([fields.TAGS], {"tags": tags})
     return tags
 
 

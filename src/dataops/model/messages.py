@@ -46,9 +46,21 @@ INVALID_TIMESTAMP = "{field} must be an ISO 8601 timestamp"
 MUST_BE_STRING = "{field} must be a string"
 MUST_BE_BOOLEAN = "{field} must be a boolean"
 MUST_BE_STRING_ARRAY = "{field} must be an array of strings"
+MUST_BE_OBJECT = "{field} must be an object"
+MUST_BE_ARRAY = "{field} must be an array"
+MUST_BE_STRING_OR_OBJECT = "{field} must be a string or object"
+MUST_BE_ONE_OF = "{field} must be one of: {values}"
 TOO_LONG = "{field} is too long (max {limit})"
+TOO_LARGE = "{field} is too large (max {limit} bytes)"
+EXTRA_VALUE_INVALID = "{field} must be a string, number, boolean or an array of those"
 LINK_NOT_HTTP = "{field} must be an http(s) URL"
 LINK_SIGNED = "{field} must be stable and must not be a signed URL or tokenized URL"
+URI_SCHEME = "{field} must use one of: https, http, s3, local-dev"
+URI_WHITESPACE = "{field} must not contain spaces or control characters"
+URI_CREDENTIALS = (
+    "{field} must not carry credentials (a user name or password, or a key in its parameters)"
+)
+SECRET_VALUE = "{path} must not contain signed URLs or tokens"
 NAMED_LINKS_INVALID = "{field} must be an array of objects with name and url"
 REFS_INVALID = "{field} must be an array of objects with {id_field}"
 
@@ -95,7 +107,6 @@ ARTIFACT_STATUS_INVALID = (
     "status must be one of: draft, needs-review, approved, rejected, archived, superseded"
 )
 STORAGE_URI_INVALID = "storageUri must be a non-empty string"
-STORAGE_URI_SCHEME = "storageUri must use one of: https, http, s3, local-dev"
 STORAGE_URI_NO_LOCATION = "storageUri must name a host or bucket and a path"
 STORAGE_PROVIDER_INVALID = (
     "storageProvider must be one of: s3, dropbox, google-drive, github, external-url, local-dev, "
@@ -115,7 +126,6 @@ SOURCE_TYPE_INVALID = (
 METADATA_NOT_OBJECT = "metadata must be an object"
 METADATA_TOO_LARGE = "metadata must be 4096 bytes or less"
 METADATA_SECRET_KEY = "{path} must not contain secrets or signed URLs"
-METADATA_SIGNED_VALUE = "{path} must not contain signed URLs or tokens"
 ATTACH_TARGET_REQUIRED = "taskId or bundleId is required"
 ARTIFACT_TRANSITION = "Cannot change artifact status from {current} to {requested}"
 AUDIT_ENTITY_REQUIRED = "entityId is required: GET /api/audit-events?entityId=<id>"
@@ -162,6 +172,18 @@ OUTPUT_IS_DIRECTORY = "Output is a directory, not a file: {path}"
 OUTPUT_NOT_REGULAR = "Output is not a regular file: {path}"
 OUTPUT_UNREADABLE = "Output cannot be read: {path} ({reason})"
 OUTPUT_CHANGED = "Output changed while it was being uploaded: {path}"
+# Artifacts registered by hand that claim an object of the DataOps blob store
+CLAIM_NOT_A_KEY = "storageUri points into the DataOps blob store but names no object key there"
+CLAIM_TEMPORARY = "storageUri names a temporary file of an unfinished upload, not a stored object"
+CLAIM_DIRECT_UPLOAD = "storageUri names a direct upload; register it with its uploadId"
+CLAIM_OUTPUT = "storageUri names an assistant output; update the artifact registered for it"
+CLAIM_FILE_BINARY = "storageUri is the binary of file {file_id}; register it with fileId {file_id}"
+CLAIM_OBJECT_MISSING = "storageUri names no object in the DataOps blob store"
+CLAIM_SIZE_MISMATCH = "sizeBytes does not match the size of the object at storageUri"
+CLAIM_CHECKSUM_MISMATCH = "checksum does not match the SHA-256 of the object at storageUri"
+CLAIM_CHECKSUM_UNVERIFIABLE = (
+    "checksum cannot be verified: the object has no SHA-256 in S3 and is over {limit} bytes"
+)
 
 # --- templates, recurring configs, cron, notifications (section 7) --------------------------------
 TEMPLATE_DEFINITIONS_REQUIRED = "taskDefinitions must be a non-empty array"
@@ -218,6 +240,7 @@ MANIFEST_MISSING_OMITTED = "manifest missing omitted entity marker {marker}"
 # Validation: records (rules 4-11 and 13; generic texts)
 RECORD_NOT_OBJECT = "{ctx} must be an object"
 RECORD_MISSING_STRING = "{ctx} missing required string field {field}"
+RECORD_MISSING_FIELD = "{ctx} missing required field {field}"
 RECORD_DUPLICATE_ID = "{entity} has duplicate {field}: {value}"
 RECORD_NOT_STRING = "{ctx} field {field} must be a string when present"
 RECORD_UNKNOWN_VALUE = "{ctx} field {field} has unknown value: {value}"
@@ -226,6 +249,13 @@ RECORD_NOT_NUMBER = "{ctx} field {field} must be a finite number when present"
 RECORD_NOT_STRING_OR_OBJECT = "{ctx} field {field} must be a string or object when present"
 RECORD_NOT_ARRAY = "{ctx} field {field} must be an array when present"
 RECORD_NOT_OBJECT_FIELD = "{ctx} field {field} must be an object when present"
+RECORD_NOT_BOOLEAN = "{ctx} field {field} must be a boolean when present"
+RECORD_NOT_HTTP = "{ctx} field {field} must be an http(s) URL"
+RECORD_BAD_SCHEME = "{ctx} field {field} must use one of: https, http, s3, local-dev"
+RECORD_URI_WHITESPACE = "{ctx} field {field} must not contain spaces or control characters"
+RECORD_EXTRA_NOT_SCALAR = (
+    "{ctx} field {field} must be a string, number, boolean or an array of those"
+)
 RECORD_PROOF_TYPE = (
     "{ctx} field {field}.type must be one of: url, file, artifact, comment, external-status"
 )
@@ -247,6 +277,8 @@ RECORD_BULK_CONTENT = "{ctx} field {field} looks like binary or bulk content ({l
 WARN_ACTOR_NOT_EXPORTED = "{ctx} actor {value} is not an exported user"
 WARN_DELETED_OR_EXTERNAL = "{ctx} references deleted or external {field}: {value}"
 WARN_PROOF_NO_LONGER_HOLDS = "{ctx} was completed with proof that no longer holds"
+WARN_TOO_LONG = "{ctx} field {field} is longer than the API accepts (max {limit})"
+WARN_TOO_LARGE = "{path} is larger than the API accepts (max {limit} bytes)"
 
 # --- import and restore (section 9.4) -------------------------------------------------------------
 IMPORT_EXPORT_INVALID = "Export {path} is invalid ({count} errors); nothing was imported"

@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from dataops.model.records import SHORT_TEXT_MAX, TEXT_MAX, Field, Kind, RecordType
 from dataops.model.values import is_nonblank, parse_calendar_date
 
 
@@ -19,6 +20,29 @@ class NotificationType(StrEnum):
     STAGE_CHANGE = "stage-change"
     AUTOMATION_FAILURE = "automation-failure"
 
+
+# Every field of a notification, in the order the export validator reports them (9.3 rule 11).
+NOTIFICATION = RecordType(
+    "notifications",
+    (
+        Field("id", Kind.ID, export="notification_id", required=True, writable=False),
+        Field("type", Kind.ENUM, values=tuple(NotificationType), export="notification_type"),
+        Field("userId", Kind.ID, SHORT_TEXT_MAX, references="users"),
+        Field(
+            "taskId",
+            Kind.ID,
+            SHORT_TEXT_MAX,
+            references="tasks",
+            required_if=("type", NotificationType.FOLLOW_UP_DUE.value),
+        ),
+        Field("dueAt", Kind.TIMESTAMP, required_if=("type", NotificationType.FOLLOW_UP_DUE.value)),
+        Field("createdAt", Kind.TIMESTAMP),
+        Field("bundleId", Kind.ID, SHORT_TEXT_MAX, references="bundles"),
+        Field("templateId", Kind.ID, SHORT_TEXT_MAX, references="templates"),
+        Field("message", Kind.TEXT, TEXT_MAX),
+        Field("dismissed", Kind.BOOLEAN),
+    ),
+)
 
 # Days ahead (today included) in which a task with incomplete proof is worth a warning.
 MISSING_EVIDENCE_DAYS = 2

@@ -10,7 +10,7 @@ judges.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -46,6 +46,8 @@ class Requirement:
     reason: str
     refusal: str
     evidence: tuple[str, ...] = ()
+    # The task field that asks for it: requiredLinkName, requiresFile or proofRequirement.
+    source: str = "proofRequirement"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +80,7 @@ def _link(task: Mapping[str, Any]) -> Requirement:
         if filled
         else f"The link '{name}' is not filled in yet.",
         messages.DONE_WITHOUT_LINK.format(name=name),
+        source="requiredLinkName",
     )
 
 
@@ -140,7 +143,8 @@ def requirements(task: Mapping[str, Any], evidence: Evidence) -> list[Requiremen
     if truthy(task.get("requiredLinkName")):
         found.append(_link(task))
     if task.get("requiresFile") is True:
-        found.append(_file("file", evidence, messages.DONE_WITHOUT_FILE, ProofKind.FILE))
+        required_file = _file("file", evidence, messages.DONE_WITHOUT_FILE, ProofKind.FILE)
+        found.append(replace(required_file, source="requiresFile"))
     proof = task.get("proofRequirement")
     if isinstance(proof, Mapping) and proof.get("required") is not False:
         proof_type = proof.get("type")

@@ -3,28 +3,46 @@ the rules and messages of api-contract.md 7.4, with real cron (10.12) and calend
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from dataops.model import cron, messages
-from dataops.model import fields as f
+from dataops.model import cron, messages, records
 from dataops.model.errors import Invalid
-from dataops.model.values import is_nonblank, is_object, parse_calendar_date, truthy
+from dataops.model.records import SHORT_TEXT_MAX, TEXT_MAX, Field, Kind, RecordType
+from dataops.model.values import (
+    has_date_shape,
+    is_nonblank,
+    is_object,
+    parse_calendar_date,
+    truthy,
+)
 
 FIELDS: tuple[str, ...] = ("description", "cronExpression", "assigneeId", "enabled")
+
+# Every field of a recurring config, in the order the export validator reports them (rule 8).
+RECURRING_CONFIG = RecordType(
+    "recurring_configs",
+    (
+        Field("id", Kind.ID, export="recurring_config_id", required=True, writable=False),
+        Field("createdAt", Kind.TIMESTAMP, writable=False),
+        Field("updatedAt", Kind.TIMESTAMP, writable=False),
+        Field("assigneeId", Kind.ID, SHORT_TEXT_MAX, references="users", soft=True),
+        Field("description", Kind.TEXT, TEXT_MAX),
+        Field("cronExpression", Kind.TEXT, SHORT_TEXT_MAX),
+        Field("enabled", Kind.BOOLEAN),
+    ),
+)
 MAX_GENERATE_DAYS = 90
-_DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _check_optional(fields: Mapping[str, Any]) -> None:
-    if "assigneeId" in fields and fields["assigneeId"] is not None:
-        if not isinstance(fields["assigneeId"], str):
-            raise Invalid(messages.MUST_BE_STRING.format(field="assigneeId"))
-        f.check_length("assigneeId", fields["assigneeId"], f.SHORT_TEXT_MAX)
+    assignee = fields.get("assigneeId")
+    if assignee is not None and not isinstance(assignee, str):
+        raise Invalid(messages.MUST_BE_STRING.format(field="assigneeId"))
     if "enabled" in fields and not isinstance(fields["enabled"], bool):
         raise Invalid(messages.MUST_BE_BOOLEAN.format(field="enabled"))
+    records.check(RECURRING_CONFIG, {name: fields[name] for name in FIELDS if name in fields})
 
 
 def validate_create(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -32,7 +50,6 @@ def validate_create(body: Mapping[str, Any]) -> dict[str, Any]:
     description = body.get("description")
     if not is_nonblank(description):
         raise Invalid(messages.MISSING_FIELD.format(field="description"))
-    f.check_length("description", description, f.TEXT_MAX)
     expression = body.get("cronExpression")
     if not truthy(expression) or not isinstance(expression, str):
         raise Invalid(messages.MISSING_FIELD.format(field="cronExpression"))
@@ -57,10 +74,8 @@ def validate_update(body: Mapping[str, Any]) -> dict[str, Any]:
     if not updates:
         raise Invalid(messages.NO_VALID_FIELDS)
     # Generated tasks copy the description, and a task needs one: it stays a non-empty string.
-    if "description" in updates:
-        if not is_nonblank(updates["description"]):
-            raise Invalid(messages.NON_EMPTY_STRING.format(field="description"))
-        f.check_length("description", updates["description"], f.TEXT_MAX)
+    if "description" in updates and not is_nonblank(updates["description"]):
+        raise Invalid(messages.NON_EMPTY_STRING.format(field="description"))
     return updates
 
 
@@ -70,7 +85,7 @@ def generation_window(body: Any) -> list[date]:
         raise Invalid(messages.GENERATE_DATES_REQUIRED)
     start_text, end_text = body["startDate"], body["endDate"]
     for value in (start_text, end_text):
-        if not isinstance(value, str) or not _DATE_SHAPE.match(value):
+        if not has_date_shape(value):
             raise Invalid(messages.GENERATE_DATES_FORMAT)
     start, end = parse_calendar_date(start_text), parse_calendar_date(end_text)
     if start is None:

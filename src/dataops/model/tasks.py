@@ -7,9 +7,24 @@ from enum import StrEnum
 from typing import Any
 
 from dataops.model import fields as f
-from dataops.model import messages
+from dataops.model import messages, records
+from dataops.model.bundles import BundleStage
 from dataops.model.errors import Invalid
-from dataops.model.values import is_calendar_date, is_nonblank, is_object, is_timestamp, truthy
+from dataops.model.records import (
+    NAME_MAX,
+    SHORT_TEXT_MAX,
+    SMALL_OBJECT_MAX_BYTES,
+    TAG_MAX,
+    TAGS_MAX_ITEMS,
+    TEXT_MAX,
+    Extras,
+    Field,
+    Kind,
+    ObjectShape,
+    RecordType,
+    Shape,
+)
+from dataops.model.values import is_calendar_date, is_nonblank, is_object, truthy
 
 
 class TaskStatus(StrEnum):
@@ -26,6 +41,61 @@ class ProofType(StrEnum):
     COMMENT = "comment"
     EXTERNAL_STATUS = "external-status"
 
+
+PROOF_REQUIREMENT = ObjectShape(
+    (
+        Field("type", Kind.ENUM, values=tuple(ProofType), required=True),
+        Field("label", Kind.TEXT, NAME_MAX),
+        Field("required", Kind.BOOLEAN),
+    ),
+    Extras.SCALARS,
+    SMALL_OBJECT_MAX_BYTES,
+)
+SYSTEMS = Field("systems", Kind.TEXT_LIST, TAGS_MAX_ITEMS, item_limit=TAG_MAX)
+VALIDATION = Field("validation", Kind.TEXT_OR_OBJECT, TEXT_MAX, shape=f.FREE_FORM)
+
+# Every field of a task, in the order the export validator reports them (9.3 rule 5).
+TASK = RecordType(
+    "tasks",
+    (
+        Field("id", Kind.ID, export="task_id", required=True, writable=False),
+        Field("description", Kind.TEXT, TEXT_MAX, required=True),
+        Field("date", Kind.DATE, required=True),
+        Field("status", Kind.ENUM, values=tuple(TaskStatus)),
+        Field("waitingFor", Kind.TEXT, NAME_MAX, required_if=("status", "waiting")),
+        Field("followUpAt", Kind.TIMESTAMP, required_if=("status", "waiting")),
+        Field("completedAt", Kind.TIMESTAMP, writable=False),
+        Field("createdAt", Kind.TIMESTAMP, writable=False),
+        Field("updatedAt", Kind.TIMESTAMP, writable=False),
+        Field("instructionsUrl", Kind.LINK, SHORT_TEXT_MAX),
+        Field("instructionDocId", Kind.ID, SHORT_TEXT_MAX),
+        Field("instructionStepId", Kind.ID, SHORT_TEXT_MAX),
+        Field("phase", Kind.TEXT, SHORT_TEXT_MAX),
+        SYSTEMS,
+        VALIDATION,
+        Field(
+            "proofRequirement",
+            Kind.OBJECT,
+            shape=PROOF_REQUIREMENT,
+            export_shape=Shape.STRING_OR_OBJECT,
+        ),
+        Field("externalStatus", Kind.TEXT, NAME_MAX),
+        *f.REF_FIELDS,
+        Field("assigneeId", Kind.ID, SHORT_TEXT_MAX, references="users", soft=True),
+        Field("completedBy", Kind.ID, SHORT_TEXT_MAX, actor=True, writable=False),
+        Field("bundleId", Kind.ID, SHORT_TEXT_MAX, references="bundles"),
+        Field("templateId", Kind.ID, SHORT_TEXT_MAX, references="templates", soft=True),
+        Field("source", Kind.TEXT, SHORT_TEXT_MAX),
+        Field("comment", Kind.TEXT, TEXT_MAX),
+        Field("link", Kind.LINK, SHORT_TEXT_MAX),
+        Field("requiredLinkName", Kind.TEXT, NAME_MAX),
+        Field("requiresFile", Kind.BOOLEAN),
+        Field("templateTaskRef", Kind.ID, SHORT_TEXT_MAX, writable=False),
+        Field("recurringConfigId", Kind.ID, SHORT_TEXT_MAX, writable=False),
+        Field("stageOnComplete", Kind.ENUM, values=tuple(BundleStage), writable=False),
+        f.TAGS,
+    ),
+)
 
 # Client-settable fields, identical for create and update (4.1).
 ALLOWED_FIELDS: tuple[str, ...] = (
@@ -65,19 +135,6 @@ INTERNAL_FIELDS: tuple[str, ...] = (
 )
 # A null in an update removes these; required fields refuse null.
 REQUIRED_FIELDS = frozenset({"description", "date", "status", "proofRequirement"})
-
-_SHORT_STRINGS = (
-    "source",
-    "waitingFor",
-    "externalStatus",
-    "instructionDocId",
-    "instructionStepId",
-    "phase",
-    "requiredLinkName",
-    "assigneeId",
-    "bundleId",
-    "templateId",
-)
 
 
 def check_status(value: Any) -> None:
@@ -130,7 +187,6 @@ def check_description(value: Any) -> None:
         raise Invalid(messages.MUST_BE_STRING.format(field="description"))
     if not is_nonblank(value):
         raise Invalid(messages.MISSING_FIELD.format(field="description"))
-    f.check_length("description", value, f.TEXT_MAX)
 
 
 def check_date(value: Any) -> None:
@@ -149,18 +205,9 @@ def check_waiting(effective: Mapping[str, Any]) -> None:
 
 
 def check_field_types(fields: Mapping[str, Any]) -> None:
-    """This project's type rules for fields the reference left unchecked (section 10)."""
-    for name in _SHORT_STRINGS:
-        f.check_string(fields, name)
-    f.check_string(fields, "comment", f.TEXT_MAX)
-    follow_up = fields.get("followUpAt")
-    if follow_up is not None and follow_up != "" and not is_timestamp(follow_up):
-        raise Invalid(messages.INVALID_TIMESTAMP.format(field="followUpAt"))
-    f.check_boolean(fields, "requiresFile")
-    f.check_tags(fields)
-    f.check_string_array(fields, "systems", f.TAGS_MAX_ITEMS, f.TAG_MAX)
-    f.check_optional_link(fields, "link")
-    f.check_optional_link(fields, "instructionsUrl")
+    """Every declared rule the contract's checks above leave open (section 10): types, limits,
+    links and the secret detector."""
+    records.check(TASK, fields)
 
 
 def validate_create(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,11 +10,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dataops.model import cron, messages
+from dataops.model import cron, messages, records
 from dataops.model import fields as f
-from dataops.model.bundles import BundleStage
+from dataops.model.bundles import EMOJI_MAX, BundleStage
 from dataops.model.errors import Invalid
-from dataops.model.tasks import check_proof_requirement
+from dataops.model.records import (
+    LINKS_MAX_ITEMS,
+    NAME_MAX,
+    SHORT_TEXT_MAX,
+    SMALL_OBJECT_MAX_BYTES,
+    TASK_DEFINITION_MAX_BYTES,
+    TASK_DEFINITIONS_MAX,
+    TEXT_MAX,
+    Extras,
+    Field,
+    Kind,
+    ObjectShape,
+    RecordType,
+)
+from dataops.model.tasks import PROOF_REQUIREMENT, SYSTEMS, VALIDATION, check_proof_requirement
 from dataops.model.values import is_nonblank, is_number, is_object, is_string_array, truthy
 
 # The create fields; PUT accepts the same set (7.2).
@@ -37,7 +51,66 @@ REQUIRED_FIELDS = frozenset({"name", "type", "taskDefinitions"})
 AUTOMATIC = "automatic"
 # Ten years either way: far beyond any workflow, and no date arithmetic can overflow.
 MAX_OFFSET_DAYS = 3660
-EMOJI_MAX = 32
+
+# A task definition: what instantiation copies into each task (7.3), checked as the task's own
+# fields are; extra keys a client adds stay small plain values.
+TASK_DEFINITION = ObjectShape(
+    (
+        Field("refId", Kind.ID, SHORT_TEXT_MAX, required=True),
+        Field("description", Kind.TEXT, TEXT_MAX, required=True),
+        Field("offsetDays", Kind.NUMBER, required=True),
+        Field("instructionsUrl", Kind.LINK, SHORT_TEXT_MAX),
+        Field("instructionDocId", Kind.ID, SHORT_TEXT_MAX),
+        Field("instructionStepId", Kind.ID, SHORT_TEXT_MAX),
+        Field("phase", Kind.TEXT, SHORT_TEXT_MAX),
+        SYSTEMS,
+        VALIDATION,
+        Field("proofRequirement", Kind.OBJECT, shape=PROOF_REQUIREMENT),
+        *f.REF_FIELDS,
+        Field("isMilestone", Kind.BOOLEAN),
+        Field("stageOnComplete", Kind.ENUM, values=tuple(BundleStage)),
+        Field("assigneeId", Kind.ID, SHORT_TEXT_MAX),
+        Field("requiredLinkName", Kind.TEXT, NAME_MAX),
+        Field("requiresFile", Kind.BOOLEAN),
+    ),
+    Extras.SCALARS,
+    TASK_DEFINITION_MAX_BYTES,
+)
+PHASE = ObjectShape(
+    (
+        Field("id", Kind.ID, SHORT_TEXT_MAX, required=True),
+        Field("name", Kind.TEXT, NAME_MAX, required=True),
+        Field("stage", Kind.TEXT, SHORT_TEXT_MAX),
+    ),
+    Extras.SCALARS,
+    SMALL_OBJECT_MAX_BYTES,
+)
+LINK_DEFINITION = ObjectShape(
+    (Field("name", Kind.TEXT, NAME_MAX),), Extras.SCALARS, SMALL_OBJECT_MAX_BYTES
+)
+
+# Every field of a template, in the order the export validator reports them (9.3 rule 7).
+TEMPLATE = RecordType(
+    "templates",
+    (
+        Field("id", Kind.ID, export="template_id", required=True, writable=False),
+        Field("createdAt", Kind.TIMESTAMP, writable=False),
+        Field("updatedAt", Kind.TIMESTAMP, writable=False),
+        Field("sourceDocIds", Kind.TEXT_LIST, TASK_DEFINITIONS_MAX, item_limit=SHORT_TEXT_MAX),
+        Field("phases", Kind.OBJECT_LIST, LINKS_MAX_ITEMS, shape=PHASE),
+        Field("taskDefinitions", Kind.OBJECT_LIST, TASK_DEFINITIONS_MAX, shape=TASK_DEFINITION),
+        Field("name", Kind.TEXT, NAME_MAX),
+        Field("type", Kind.TEXT, SHORT_TEXT_MAX),
+        Field("emoji", Kind.TEXT, EMOJI_MAX),
+        f.TAGS,
+        Field("defaultAssigneeId", Kind.ID, SHORT_TEXT_MAX),
+        f.named_links("references"),
+        Field("bundleLinkDefinitions", Kind.OBJECT_LIST, LINKS_MAX_ITEMS, shape=LINK_DEFINITION),
+        Field("triggerType", Kind.TEXT, SHORT_TEXT_MAX),
+        Field("triggerSchedule", Kind.TEXT, SHORT_TEXT_MAX),
+        Field("triggerLeadDays", Kind.NUMBER),
+    ),
+)
 
 _DEFINITION_STRINGS = ("instructionsUrl", "instructionDocId", "instructionStepId", "phase")
 
@@ -55,7 +128,8 @@ def _check_days(name: str, value: Any) -> None:
 
 
 def check_definition(index: int, definition: Any) -> None:
-    """One task definition, in the contract's order; the first failure wins."""
+    """One task definition's shape, in the contract's order; the first failure wins (limits,
+    links and extra keys follow with the template's declared rules)."""
     if not is_object(definition):
         raise Invalid(messages.TEMPLATE_DEFINITION_NOT_OBJECT.format(index=index))
     prefix = f"taskDefinitions[{index}]."
@@ -86,57 +160,30 @@ def check_definition(index: int, definition: Any) -> None:
     if "proofRequirement" in definition:
         check_proof_requirement(definition["proofRequirement"], prefix)
     f.check_refs(definition, prefix)
-    _check_definition_limits(prefix, definition)
-
-
-def _check_definition_limits(prefix: str, definition: Mapping[str, Any]) -> None:
-    """What the instantiated task's own rules would refuse (10.13, 10.15)."""
     if abs(definition["offsetDays"]) > MAX_OFFSET_DAYS:
         raise Invalid(
             messages.DAYS_OUT_OF_RANGE.format(field=prefix + "offsetDays", limit=MAX_OFFSET_DAYS)
-        )
-    f.check_length(prefix + "refId", definition["refId"], f.SHORT_TEXT_MAX)
-    f.check_length(prefix + "description", definition["description"], f.TEXT_MAX)
-    for name in (
-        "instructionDocId",
-        "instructionStepId",
-        "phase",
-        "assigneeId",
-        "requiredLinkName",
-    ):
-        if isinstance(definition.get(name), str):
-            f.check_length(prefix + name, definition[name], f.SHORT_TEXT_MAX)
-    if definition.get("instructionsUrl"):
-        f.check_link(prefix + "instructionsUrl", definition["instructionsUrl"])
-    systems = definition.get("systems")
-    if isinstance(systems, list):
-        f.check_string_array(
-            {prefix + "systems": systems}, prefix + "systems", f.TAGS_MAX_ITEMS, f.TAG_MAX
         )
 
 
 def check_definitions(value: Any) -> None:
     if not isinstance(value, list) or not value:
         raise Invalid(messages.TEMPLATE_DEFINITIONS_REQUIRED)
-    if len(value) > f.TASK_DEFINITIONS_MAX:
-        raise Invalid(
-            messages.TOO_LONG.format(field="taskDefinitions", limit=f.TASK_DEFINITIONS_MAX)
-        )
+    if len(value) > TASK_DEFINITIONS_MAX:
+        raise Invalid(messages.TOO_LONG.format(field="taskDefinitions", limit=TASK_DEFINITIONS_MAX))
     for index, definition in enumerate(value):
         check_definition(index, definition)
 
 
 def check_doc_context(fields: Mapping[str, Any]) -> None:
     """sourceDocIds and phases (7.2 "template doc context")."""
-    if _present(fields, "sourceDocIds"):
-        f.check_string_array(fields, "sourceDocIds", f.TASK_DEFINITIONS_MAX, f.SHORT_TEXT_MAX)
+    if _present(fields, "sourceDocIds") and not is_string_array(fields["sourceDocIds"]):
+        raise Invalid(messages.MUST_BE_STRING_ARRAY.format(field="sourceDocIds"))
     if not _present(fields, "phases"):
         return
     phases = fields["phases"]
     if not isinstance(phases, list):
         raise Invalid(messages.TEMPLATE_PHASES_NOT_ARRAY)
-    if len(phases) > f.LINKS_MAX_ITEMS:
-        raise Invalid(messages.TOO_LONG.format(field="phases", limit=f.LINKS_MAX_ITEMS))
     for index, phase in enumerate(phases):
         if not is_object(phase):
             raise Invalid(messages.TEMPLATE_PHASE_NOT_OBJECT.format(index=index))
@@ -148,29 +195,20 @@ def check_doc_context(fields: Mapping[str, Any]) -> None:
 
 
 def check_bundle_fields(fields: Mapping[str, Any]) -> None:
-    """What bundles inherit (emoji, tags, references, link names) and the trigger settings."""
-    if isinstance(fields.get("name"), str):
-        f.check_length("name", fields["name"], f.TITLE_MAX)
-    f.check_string(fields, "type")
-    f.check_string(fields, "emoji", EMOJI_MAX)
-    f.check_string(fields, "defaultAssigneeId")
-    f.check_tags(fields)
+    """What bundles inherit (emoji, tags, references, link names) and the trigger settings,
+    then every declared rule: types, limits, links and the secret detector."""
     f.check_named_links(fields, "references")
     definitions = fields.get("bundleLinkDefinitions")
-    if definitions is not None:
-        if not isinstance(definitions, list) or not all(
-            is_object(item) and isinstance(item.get("name"), str) for item in definitions
-        ):
-            raise Invalid(messages.TEMPLATE_LINK_DEFINITIONS)
-        if len(definitions) > f.LINKS_MAX_ITEMS:
-            raise Invalid(
-                messages.TOO_LONG.format(field="bundleLinkDefinitions", limit=f.LINKS_MAX_ITEMS)
-            )
-    f.check_string(fields, "triggerType")
+    if definitions is not None and not (
+        isinstance(definitions, list)
+        and all(is_object(item) and isinstance(item.get("name"), str) for item in definitions)
+    ):
+        raise Invalid(messages.TEMPLATE_LINK_DEFINITIONS)
     if fields.get("triggerSchedule") not in (None, ""):
         cron.parse(fields["triggerSchedule"], "triggerSchedule")
     if fields.get("triggerLeadDays") is not None:
         _check_days("triggerLeadDays", fields["triggerLeadDays"])
+    records.check(TEMPLATE, fields)
 
 
 def validate_create(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 from dataops.model import fields, messages
 from dataops.model import files as file_rules
 from dataops.model.errors import Invalid
+from dataops.model.records import FILENAME_MAX
 from dataops.model.values import is_number, is_object
 
 # A presigned URL takes one PUT, and S3 takes at most 5 GiB in one PUT.
@@ -52,7 +53,7 @@ def parse_upload_request(body: Any) -> UploadRequest:
     filename = file_rules.display_filename(raw_name)
     if not filename:
         raise Invalid(messages.MISSING_FIELD.format(field="filename"))
-    fields.check_length("filename", filename, fields.FILENAME_MAX)
+    fields.check_length("filename", filename, FILENAME_MAX)
 
     raw_type = body.get("contentType")
     if raw_type is not None and not isinstance(raw_type, str):

@@ -9,12 +9,47 @@ import hmac
 import re
 import secrets
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
+
+from dataops.model.records import NAME_MAX, SHORT_TEXT_MAX, Field, Kind, RecordType
 
 # scrypt with n=2**14, r=8, p=1: ~16 MB and tens of milliseconds per check.
 _N, _R, _P = 2**14, 8, 1
 _LEGACY = re.compile(r"^[0-9a-f]{64}$")
 PUBLIC_FIELDS = ("id", "name", "email", "createdAt")
+
+
+class Role(StrEnum):
+    """What a user may do beyond the everyday work: leads administer the team."""
+
+    MEMBER = "member"
+    LEAD = "lead"
+
+
+# Actors that are no user: the portal acting for the system (scheduled jobs), the engine's own
+# automation, and service identities (`service:<name>`, an assistant's token).
+SYSTEM_ACTORS = frozenset({"portal-admin", "system"})
+SERVICE_ACTOR_PREFIX = "service:"
+
+
+def is_non_user_actor(actor: str) -> bool:
+    return actor in SYSTEM_ACTORS or (
+        actor.startswith(SERVICE_ACTOR_PREFIX) and len(actor) > len(SERVICE_ACTOR_PREFIX)
+    )
+
+
+# A user as exported: never the password hash (the `users.password_hash` redaction).
+USER = RecordType(
+    "users",
+    (
+        Field("id", Kind.ID, export="user_id", required=True, writable=False),
+        Field("name", Kind.TEXT, NAME_MAX),
+        Field("email", Kind.TEXT, SHORT_TEXT_MAX),
+        Field("role", Kind.ENUM, values=tuple(Role)),
+        Field("createdAt", Kind.TIMESTAMP, writable=False),
+    ),
+)
 
 
 def hash_password(password: str) -> str:

@@ -15,11 +15,18 @@ from typing import Any, TypeGuard
 
 # What JavaScript's String.prototype.trim removes beyond Python's str.isspace.
 _EXTRA_TRIM = "\ufeff"
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# Dates and times are ASCII digits only and are matched whole (`fullmatch`): `\d` would take
+# full-width and Arabic-Indic digits (which `int` reads), and `$` matches before a trailing
+# newline, so either would let a date in that no index range or string comparison finds.
+_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _DATETIME_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-    r"(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})"
+    r"(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?"
+    r"(Z|z|[+-][0-9]{2}(?::?[0-9]{2})?)?"
 )
+# Counts, sizes, limits and versions read from text (headers, query strings, settings, cron
+# fields): far below 10**18, and Python refuses to convert more than 4,300 digits at all.
+_DIGITS_RE = re.compile(r"[0-9]{1,18}")
 
 
 def truthy(value: Any) -> bool:
@@ -60,11 +67,22 @@ def is_string_array(value: Any) -> TypeGuard[list[str]]:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
+def parse_digits(text: str) -> int | None:
+    """A whole number written as 1 to 18 ASCII digits and nothing else (no sign, no spaces, no
+    other script's digits, which `str.isdigit` and `int` accept); None for anything else."""
+    return int(text) if _DIGITS_RE.fullmatch(text) else None
+
+
+def has_date_shape(value: Any) -> TypeGuard[str]:
+    """`YYYY-MM-DD` in ASCII digits, whether or not it names a real day (`2026-02-30` has it)."""
+    return isinstance(value, str) and _DATE_RE.fullmatch(value) is not None
+
+
 def parse_calendar_date(value: Any) -> date | None:
     """`YYYY-MM-DD` naming a real calendar day, else None (`2026-02-30` is None)."""
     if not isinstance(value, str):
         return None
-    match = _DATE_RE.match(value)
+    match = _DATE_RE.fullmatch(value)
     if match is None:
         return None
     try:
@@ -74,7 +92,8 @@ def parse_calendar_date(value: Any) -> date | None:
 
 
 def is_calendar_date(value: Any) -> TypeGuard[str]:
-    return parse_calendar_date(value) is not None
+    # Only a 10-character string can be one, and only such strings reach the cache.
+    return isinstance(value, str) and len(value) == 10 and _is_real_day(value)
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -87,7 +106,7 @@ def parse_timestamp(value: Any) -> datetime | None:
     day = parse_calendar_date(value)
     if day is not None:
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
-    match = _DATETIME_RE.match(value)
+    match = _DATETIME_RE.fullmatch(value)
     if match is None:
         return None
     year, month, mday, hour, minute = (int(match[i]) for i in range(1, 6))
@@ -110,7 +129,9 @@ def parse_timestamp(value: Any) -> datetime | None:
 
 # The engine's own format (format_timestamp), by far the most common in stored records and
 # exports: checked without building a datetime, its calendar day remembered (few distinct days).
-_CANONICAL_RE = re.compile(r"(\d{4}-\d{2}-\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z")
+_CANONICAL_RE = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z"
+)
 
 
 @lru_cache(maxsize=4096)
@@ -142,4 +163,6 @@ def add_days(day: str, days: int) -> str:
 
 def utf16_length(text: str) -> int:
     """JavaScript's `String.length`: UTF-16 code units."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2

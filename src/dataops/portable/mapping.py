@@ -3,23 +3,31 @@ into portable export records (snake_case), api-contract.md 9.1-9.2, and export r
 runtime records for an import (9.4): which entities are exported, from which table, in which
 file, and how each field is carried over.
 
-Every field is declared once with its export name, its runtime name and its kind; the kind
-decides what survives (an optional string only when it is a non-empty string, a boolean only
-when it is a boolean, ...). Fields that are not declared are not exported: that is how a
-user's `passwordHash` stays behind. After mapping, `null` values and empty arrays are dropped.
+The fields are the entity's declaration in model/ (`model.tasks.TASK`, ...): its export name,
+runtime name and export shape decide what survives (an optional string only when it is a
+non-empty string, a boolean only when it is a boolean, ...). Fields that are not declared are
+not exported: that is how a user's `passwordHash` stays behind. After mapping, `null` values and
+empty arrays are dropped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from enum import Enum
-from functools import lru_cache
+from dataclasses import dataclass, field
 from typing import Any
 
-from dataops.model.audit import REDACTED
-from dataops.model.files import legacy_storage_uri
-from dataops.model.storage_policy import StorageProvider, is_secret_key, is_signed_text
+from dataops.model.artifacts import ARTIFACT
+from dataops.model.audit import AUDIT_EVENT, REDACTED
+from dataops.model.bundles import BUNDLE
+from dataops.model.files import FILE, legacy_storage_uri
+from dataops.model.notifications import NOTIFICATION
+from dataops.model.records import RecordType, Shape
+from dataops.model.recurring import RECURRING_CONFIG
+from dataops.model.secrets import holds_secret, is_secret_key
+from dataops.model.storage_policy import StorageProvider
+from dataops.model.tasks import TASK
+from dataops.model.templates import TEMPLATE
+from dataops.model.users import USER
 from dataops.model.values import is_number
 
 SCHEMA_VERSION = "dataops.execution.v1"
@@ -31,17 +39,8 @@ REDACTIONS = ("users.password_hash", "sessions")
 OMITTED_ENTITIES = ("sessions", "assistant_jobs")
 
 
-class Kind(Enum):
-    """How a runtime value is carried into the export (9.2 helpers)."""
-
-    STRING = "string"  # kept only when a non-empty string
-    BOOLEAN = "boolean"  # kept only when a boolean
-    NUMBER = "number"  # kept only when a finite number (booleans are not numbers)
-    STRING_ARRAY = "string-array"  # the string elements of an array
-    ARRAY = "array"  # any JSON array, as stored
-    STRING_OR_OBJECT = "string-or-object"  # a string or a non-array object
-    OBJECT = "object"  # a non-array object
-    REDACTED_OBJECT = "redacted-object"  # an object without secret-like keys or signed URLs
+# How a runtime value is carried into the export (9.2 helpers): the shape its declaration gives.
+Kind = Shape
 
 
 def _string(value: Any) -> Any:
@@ -78,12 +77,6 @@ def _redacted_object(value: Any) -> Any:
     return redacted(value) if isinstance(value, dict) else None
 
 
-@lru_cache(maxsize=4096)
-def secret_key(key: str) -> bool:
-    """`is_secret_key`, remembered: exports judge the same few keys millions of times."""
-    return is_secret_key(key)
-
-
 def redacted(value: Any) -> Any:
     """A copy that passes the export's redaction scan: secret-like keys left out, signed URLs
     replaced by a marker (audit history recorded before a rule tightened stays exportable)."""
@@ -91,11 +84,11 @@ def redacted(value: Any) -> Any:
         return {
             key: redacted(item)
             for key, item in value.items()
-            if not (isinstance(key, str) and secret_key(key))
+            if not (isinstance(key, str) and is_secret_key(key))
         }
     if isinstance(value, list):
         return [redacted(item) for item in value]
-    if isinstance(value, str) and is_signed_text(value):
+    if isinstance(value, str) and holds_secret(value):
         return REDACTED
     return value
 
@@ -116,241 +109,45 @@ _CONVERT: Mapping[Kind, Callable[[Any], Any]] = {
 class Field:
     export_name: str
     runtime_name: str
-    kind: Kind = Kind.STRING
+    kind: Shape = Shape.STRING
 
 
-def _fields(*specs: str | tuple[str, str] | tuple[str, str, Kind]) -> tuple[Field, ...]:
-    """`"name"` is an optional string whose runtime name is the camelCase of `name`;
-    `(name, runtimeName)` renames; `(name, runtimeName, kind)` also sets the kind."""
-    fields = []
-    for spec in specs:
-        if isinstance(spec, str):
-            fields.append(Field(spec, _camel(spec)))
-        elif len(spec) == 2:
-            fields.append(Field(spec[0], spec[1]))
-        else:
-            fields.append(Field(spec[0], spec[1], spec[2]))
-    return tuple(fields)
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(word.capitalize() for word in rest)
-
-
-def _kind(name: str, kind: Kind) -> tuple[str, str, Kind]:
-    return (name, _camel(name), kind)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Entity:
-    """One exported entity: its store table, its file and its id field."""
+    """One exported entity: its declaration (model/), its store table, its file and id field."""
 
-    name: str
+    record_type: RecordType
     table: str
-    id_field: str
-    fields: tuple[Field, ...]
+    fields: tuple[Field, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        exported = tuple(
+            Field(spec.export, spec.name, spec.export_as) for spec in self.record_type.fields
+        )
+        object.__setattr__(self, "fields", exported)
+
+    @property
+    def name(self) -> str:
+        return self.record_type.entity
+
+    @property
+    def id_field(self) -> str:
+        return self.record_type.id_field.export
 
     @property
     def filename(self) -> str:
         return f"{self.name}.jsonl"
 
 
-_REF_ARRAYS = (
-    _kind("artifact_refs", Kind.ARRAY),
-    _kind("assistant_job_refs", Kind.ARRAY),
-    _kind("audit_event_refs", Kind.ARRAY),
-)
-
-USERS = Entity(
-    "users",
-    "users",
-    "user_id",
-    _fields(("user_id", "id"), "name", "email", "created_at"),
-)
-TASKS = Entity(
-    "tasks",
-    "tasks",
-    "task_id",
-    _fields(
-        ("task_id", "id"),
-        "description",
-        "date",
-        "status",
-        "source",
-        "comment",
-        "waiting_for",
-        "follow_up_at",
-        _kind("proof_requirement", Kind.STRING_OR_OBJECT),
-        "external_status",
-        "instructions_url",
-        "instruction_doc_id",
-        "instruction_step_id",
-        "phase",
-        _kind("systems", Kind.STRING_ARRAY),
-        _kind("validation", Kind.STRING_OR_OBJECT),
-        "link",
-        "required_link_name",
-        _kind("requires_file", Kind.BOOLEAN),
-        "assignee_id",
-        "bundle_id",
-        "template_id",
-        "template_task_ref",
-        "recurring_config_id",
-        "stage_on_complete",
-        *_REF_ARRAYS,
-        _kind("tags", Kind.STRING_ARRAY),
-        "completed_by",
-        "completed_at",
-        "created_at",
-        "updated_at",
-    ),
-)
-BUNDLES = Entity(
-    "bundles",
-    "bundles",
-    "bundle_id",
-    _fields(
-        ("bundle_id", "id"),
-        "title",
-        "description",
-        "anchor_date",
-        "template_id",
-        "status",
-        "stage",
-        "emoji",
-        _kind("references", Kind.ARRAY),
-        _kind("bundle_links", Kind.ARRAY),
-        _kind("tags", Kind.STRING_ARRAY),
-        *_REF_ARRAYS,
-        "created_at",
-        "updated_at",
-    ),
-)
-TEMPLATES = Entity(
-    "templates",
-    "templates",
-    "template_id",
-    _fields(
-        ("template_id", "id"),
-        "name",
-        "type",
-        "emoji",
-        _kind("tags", Kind.STRING_ARRAY),
-        "default_assignee_id",
-        _kind("phases", Kind.ARRAY),
-        _kind("source_doc_ids", Kind.STRING_ARRAY),
-        _kind("references", Kind.ARRAY),
-        _kind("bundle_link_definitions", Kind.ARRAY),
-        _kind("task_definitions", Kind.ARRAY),
-        "trigger_type",
-        "trigger_schedule",
-        _kind("trigger_lead_days", Kind.NUMBER),
-        "created_at",
-        "updated_at",
-    ),
-)
-RECURRING_CONFIGS = Entity(
-    "recurring_configs",
-    "recurring_configs",
-    "recurring_config_id",
-    _fields(
-        ("recurring_config_id", "id"),
-        "description",
-        "cron_expression",
-        "assignee_id",
-        _kind("enabled", Kind.BOOLEAN),
-        "created_at",
-        "updated_at",
-    ),
-)
-FILES = Entity(
-    "files",
-    "files",
-    "file_id",
-    _fields(
-        ("file_id", "id"),
-        "task_id",
-        "bundle_id",
-        "filename",
-        "category",
-        _kind("tags", Kind.STRING_ARRAY),
-        "storage_uri",
-        "storage_provider",
-        "content_type",
-        "checksum",
-        _kind("size_bytes", Kind.NUMBER),
-        "created_at",
-    ),
-)
-ARTIFACTS = Entity(
-    "artifacts",
-    "artifacts",
-    "artifact_id",
-    _fields(
-        ("artifact_id", "id"),
-        "type",
-        "title",
-        "description",
-        "status",
-        "storage_provider",
-        "storage_uri",
-        "filename",
-        "content_type",
-        "checksum",
-        _kind("size_bytes", Kind.NUMBER),
-        "visibility",
-        "data_class",
-        "task_id",
-        "bundle_id",
-        "assistant_job_id",
-        "file_id",
-        "source_type",
-        "created_by",
-        "reviewed_by",
-        "created_at",
-        "updated_at",
-        "reviewed_at",
-        "review_note",
-        "supersedes",
-        "superseded_by",
-        _kind("tags", Kind.STRING_ARRAY),
-        _kind("metadata", Kind.STRING_OR_OBJECT),
-    ),
-)
-NOTIFICATIONS = Entity(
-    "notifications",
-    "notifications",
-    "notification_id",
-    _fields(
-        ("notification_id", "id"),
-        ("notification_type", "type"),
-        "message",
-        "user_id",
-        "task_id",
-        "bundle_id",
-        "template_id",
-        "due_at",
-        _kind("dismissed", Kind.BOOLEAN),
-        "created_at",
-    ),
-)
-AUDIT_EVENTS = Entity(
-    "audit_events",
-    "audit_events",
-    "audit_event_id",
-    _fields(
-        ("audit_event_id", "id"),
-        "actor_id",
-        "entity_type",
-        "entity_id",
-        "action",
-        _kind("before", Kind.REDACTED_OBJECT),
-        _kind("after", Kind.REDACTED_OBJECT),
-        "summary",
-        "created_at",
-    ),
-)
+USERS = Entity(USER, "users")
+TASKS = Entity(TASK, "tasks")
+BUNDLES = Entity(BUNDLE, "bundles")
+TEMPLATES = Entity(TEMPLATE, "templates")
+RECURRING_CONFIGS = Entity(RECURRING_CONFIG, "recurring_configs")
+FILES = Entity(FILE, "files")
+ARTIFACTS = Entity(ARTIFACT, "artifacts")
+NOTIFICATIONS = Entity(NOTIFICATION, "notifications")
+AUDIT_EVENTS = Entity(AUDIT_EVENT, "audit_events")
 
 # The fixed export order (9.1); audit events are this project's addition, last.
 ENTITIES: tuple[Entity, ...] = (
@@ -505,12 +302,12 @@ def _unredacted(value: Any) -> bool:
     without building the copy."""
     if isinstance(value, dict):
         return all(
-            not (isinstance(key, str) and secret_key(key)) and _unredacted(item)
+            not (isinstance(key, str) and is_secret_key(key)) and _unredacted(item)
             for key, item in value.items()
         )
     if isinstance(value, list):
         return all(_unredacted(item) for item in value)
-    return not (isinstance(value, str) and is_signed_text(value))
+    return not (isinstance(value, str) and holds_secret(value))
 
 
 # Each True only where `_restores` is True too (tests/portable/test_restore_mapping.py checks).

@@ -19,9 +19,10 @@ from dataops.api.http import (
     versioned,
 )
 from dataops.api.routes import route
-from dataops.engine import artifacts
+from dataops.engine import artifact_binaries, artifacts
 from dataops.model import jsonvalue, messages
 from dataops.model.errors import Invalid, NotFound
+from dataops.model.values import is_object
 from dataops.store.base import Item
 
 router = APIRouter()
@@ -44,8 +45,14 @@ async def _optional_json(request: Request) -> Any:
 
 @route(router, "/api/artifacts", ["POST"])
 async def register_artifact(request: Request) -> Response:
+    """A body naming a direct upload registers that upload (its object verified first); any
+    other body registers an artifact by hand."""
     body = await read_json(request)
-    artifact = await call(artifacts.register_artifact, engine_of(request), body, actor_of(request))
+    if is_object(body) and "uploadId" in body:
+        register = artifact_binaries.register_upload
+    else:
+        register = artifacts.register_artifact
+    artifact = await call(register, engine_of(request), body, actor_of(request))
     return _one(artifact, 201)
 
 

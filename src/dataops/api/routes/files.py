@@ -21,7 +21,7 @@ from dataops.api.http import (
 from dataops.api.multipart import read_upload
 from dataops.api.routes import route
 from dataops.engine import files
-from dataops.engine.files import Download
+from dataops.engine.binaries import Download
 from dataops.model.files import content_disposition
 
 router = APIRouter()
