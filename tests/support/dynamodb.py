@@ -85,9 +85,7 @@ def empty_tables(store: DynamoDBStore) -> None:
     than most of them take."""
     from moto.dynamodb.models import dynamodb_backends
 
-    backends = [
-        backend for accounts in dynamodb_backends.values() for backend in accounts.values()
-    ]
+    backends = [backend for accounts in dynamodb_backends.values() for backend in accounts.values()]
     for table in store.physical_tables():
         for backend in backends:
             if table.name in backend.tables:
