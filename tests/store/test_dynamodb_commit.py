@@ -12,7 +12,7 @@ import pytest
 from dataops.model.errors import ServiceUnavailable
 from dataops.store.base import Create, Delete, Replace, StoreNotEmpty, VersionConflict, Write
 from dataops.store.dynamodb import DynamoDBStore
-from dataops.store.dynamodb_commit import LEASE_SECONDS, Commits, Staged
+from dataops.store.dynamodb_commit import LEASE_SECONDS, Commits, ItemWrite
 
 
 def task(task_id: str, **fields: Any) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def failing_chunk(monkeypatch: pytest.MonkeyPatch, number: int, error: BaseExcep
     original = Commits._stage
     calls = {"n": 0}
 
-    def stage(self: Commits, txn: str, chunk: list[Staged], classify: Any) -> None:
+    def stage(self: Commits, txn: str, chunk: list[ItemWrite], classify: Any) -> None:
         calls["n"] += 1
         if calls["n"] == number:
             raise error
@@ -236,7 +236,7 @@ def test_a_record_locked_by_a_live_transaction_is_a_conflict_not_a_wait(
     attempts: list[str] = []
     original = Commits._stage
 
-    def stage(self: Commits, txn: str, chunk: list[Staged], classify: Any) -> None:
+    def stage(self: Commits, txn: str, chunk: list[ItemWrite], classify: Any) -> None:
         original(self, txn, chunk, classify)
         if not attempts:  # between the first and the second chunk, another writer comes
             try:

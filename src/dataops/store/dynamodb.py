@@ -53,9 +53,9 @@ from dataops.store.dynamodb_commit import (
     MISSING,
     REPLACE,
     Commits,
+    ItemWrite,
     Load,
     Recovery,
-    Staged,
     fits_one_transaction,
     version_condition,
 )
@@ -359,15 +359,23 @@ class DynamoDBStore:
     def count(self, table: str) -> int:
         """Records of the table (items of transactions still in progress included)."""
         codec = self._codec(table)
-        return sum(len(raws) for raws in self._pages(codec, count=True))
+        return sum(int(page.get("Count", 0)) for page in self._scanned(codec, count=True))
 
-    def _pages(
+    def _pages(self, codec: ItemCodec, *, marked: str | None = None) -> Iterator[list[RawItem]]:
+        """The items of this logical table, page by page (`marked`: only those a transaction
+        or load marked)."""
+        for page in self._scanned(codec, marked=marked):
+            yield list(page.get("Items", []))
+
+    def _scanned(
         self, codec: ItemCodec, *, count: bool = False, marked: str | None = None
-    ) -> Iterator[list[RawItem]]:
-        """The table's items of this logical table, page by page, from `scan_segments`
-        parallel segments (with `count`, pages of empty items, one per record)."""
+    ) -> Iterator[dict[str, Any]]:
+        """Scan answers for this logical table's records, from `scan_segments` parallel
+        segments (`count`: counts only)."""
         names = {"#pk": PK, "#sk": SK}
         values: dict[str, Any] = {":prefix": {"S": codec.prefix}}
+        # Records only: not other logical tables of the same DynamoDB table, not new images of
+        # a multi-chunk transaction (`SK = TXN#...`).
         condition = "begins_with(#pk, :prefix) AND #pk = #sk"
         if marked is not None:
             names["#txn"] = TXN
@@ -384,23 +392,20 @@ class DynamoDBStore:
             params["Select"] = "COUNT"
         segments = max(1, self.scan_segments)
         if segments == 1:
-            yield from self._segment(params, count)
+            yield from self._segment(params)
             return
-        yield from _parallel_pages(
+        yield from _parallel(
             [
-                self._segment({**params, "Segment": n, "TotalSegments": segments}, count)
+                self._segment({**params, "Segment": n, "TotalSegments": segments})
                 for n in range(segments)
             ]
         )
 
-    def _segment(self, params: dict[str, Any], count: bool) -> Iterator[list[RawItem]]:
+    def _segment(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         params = dict(params)
         while True:
             answer = self.calls("scan", **params)
-            if count:
-                yield [{} for _ in range(int(answer.get("Count", 0)))]
-            else:
-                yield list(answer.get("Items", []))
+            yield answer
             following = answer.get("LastEvaluatedKey")
             if not following:
                 return
@@ -408,7 +413,7 @@ class DynamoDBStore:
 
     # --- writes -----------------------------------------------------------------------------
 
-    def _staged(self, write: Write) -> Staged:
+    def _item_write(self, write: Write) -> ItemWrite:
         codec = self._codec(write.table)
         if isinstance(write, Create | Replace):
             doc = dict(write.doc)
@@ -416,13 +421,13 @@ class DynamoDBStore:
             if not isinstance(item_id, str) or not item_id:
                 raise ValueError(f"{write.table} record without an id")
             if isinstance(write, Create):
-                return Staged(codec, CREATE, item_id, doc)
-            return Staged(codec, REPLACE, item_id, doc, write.expected_version)
+                return ItemWrite(codec, CREATE, item_id, doc)
+            return ItemWrite(codec, REPLACE, item_id, doc, write.expected_version)
         if isinstance(write, Delete):
-            return Staged(codec, DELETE, write.item_id, None, write.expected_version)
-        return Staged(codec, CHECK, write.item_id, None, write.expected_version)
+            return ItemWrite(codec, DELETE, write.item_id, None, write.expected_version)
+        return ItemWrite(codec, CHECK, write.item_id, None, write.expected_version)
 
-    def _failure(self, write: Staged, old: RawItem | None) -> StoreError | None:
+    def _failure(self, write: ItemWrite, old: RawItem | None) -> StoreError | None:
         """The error of a write whose condition failed on `old` (the item as it was); None when
         `old` was only locked by a transaction now finished or dead (write again)."""
         table, item_id = write.table, write.item_id
@@ -438,7 +443,7 @@ class DynamoDBStore:
             return ItemMissing(table, item_id)
         return VersionConflict(table, item_id)
 
-    def _request(self, write: Staged) -> dict[str, Any]:
+    def _request(self, write: ItemWrite) -> dict[str, Any]:
         """The TransactWriteItems entry of one write (also sent alone as a single write)."""
         codec, physical = write.codec, write.physical
         common: dict[str, Any] = {
@@ -478,7 +483,7 @@ class DynamoDBStore:
             return {"Delete": {**guarded, "Key": codec.key(write.item_id)}}
         return {"ConditionCheck": {**guarded, "Key": codec.key(write.item_id)}}
 
-    def _single(self, write: Staged) -> bool:
+    def _single(self, write: ItemWrite) -> bool:
         """One write on its own (PutItem or DeleteItem: half the cost of a transaction);
         returns whether a delete removed an item."""
         request = self._request(write)
@@ -499,7 +504,7 @@ class DynamoDBStore:
             return "Attributes" in answer
         raise self._contended(write)
 
-    def _contended(self, write: Staged) -> StoreError:
+    def _contended(self, write: ItemWrite) -> StoreError:
         if write.op == CREATE:
             return AlreadyExists(write.table, write.item_id)
         return VersionConflict(write.table, write.item_id)
@@ -515,10 +520,10 @@ class DynamoDBStore:
         return item
 
     def delete(self, table: str, item_id: str, expected_version: int | None = None) -> bool:
-        return self._single(self._staged(Delete(table, item_id, expected_version)))
+        return self._single(self._item_write(Delete(table, item_id, expected_version)))
 
     def transact(self, writes: Sequence[Write]) -> list[Item | None]:
-        staged = [self._staged(write) for write in writes]
+        staged = [self._item_write(write) for write in writes]
         results: list[Item | None] = [
             None
             if write.doc is None
@@ -541,7 +546,7 @@ class DynamoDBStore:
             self.commits.run(staged, self._failure)
         return results
 
-    def _check(self, write: Staged) -> None:
+    def _check(self, write: ItemWrite) -> None:
         for _ in range(_RETRIES):
             answer = self.calls(
                 "get_item",
@@ -559,7 +564,7 @@ class DynamoDBStore:
                 raise error
         raise VersionConflict(write.table, write.item_id)
 
-    def _transact(self, writes: list[Staged]) -> None:
+    def _transact(self, writes: list[ItemWrite]) -> None:
         for _ in range(_RETRIES):
             try:
                 self.calls.transact([self._request(write) for write in writes])
@@ -745,15 +750,15 @@ def _start_key(key: str, indexed: IndexLayout, partition: str, range_value: str)
     return start
 
 
-def _parallel_pages(segments: list[Iterator[list[RawItem]]]) -> Iterator[list[RawItem]]:
-    """Pages of several segment readers, each in a thread of its own, as they come (a bounded
-    queue holds the threads back when the consumer is slower)."""
-    pages: queue.Queue[tuple[int, list[RawItem] | BaseException | None]] = queue.Queue(
+def _parallel(segments: list[Iterator[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    """The answers of several segment readers, each in a thread of its own, as they come (a
+    bounded queue holds the threads back when the consumer is slower)."""
+    pages: queue.Queue[tuple[int, dict[str, Any] | BaseException | None]] = queue.Queue(
         maxsize=2 * len(segments)
     )
     stop = threading.Event()
 
-    def read(number: int, segment: Iterator[list[RawItem]]) -> None:
+    def read(number: int, segment: Iterator[dict[str, Any]]) -> None:
         try:
             for page in segment:
                 while not stop.is_set():

@@ -30,6 +30,7 @@ BatchWriteItem, marked with the load's id, and become visible together when it c
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -73,7 +74,7 @@ _FINISH_SLICE = 5000
 
 
 @dataclass
-class Staged:
+class ItemWrite:
     """One write of a multi-chunk transaction."""
 
     codec: ItemCodec
@@ -145,6 +146,7 @@ class Commits:
         # Committed and aborted are final: readers ask DynamoDB only about pending records.
         self._final: dict[str, str] = {}
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     # --- the commit record -----------------------------------------------------------------
 
@@ -152,7 +154,9 @@ class Commits:
         key = {"S": SHADOW_PREFIX + txn}
         return {PK: key, SK: key}
 
-    def _begin(self, txn: str, kind: str, writes: Sequence[Staged], tables: Sequence[str]) -> None:
+    def _begin(
+        self, txn: str, kind: str, writes: Sequence[ItemWrite], tables: Sequence[str]
+    ) -> None:
         head: RawItem = {
             **self._head_key(txn),
             "state": {"S": PENDING},
@@ -282,14 +286,16 @@ class Commits:
     # --- a multi-chunk transaction ---------------------------------------------------------
 
     def run(
-        self, writes: list[Staged], classify: Callable[[Staged, RawItem | None], StoreError | None]
+        self,
+        writes: list[ItemWrite],
+        classify: Callable[[ItemWrite, RawItem | None], StoreError | None],
     ) -> None:
         """Apply `writes` all or nothing. `classify` turns a failed condition into the store's
         error (None when the item was only locked by a transaction that is now cleared away:
         the chunk is tried again)."""
         txn = uuid.uuid4().hex
         self._begin(txn, "writes", writes, sorted({write.table for write in writes}))
-        staged: list[Staged] = []
+        staged: list[ItemWrite] = []
         renewed = self.clock()
         try:
             for chunk in _chunks(writes):
@@ -316,8 +322,8 @@ class Commits:
     def _stage(
         self,
         txn: str,
-        chunk: list[Staged],
-        classify: Callable[[Staged, RawItem | None], StoreError | None],
+        chunk: list[ItemWrite],
+        classify: Callable[[ItemWrite, RawItem | None], StoreError | None],
     ) -> None:
         for _ in range(_RETRIES):
             try:
@@ -342,7 +348,7 @@ class Commits:
                 continue
         raise VersionConflict(chunk[0].table, chunk[0].item_id)
 
-    def _staging(self, txn: str, write: Staged) -> list[dict[str, Any]]:
+    def _staging(self, txn: str, write: ItemWrite) -> list[dict[str, Any]]:
         codec, marker = write.codec, Marker(txn, write.op)
         if write.op == CREATE:
             assert write.doc is not None
@@ -376,7 +382,7 @@ class Commits:
         image = codec.encode_shadow(write.doc, write.expected + 1, marker)
         return [lock, {"Put": {"TableName": write.physical, "Item": image}}]
 
-    def _undo(self, txn: str, writes: list[Staged], staged: list[Staged]) -> None:
+    def _undo(self, txn: str, writes: list[ItemWrite], staged: list[ItemWrite]) -> None:
         """Abort a transaction that did not commit and take back what it staged. When this
         fails too (the store is gone), the lease runs out and recovery does it."""
         try:
@@ -390,7 +396,7 @@ class Commits:
 
     # --- finishing writes -------------------------------------------------------------------
 
-    def finish(self, txn: str, writes: Iterable[Staged], *, committed: bool) -> None:
+    def finish(self, txn: str, writes: Iterable[ItemWrite], *, committed: bool) -> None:
         """Roll `writes` of `txn` forward (`committed`) or back: up to 100 items per
         TransactWriteItems, each conditional on the item still carrying its mark; a chunk that
         someone else finished in part is done again write by write. Streams: a load finishes
@@ -403,7 +409,7 @@ class Commits:
             requests = [(write, self._finishing(txn, write, committed)) for write in batch]
             self._parallel(self._send, list(_request_chunks(requests)))
 
-    def _finishing(self, txn: str, write: Staged, committed: bool) -> list[dict[str, Any]]:
+    def _finishing(self, txn: str, write: ItemWrite, committed: bool) -> list[dict[str, Any]]:
         codec, physical = write.codec, write.physical
         guard = {
             "ConditionExpression": "#txn = :m",
@@ -434,7 +440,7 @@ class Commits:
             return [release, shadow]
         return [{"Put": {"TableName": physical, "Item": image, **guard}}, shadow]
 
-    def _new_image(self, txn: str, write: Staged) -> RawItem | None:
+    def _new_image(self, txn: str, write: ItemWrite) -> RawItem | None:
         """A replaced record as it is after the commit: from the write, or (recovering) from its
         image beside the record; None when that is gone (moved into place already)."""
         if write.doc is not None and write.expected is not None:
@@ -482,7 +488,9 @@ class Commits:
             if state == PENDING:
                 return False
         item_id = codec.decode(item).item_id
-        self.finish(marker.txn, [Staged(codec, marker.op, item_id)], committed=state == COMMITTED)
+        self.finish(
+            marker.txn, [ItemWrite(codec, marker.op, item_id)], committed=state == COMMITTED
+        )
         return True
 
     # --- recovery ---------------------------------------------------------------------------
@@ -516,8 +524,8 @@ class Commits:
             if state == PENDING:
                 return state
         if head["kind"]["S"] == "load":
-            writes: Iterable[Staged] = (
-                Staged(self.codecs[table], CREATE, self.codecs[table].decode(item).item_id)
+            writes: Iterable[ItemWrite] = (
+                ItemWrite(self.codecs[table], CREATE, self.codecs[table].decode(item).item_id)
                 for table in (entry["S"] for entry in head["tables"]["L"])
                 for item in marked(table, txn)
             )
@@ -542,8 +550,8 @@ class Commits:
                 return heads
             params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
-    def _writes_of(self, txn: str, parts: int) -> list[Staged]:
-        writes: list[Staged] = []
+    def _writes_of(self, txn: str, parts: int) -> list[ItemWrite]:
+        writes: list[ItemWrite] = []
         for number in range(parts):
             answer = self.calls(
                 "get_item",
@@ -555,7 +563,7 @@ class Commits:
             if part is None:
                 continue
             for table, item_id, op in jsonvalue.loads(part["writes"]["S"]):
-                writes.append(Staged(self.codecs[table], op, item_id))
+                writes.append(ItemWrite(self.codecs[table], op, item_id))
         return writes
 
     # --- a load into empty tables ----------------------------------------------------------
@@ -563,7 +571,7 @@ class Commits:
     def begin_load(self, tables: Sequence[str]) -> Load:
         txn = uuid.uuid4().hex
         self._begin(txn, "load", [], tables)
-        return Load(self, txn, list(tables))
+        return Load(self, txn, list(tables), renewed=self.clock())
 
     # --- threads ----------------------------------------------------------------------------
 
@@ -576,9 +584,10 @@ class Commits:
         _wait(futures)
 
     def pool(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(_THREADS, thread_name_prefix="dataops-dynamodb")
-        return self._pool
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(_THREADS, thread_name_prefix="dataops-dynamodb")
+            return self._pool
 
     def close(self) -> None:
         if self._pool is not None:
@@ -602,7 +611,7 @@ _SINGLE = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
 
 
 def _request_chunks(
-    requests: list[tuple[Staged, list[dict[str, Any]]]],
+    requests: list[tuple[ItemWrite, list[dict[str, Any]]]],
 ) -> Iterator[list[list[dict[str, Any]]]]:
     """The requests of many writes in transactions of at most 100 items (and about 3 MB),
     never splitting one write's requests."""
@@ -624,15 +633,15 @@ def _parts(writes: int) -> int:
     return (writes + _WRITES_PER_PART - 1) // _WRITES_PER_PART
 
 
-def fits_one_transaction(writes: Sequence[Staged]) -> bool:
+def fits_one_transaction(writes: Sequence[ItemWrite]) -> bool:
     items = sum(write.items for write in writes)
     return items <= CHUNK_ITEMS and (
         items <= 10 or sum(write.size() for write in writes) <= CHUNK_BYTES
     )
 
 
-def _chunks(writes: list[Staged]) -> Iterator[list[Staged]]:
-    chunk: list[Staged] = []
+def _chunks(writes: list[ItemWrite]) -> Iterator[list[ItemWrite]]:
+    chunk: list[ItemWrite] = []
     items = size = 0
     for write in writes:
         write_size = write.size() * write.items
@@ -700,11 +709,11 @@ class Load:
         if table in self.unfinished:
             self.unfinished.remove(table)
 
-    def _writes(self) -> Iterator[Staged]:
+    def _writes(self) -> Iterator[ItemWrite]:
         for table, ids in self.seen.items():
             codec = self.commits.codecs[table]
             for item_id in ids:
-                yield Staged(codec, CREATE, item_id)
+                yield ItemWrite(codec, CREATE, item_id)
 
     def commit(self) -> None:
         if self.failed:

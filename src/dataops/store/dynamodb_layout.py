@@ -231,8 +231,8 @@ def ensure_tables(
                 created.append(f"index {gsi.name} of {table.name}")
                 found = _wait_active(client, table.name, gsi.name, wait_seconds)
             _check_index(table, gsi, found)
-        if table.ttl and create:
-            _enable_ttl(client, table.name)
+        if table.ttl:
+            _check_ttl(client, table.name, create)
     return created
 
 
@@ -333,10 +333,15 @@ def _wait_active(
         time.sleep(1)
 
 
-def _enable_ttl(client: DynamoDBClient, name: str) -> None:
+def _check_ttl(client: DynamoDBClient, name: str, create: bool) -> None:
+    """TTL on `ttl`: turned on where the store may create tables; in production only a warning
+    (the engine treats expired records as gone anyway; only their deletion waits)."""
     answer = client.describe_time_to_live(TableName=name)
     status = answer.get("TimeToLiveDescription", {}).get("TimeToLiveStatus")
     if status in ("ENABLED", "ENABLING"):
+        return
+    if not create:
+        log.warning("DynamoDB table %s has no TTL on %s: expired items stay", name, TTL_ATTRIBUTE)
         return
     client.update_time_to_live(
         TableName=name,
