@@ -44,7 +44,13 @@ from dataops.store.base import (
     decode_cursor,
     encode_cursor,
 )
-from dataops.store.dynamodb_client import Calls, Cancelled, ConditionFailed, Contended
+from dataops.store.dynamodb_client import (
+    Calls,
+    Cancelled,
+    ConditionFailed,
+    Contended,
+    unavailable,
+)
 from dataops.store.dynamodb_commit import (
     CHECK,
     COMMITTED,
@@ -230,7 +236,7 @@ class DynamoDBStore:
             except _Raced:
                 continue
             return visible[0] if visible else None
-        return None
+        raise unavailable()  # its transaction kept finishing under the reader: busy
 
     def get_many(self, table: str, item_ids: Sequence[str]) -> dict[str, Item]:
         codec = self._codec(table)
@@ -248,6 +254,8 @@ class DynamoDBStore:
                     continue
                 found.update((item["id"], item) for item in visible)
                 break
+            else:
+                raise unavailable()
         return found
 
     def query(
@@ -354,7 +362,7 @@ class DynamoDBStore:
                     [codec.key(codec.decode(raw).item_id) for raw in raws if TXN in raw],
                 )
                 raws = fresh + again
-        return []
+        raise unavailable()
 
     def count(self, table: str) -> int:
         """Records of the table (items of transactions still in progress included)."""

@@ -75,7 +75,8 @@ _FINISH_SLICE = 5000
 
 @dataclass
 class ItemWrite:
-    """One write of a multi-chunk transaction."""
+    """One write of one item, as the DynamoDB store sends it: alone, in one TransactWriteItems,
+    or staged by a multi-chunk transaction (`op`: CREATE, REPLACE, DELETE or CHECK)."""
 
     codec: ItemCodec
     op: str
@@ -101,22 +102,18 @@ class ItemWrite:
         return _KEY_BYTES + (len(jsonvalue.dumps(self.doc)) if self.doc is not None else 0)
 
 
-def _condition(names: dict[str, str], values: dict[str, Any], expected: int | None) -> str:
-    """`the item exists (at this version) and is not locked`."""
-    names.update({"#pk": PK, "#txn": TXN})
+def version_condition(expected: int | None) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """`The item exists (at `expected`, when given) and no transaction holds it`, with the
+    expression's names and values."""
+    names = {"#pk": PK, "#txn": TXN}
+    values: dict[str, Any] = {}
     parts = ["attribute_exists(#pk)", "attribute_not_exists(#txn)"]
     if expected is not None:
         names["#v"] = VERSION
         values[":v"] = {"N": str(expected)}
         # Items of the reference service carry no version: they are at version 1.
         parts.append("(#v = :v OR attribute_not_exists(#v))" if expected == 1 else "#v = :v")
-    return " AND ".join(parts)
-
-
-def version_condition(expected: int | None) -> tuple[str, dict[str, str], dict[str, Any]]:
-    names: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    return _condition(names, values, expected), names, values
+    return " AND ".join(parts), names, values
 
 
 @dataclass
@@ -363,14 +360,14 @@ class Commits:
                     }
                 }
             ]
-        names: dict[str, str] = {}
-        values: dict[str, Any] = {":m": {"S": marker.text()}}
+        condition, names, values = version_condition(write.expected)
+        values[":m"] = {"S": marker.text()}
         lock = {
             "Update": {
                 "TableName": write.physical,
                 "Key": codec.key(write.item_id),
                 "UpdateExpression": "SET #txn = :m",
-                "ConditionExpression": _condition(names, values, write.expected),
+                "ConditionExpression": condition,
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": values,
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
