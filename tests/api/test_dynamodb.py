@@ -4,7 +4,6 @@ more tasks than one DynamoDB transaction holds, all or nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +17,14 @@ from tests.support.dynamodb import Requests
 
 
 @pytest.fixture
-def engine_on_dynamodb(
-    tmp_path: Path, clock: FakeClock, dynamodb_tables: dict[str, str]
-) -> Iterator[Engine]:
-    engine = make_engine(make_settings(tmp_path, **dynamodb_tables), clock)
-    yield engine
-    engine.store.close()
+def requests(dynamodb_engine: Engine) -> Requests:
+    assert isinstance(dynamodb_engine.store, DynamoDBStore)
+    return Requests(dynamodb_engine.store.client)
 
 
 @pytest.fixture
-def requests(engine_on_dynamodb: Engine) -> Requests:
-    assert isinstance(engine_on_dynamodb.store, DynamoDBStore)
-    return Requests(engine_on_dynamodb.store.client)
-
-
-@pytest.fixture
-def api(engine_on_dynamodb: Engine) -> TestClient:
-    return client_for(engine_on_dynamodb)
+def api(dynamodb_engine: Engine) -> TestClient:
+    return client_for(dynamodb_engine)
 
 
 def new_task(api: TestClient, **fields: Any) -> dict[str, Any]:

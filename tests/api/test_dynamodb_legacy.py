@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +16,8 @@ from starlette.testclient import TestClient
 from dataops.engine.context import Engine
 from dataops.model import jsonvalue
 from dataops.store.dynamodb import DynamoDBStore
-from tests.conftest import FakeClock, client_for, make_engine, make_settings
-from tests.support.dynamodb import Requests
+from tests.conftest import client_for
+from tests.support.dynamodb import Requests, dataops_command
 
 T0 = "2026-11-20T09:00:00.000Z"
 
@@ -123,17 +121,14 @@ REFERENCE_ITEMS: dict[str, list[dict[str, Any]]] = {
 
 
 @pytest.fixture
-def legacy_engine(
-    tmp_path: Path, clock: FakeClock, dynamodb_tables: dict[str, str]
-) -> Iterator[Engine]:
-    engine = make_engine(make_settings(tmp_path, **dynamodb_tables), clock)
+def legacy_engine(dynamodb_engine: Engine) -> Engine:
+    engine = dynamodb_engine
     store = engine.store
     assert isinstance(store, DynamoDBStore)
     for table, items in REFERENCE_ITEMS.items():
         for item in items:
             store.client.put_item(TableName=store.layouts[table].physical.name, Item=item)
-    yield engine
-    store.close()
+    return engine
 
 
 @pytest.fixture
@@ -254,8 +249,7 @@ def test_the_migrate_command_reports_per_table(
     dynamodb_env: dict[str, str],
     tmp_path: Path,
 ) -> None:
-    environment = {
-        "PATH": "",
+    variables = {
         "HOME": str(tmp_path),
         "DATAOPS_ENV": "production",
         **dynamodb_env,
@@ -263,14 +257,7 @@ def test_the_migrate_command_reports_per_table(
     }
 
     def migrate(*flags: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "dataops", "migrate", *flags],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
+        return dataops_command(variables, "migrate", *flags)
 
     dry = migrate("--dry-run")
     assert dry.returncode == 0, dry.stderr

@@ -4,15 +4,12 @@ answered with GetItem, BatchGetItem and Query, however the lists are filtered, a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from starlette.testclient import TestClient
 
 from dataops.engine.context import Engine
 from dataops.store.dynamodb import DynamoDBStore
-from tests.conftest import FakeClock, client_for, make_engine, make_settings
+from tests.conftest import client_for
 from tests.support import api_walk
 from tests.support.dynamodb import Requests
 
@@ -20,26 +17,16 @@ READS = {"GetItem", "BatchGetItem", "Query"}
 
 
 @pytest.fixture
-def engine_on_dynamodb(
-    tmp_path: Path, clock: FakeClock, dynamodb_tables: dict[str, str]
-) -> Iterator[Engine]:
-    clock.set(clock.current.replace(year=2026, month=11, day=28, hour=9))
-    engine = make_engine(make_settings(tmp_path, **dynamodb_tables), clock)
-    yield engine
-    engine.store.close()
-
-
-@pytest.fixture
-def requests(engine_on_dynamodb: Engine) -> Requests:
-    assert isinstance(engine_on_dynamodb.store, DynamoDBStore)
-    return Requests(engine_on_dynamodb.store.client)
+def requests(dynamodb_engine: Engine) -> Requests:
+    assert isinstance(dynamodb_engine.store, DynamoDBStore)
+    return Requests(dynamodb_engine.store.client)
 
 
 def test_no_request_of_the_api_walk_scans_a_table(
-    engine_on_dynamodb: Engine, requests: Requests
+    dynamodb_engine: Engine, requests: Requests
 ) -> None:
-    client = client_for(engine_on_dynamodb)
-    seeded = api_walk.seed(engine_on_dynamodb, client)
+    client = client_for(dynamodb_engine)
+    seeded = api_walk.seed(dynamodb_engine, client)
     assert "Scan" not in requests.sent
 
     for step in api_walk.steps(seeded):
@@ -50,10 +37,10 @@ def test_no_request_of_the_api_walk_scans_a_table(
 
 
 def test_filtered_lists_read_only_the_partitions_they_name(
-    engine_on_dynamodb: Engine, requests: Requests
+    dynamodb_engine: Engine, requests: Requests
 ) -> None:
-    client = client_for(engine_on_dynamodb)
-    seeded = api_walk.seed(engine_on_dynamodb, client)
+    client = client_for(dynamodb_engine)
+    seeded = api_walk.seed(dynamodb_engine, client)
     week = {"startDate": api_walk.DAY, "endDate": "2026-12-04"}
 
     requests.clear()
@@ -66,9 +53,9 @@ def test_filtered_lists_read_only_the_partitions_they_name(
 
 
 def test_a_list_of_3000_records_is_read_whole_by_queries(
-    engine_on_dynamodb: Engine, requests: Requests
+    dynamodb_engine: Engine, requests: Requests
 ) -> None:
-    store = engine_on_dynamodb.store
+    store = dynamodb_engine.store
     assert isinstance(store, DynamoDBStore)
     tasks = [
         {
@@ -88,7 +75,7 @@ def test_a_list_of_3000_records_is_read_whole_by_queries(
             codec.layout.physical.name,
             [{"PutRequest": {"Item": codec.encode(task, 1)}} for task in tasks[start : start + 25]],
         )
-    client: TestClient = client_for(engine_on_dynamodb)
+    client: TestClient = client_for(dynamodb_engine)
     everything = [task["id"] for task in tasks]
 
     for path, params in [

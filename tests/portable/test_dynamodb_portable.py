@@ -5,8 +5,6 @@ nothing, the commands work on a `dynamodb://` store, and the restore drill rehea
 from __future__ import annotations
 
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,20 +21,11 @@ from dataops.store.dynamodb import DynamoDBStore
 from tests.conftest import FakeClock, client_for, make_engine, make_settings
 from tests.portable.filled import fill_through_api
 from tests.portable.test_round_trip import entity_files
-from tests.store.test_dynamodb_commit import leftovers
+from tests.support.dynamodb import dataops_command, leftovers
 
 T0 = "2026-11-28T09:00:00.000Z"
 # Where an export was made shows in its manifest: both are "made" in the same place.
 SAME_ORIGIN = ExportOptions(T0, "test", "stack", "eu-west-1", "0123abc")
-
-
-@pytest.fixture
-def dynamodb_engine(
-    tmp_path: Path, clock: FakeClock, dynamodb_tables: dict[str, str]
-) -> Iterator[Engine]:
-    engine = make_engine(make_settings(tmp_path, **dynamodb_tables), clock)
-    yield engine
-    engine.store.close()
 
 
 def small_runs(engine: Engine) -> DynamoDBStore:
@@ -132,24 +121,10 @@ def test_the_commands_export_and_import_a_dynamodb_store(
     dynamodb_env: dict[str, str],
     tmp_path: Path,
 ) -> None:
-    environment = {
-        "PATH": "",
-        "HOME": str(tmp_path),
-        "DATAOPS_ENV": "test",
-        **dynamodb_env,
-        **dynamodb_tables,
-    }
+    variables = {"HOME": str(tmp_path), "DATAOPS_ENV": "test", **dynamodb_env, **dynamodb_tables}
 
     def dataops(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "dataops", *args],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-            cwd=tmp_path,
-        )
+        return dataops_command(variables, *args, cwd=tmp_path)
 
     imported = dataops("import", str(sqlite_export))
     assert imported.returncode == 0, imported.stderr

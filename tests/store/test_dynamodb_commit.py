@@ -13,6 +13,7 @@ from dataops.model.errors import ServiceUnavailable
 from dataops.store.base import Create, Delete, Replace, StoreNotEmpty, VersionConflict, Write
 from dataops.store.dynamodb import DynamoDBStore
 from dataops.store.dynamodb_commit import LEASE_SECONDS, Commits, ItemWrite
+from tests.support.dynamodb import leftovers
 
 
 def task(task_id: str, **fields: Any) -> dict[str, Any]:
@@ -39,20 +40,6 @@ def big_write_set() -> list[Write]:
         Create("tasks", task(f"new{n:03d}", status="todo", bundleId="b1")) for n in range(250)
     ]
     return writes
-
-
-def leftovers(store: DynamoDBStore) -> dict[str, int]:
-    """Raw items a transaction leaves: commit records, marked items, new images beside records."""
-    client = store.client
-    counts = {"commit records": 0, "marked": 0, "images": 0}
-    for table in store.physical_tables():
-        pages = client.get_paginator("scan").paginate(TableName=table.name)
-        for item in (item for page in pages for item in page.get("Items", [])):
-            if table is store.commit_table:
-                counts["commit records"] += 1
-            elif "_txn" in item:
-                counts["images" if item["SK"] != item["PK"] else "marked"] += 1
-    return counts
 
 
 def assert_before(store: DynamoDBStore) -> None:

@@ -3,8 +3,6 @@ missing or different table or index stops start-up with one line that names it."
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from dataops.store.dynamodb import DynamoDBStore
 from dataops.store.schema import NOTIFICATIONS, TABLES, Table
 from tests.support.dynamodb import (
     client_for,
+    dataops_command,
     drop_tables,
     new_prefix,
     table_names,
@@ -160,8 +159,7 @@ def test_the_command_line_stops_with_one_line_naming_the_missing_table(
     moto_endpoint: str, tmp_path: Path
 ) -> None:
     prefix = new_prefix()
-    environment = {
-        "PATH": "",
+    variables = {
         "HOME": str(tmp_path),
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -170,14 +168,7 @@ def test_the_command_line_stops_with_one_line_naming_the_missing_table(
         **settings_env(prefix, moto_endpoint),
     }
 
-    result = subprocess.run(
-        [sys.executable, "-m", "dataops", "users", "list"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    result = dataops_command(variables, "users", "list")
 
     assert result.returncode == 2
     assert result.stderr.strip() == (

@@ -9,23 +9,29 @@ tables) keeps one set per test process and empties it after each test.
 
 Fixtures (registered by tests/conftest.py): `dynamodb_env` (the variables that point boto3 at
 the emulator, set for the test), `dynamodb_store` (an empty DynamoDBStore on tables of its
-own), `dynamodb_tables` (the settings' variables of a set of empty tables). `Requests` records
-the requests a store sends and answers chosen ones with an error instead.
+own), `dynamodb_tables` (the settings' variables of a set of empty tables), `dynamodb_engine`
+(an engine on them, auth mode `none`). `Requests` records the requests a store sends and
+answers chosen ones with an error instead; `dataops_command` runs the command line on them.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from dataops.engine.context import Engine
 from dataops.store.dynamodb import DynamoDBStore
 from dataops.store.dynamodb_client import make_client
 from dataops.store.schema import TABLES, TRANSACTIONS
+from tests.conftest import FakeClock, make_engine, make_settings
 from tests.support.moto_server import REGION
 
 if TYPE_CHECKING:
@@ -220,3 +226,42 @@ def _error_response(code: str, reasons: list[str]) -> tuple[Any, dict[str, Any]]
     if reasons:
         parsed["CancellationReasons"] = [{"Code": reason} for reason in reasons]
     return AWSResponse("http://127.0.0.1/", 400, {}, _Raw(b"")), parsed
+
+
+@pytest.fixture
+def dynamodb_engine(
+    tmp_path: Path, clock: FakeClock, dynamodb_tables: dict[str, str]
+) -> Iterator[Engine]:
+    """An engine on DynamoDB alone (tests of what only the DynamoDB store does)."""
+    engine = make_engine(make_settings(tmp_path, **dynamodb_tables), clock)
+    yield engine
+    engine.store.close()
+
+
+def leftovers(store: DynamoDBStore) -> dict[str, int]:
+    """Raw items a transaction leaves: commit records, marked items, new images beside records."""
+    client = store.client
+    counts = {"commit records": 0, "marked": 0, "images": 0}
+    for table in store.physical_tables():
+        pages = client.get_paginator("scan").paginate(TableName=table.name)
+        for item in (item for page in pages for item in page.get("Items", [])):
+            if table is store.commit_table:
+                counts["commit records"] += 1
+            elif "_txn" in item:
+                counts["images" if item["SK"] != item["PK"] else "marked"] += 1
+    return counts
+
+
+def dataops_command(
+    variables: Mapping[str, str], *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`dataops <args>` in a process of its own whose whole environment is `variables`."""
+    return subprocess.run(
+        [sys.executable, "-m", "dataops", *args],
+        env={"PATH": "", **variables},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=cwd,
+    )

@@ -205,47 +205,30 @@ class Commits:
         except ConditionFailed:
             raise VersionConflict(self.table, txn) from None
 
-    def _decide(self, txn: str, state: str) -> str:
-        """Turn a pending record committed or aborted; returns the state it ends in (another
-        process may have decided first)."""
+    def _decide(self, txn: str, state: str, *, only_expired: bool = False) -> str:
+        """Turn a pending record `state` (committed or aborted; with `only_expired`, only when
+        its lease ran out); returns the state it ends in: another process may have decided
+        first, or we did with a request whose answer was lost."""
+        condition = "#state = :pending"
+        values: dict[str, Any] = {":state": {"S": state}, ":pending": {"S": PENDING}}
+        if only_expired:
+            condition += " AND leaseUntil < :now"
+            values[":now"] = {"N": repr(self.clock())}
         try:
             self.calls(
                 "update_item",
                 TableName=self.table,
                 Key=self._head_key(txn),
                 UpdateExpression="SET #state = :state",
-                ConditionExpression="#state = :pending",
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":state": {"S": state}, ":pending": {"S": PENDING}},
+                ExpressionAttributeValues=values,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ConditionFailed as failed:
-            # Decided before: by us (a retried request whose answer was lost) or by another.
             stored = (failed.item or {}).get("state", {}).get("S")
             return str(stored) if stored else MISSING
         return state
-
-    def _abort_expired(self, txn: str) -> str:
-        """Abort a pending record whose lease ran out; returns its state afterwards."""
-        try:
-            self.calls(
-                "update_item",
-                TableName=self.table,
-                Key=self._head_key(txn),
-                UpdateExpression="SET #state = :aborted",
-                ConditionExpression="#state = :pending AND leaseUntil < :now",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":aborted": {"S": ABORTED},
-                    ":pending": {"S": PENDING},
-                    ":now": {"N": repr(self.clock())},
-                },
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ConditionFailed as failed:
-            stored = (failed.item or {}).get("state", {}).get("S")
-            return str(stored) if stored else MISSING
-        return ABORTED
 
     def _forget(self, txn: str, parts: int) -> None:
         for number in range(parts):
@@ -481,7 +464,11 @@ class Commits:
             lease = float(head["leaseUntil"]["N"]) if head and "leaseUntil" in head else 0.0
             if head is not None and lease > self.clock():
                 return False
-            state = self._abort_expired(marker.txn) if head is not None else MISSING
+            state = (
+                self._decide(marker.txn, ABORTED, only_expired=True)
+                if head is not None
+                else MISSING
+            )
             if state == PENDING:
                 return False
         item_id = codec.decode(item).item_id
@@ -517,7 +504,7 @@ class Commits:
         txn = head[PK]["S"][len(SHADOW_PREFIX) :]
         state = str(head["state"]["S"])
         if state == PENDING:
-            state = self._abort_expired(txn)
+            state = self._decide(txn, ABORTED, only_expired=True)
             if state == PENDING:
                 return state
         if head["kind"]["S"] == "load":
