@@ -11,6 +11,7 @@ from dataops.store.base import Create
 from dataops.store.dynamodb import DynamoDBStore
 from dataops.store.sorted_runs import SortedRuns
 from tests.store.contract import *  # noqa: F403
+from tests.support.dynamodb import Requests
 
 
 @pytest.fixture
@@ -46,3 +47,22 @@ def test_a_scan_merges_runs_sorted_on_disk_from_parallel_segments(
     assert [item["id"] for item in scanned] == sorted(ids)
     assert all(item == {"id": item["id"], "n": ids.index(item["id"])} for item in scanned)
     assert len(spilled) == 8 and max(spilled) == 50  # never more than one run in memory
+
+
+def test_unprocessed_batch_items_are_sent_again_until_done(
+    dynamodb_store: DynamoDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataops.store import dynamodb_client
+
+    monkeypatch.setattr(dynamodb_client, "BASE_DELAY", 0.0)
+    requests = Requests(dynamodb_store.client)
+    requests.leave_unprocessed("BatchWriteItem", 3)
+    requests.leave_unprocessed("BatchGetItem", 2)
+
+    with dynamodb_store.load_empty(["tasks"]) as load:
+        load.put_all("tasks", [{"id": f"t{n:02d}"} for n in range(30)])
+    found = dynamodb_store.get_many("tasks", [f"t{n:02d}" for n in range(30)])
+
+    assert len(found) == 30
+    assert requests.sent.count("BatchWriteItem") == 2 + 3  # two batches of 25, three refused
+    assert requests.sent.count("BatchGetItem") == 1 + 2

@@ -157,6 +157,9 @@ class Requests:
         self.sent: list[str] = []
         self.failing: dict[str, tuple[str, int, int, list[str]]] = {}
         self.throttled: set[str] = set()
+        self.unprocessed: dict[str, int] = {}
+        self.asked: dict[str, dict[str, Any]] = {}
+        client.meta.events.register("before-parameter-build.dynamodb", self._asked)
         client.meta.events.register("before-call.dynamodb", self._before_call)
         client.meta.events.register("before-send.dynamodb", self._before_send)
 
@@ -179,8 +182,24 @@ class Requests:
     def throttle_once(self, operation: str) -> None:
         self.throttled.add(operation)
 
+    def leave_unprocessed(self, operation: str, times: int) -> None:
+        """Answer the next `times` BatchWriteItem or BatchGetItem requests with everything they
+        ask for unprocessed (as DynamoDB does when a partition is busy)."""
+        self.unprocessed[operation] = times
+
+    def _asked(self, params: dict[str, Any], model: Any, **kwargs: Any) -> None:
+        self.asked[model.name] = params
+
     def _before_call(self, model: Any, **kwargs: Any) -> Any:
         self.sent.append(model.name)
+        if self.unprocessed.get(model.name, 0) > 0:
+            self.unprocessed[model.name] -= 1
+            key = "UnprocessedItems" if model.name == "BatchWriteItem" else "UnprocessedKeys"
+            from botocore.awsrequest import AWSResponse
+
+            asked = self.asked[model.name]["RequestItems"]
+            parsed = {key: asked, "ResponseMetadata": {"HTTPStatusCode": 200}}
+            return AWSResponse("http://127.0.0.1/", 200, {}, _Raw(b"")), parsed
         if model.name not in self.failing:
             return None
         code, skip, times, reasons = self.failing[model.name]
