@@ -16,6 +16,7 @@ from dataops.api.app import create_app
 from dataops.config import Settings
 from dataops.engine.context import Engine
 from dataops.store.base import Store
+from tests.support.identity import fast_hasher
 
 # Emulators (moto in server mode): S3 (`moto_endpoint`, `s3_env`, `s3`) and DynamoDB
 # (`dynamodb_env`, `dynamodb_store`).
@@ -59,6 +60,7 @@ def make_engine(settings: Settings, clock: FakeClock | None = None) -> Engine:
 
     engine = open_engine(settings)
     engine.clock = clock or FakeClock()
+    engine.hasher = fast_hasher()
     return engine
 
 

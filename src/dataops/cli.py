@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import getpass
+import os
 import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,13 +16,14 @@ import uvicorn
 
 from dataops.bootstrap import engine_app, open_engine, open_store
 from dataops.config import ConfigError, Environment, Settings
-from dataops.engine import cron
+from dataops.engine import artifact_binaries, cron, service_tokens
 from dataops.engine import demo as demo_data
 from dataops.engine import users as user_cases
 from dataops.engine.context import Engine
 from dataops.engine.paging import PageRequest
-from dataops.model import jsonvalue
+from dataops.model import jsonvalue, messages
 from dataops.model.errors import DataOpsError
+from dataops.model.users import Role, role_of
 from dataops.store.base import Store
 
 app = typer.Typer(help="DataOps work engine.", no_args_is_help=True, add_completion=False)
@@ -31,6 +35,11 @@ cron_app = typer.Typer(
 app.add_typer(cron_app, name="cron")
 artifacts_app = typer.Typer(help="Artifacts: register outputs for review.", no_args_is_help=True)
 app.add_typer(artifacts_app, name="artifacts")
+tokens_app = typer.Typer(
+    help="Service tokens: identities for assistants and scripts (actor service:<name>).",
+    no_args_is_help=True,
+)
+app.add_typer(tokens_app, name="tokens")
 
 LOGIN_FILE = Path("var/operator-login.txt")
 OPERATOR_EMAIL = "operator@example.com"
@@ -49,16 +58,16 @@ def configuration_error(exc: ConfigError) -> typer.Exit:
     return typer.Exit(2)
 
 
-def opened_engine(config: Settings | None = None) -> Engine:
+def engine_for(config: Settings) -> Engine:
     """The engine on the configured stores; a store that cannot open (a missing DynamoDB table
     or index, an unreachable endpoint) ends the command with one line that names it."""
     try:
-        return open_engine(config or settings())
+        return open_engine(config)
     except ConfigError as exc:
         raise configuration_error(exc) from None
 
 
-def opened_store(config: Settings) -> Store:
+def store_for(config: Settings) -> Store:
     try:
         return open_store(config)
     except ConfigError as exc:
@@ -73,6 +82,22 @@ def reopenable(config: Settings) -> bool:
 def fail(exc: DataOpsError) -> typer.Exit:
     typer.echo(f"dataops: {exc.message}", err=True)
     return typer.Exit(1)
+
+
+@contextmanager
+def opened_engine() -> Iterator[Engine]:
+    """The engine of the configured store for one command: a domain error ends the command
+    with its message (exit 1); the store is closed whatever happens."""
+    eng = engine_for(settings())
+    try:
+        yield eng
+    except DataOpsError as exc:
+        raise fail(exc) from None
+    finally:
+        eng.store.close()
+        eng.hasher.close()
+        if eng.blobs is not None:
+            eng.blobs.close()
 
 
 def _serve(host: str, port: int) -> None:
@@ -110,11 +135,13 @@ def setup_local() -> None:
     """First run: an operator account and the demo data. Every run: print the login."""
     config = settings()
     local_only(config, "setup-local")
-    eng = opened_engine(config)
+    eng = engine_for(config)
     try:
         if eng.store.count("users") == 0:
             password = secrets.token_urlsafe(12)
-            user_cases.add_user(eng, email=OPERATOR_EMAIL, name="Operator", password=password)
+            user_cases.add_user(
+                eng, email=OPERATOR_EMAIL, name="Operator", password=password, role=Role.LEAD
+            )
             LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
             LOGIN_FILE.write_text(f"{OPERATOR_EMAIL} {password}\n")
             demo_data.load_demo(eng)
@@ -135,7 +162,7 @@ def demo() -> None:
     """Load the demo workflows, episode, tasks and artifacts (idempotent)."""
     config = settings()
     local_only(config, "demo data")
-    eng = opened_engine(config)
+    eng = engine_for(config)
     try:
         if demo_data.demo_loaded(eng):
             typer.echo("Demo data is already loaded.")
@@ -148,49 +175,119 @@ def demo() -> None:
     typer.echo("Demo data loaded: workflows, a podcast episode, tasks and artifacts.")
 
 
+UserArgument = Annotated[str, typer.Argument(metavar="EMAIL_OR_ID", help="The user's email or id.")]
+
+
+def _user_line(user: dict[str, object]) -> str:
+    return f"{user['id']}  {user['email']}  {user['name']}  {role_of(user).value}"
+
+
 @users_app.command("add")
 def users_add(
     email: Annotated[str, typer.Option(help="Login email (unique).")],
     name: Annotated[str, typer.Option(help="Display name.")],
     user_id: Annotated[str | None, typer.Option("--id", help="Keep this id.")] = None,
     password: Annotated[str | None, typer.Option(help="Prompted for on a terminal.")] = None,
+    role: Annotated[Role, typer.Option(help="member, or lead (waivers, team administration).")] = (
+        Role.MEMBER
+    ),
 ) -> None:
     """Create a user account."""
     if password is None and sys.stdin.isatty():
         password = getpass.getpass("Password (empty for none): ") or None
-    eng = opened_engine()
-    try:
-        user = user_cases.add_user(eng, email=email, name=name, user_id=user_id, password=password)
-    except DataOpsError as exc:
-        raise fail(exc) from None
-    typer.echo(f"{user['id']}  {user['email']}  {user['name']}")
+    with opened_engine() as eng:
+        user = user_cases.add_user(
+            eng, email=email, name=name, user_id=user_id, password=password, role=role
+        )
+    typer.echo(_user_line(user))
 
 
 @users_app.command("list")
 def users_list() -> None:
-    """List user accounts."""
-    eng = opened_engine()
-    for user in user_cases.list_users(eng, PageRequest()).items:
-        typer.echo(f"{user['id']}  {user['email']}  {user['name']}")
+    """List user accounts: id, email, name, role."""
+    with opened_engine() as eng:
+        for user in user_cases.list_users(eng, PageRequest()).items:
+            typer.echo(_user_line(user))
 
 
 @users_app.command("set-password")
 def users_set_password(
-    user_id: Annotated[str, typer.Argument(help="The user's id.")],
+    user: UserArgument,
     password: Annotated[str | None, typer.Option(help="Prompted for on a terminal.")] = None,
 ) -> None:
-    """Set or replace a user's password."""
+    """Set or replace a user's password; every session of the user ends."""
     if password is None:
         if not sys.stdin.isatty():
             typer.echo("dataops: --password is required when not on a terminal", err=True)
             raise typer.Exit(2)
         password = getpass.getpass("New password: ")
-    eng = opened_engine()
-    try:
-        user_cases.set_password(eng, user_id, password)
-    except DataOpsError as exc:
-        raise fail(exc) from None
-    typer.echo("Password updated.")
+    with opened_engine() as eng:
+        _, ended = user_cases.set_password(eng, user, password)
+    typer.echo(f"Password updated; {ended} session(s) ended.")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    user: UserArgument,
+    role: Annotated[Role, typer.Argument(help="member or lead.")],
+) -> None:
+    """Make a user a lead, or a member again."""
+    with opened_engine() as eng:
+        changed = user_cases.set_role(eng, user, role)
+    typer.echo(_user_line(changed))
+
+
+@users_app.command("revoke-sessions")
+def users_revoke_sessions(user: UserArgument) -> None:
+    """End every session of a user (a lost laptop, a departure): they must log in again."""
+    with opened_engine() as eng:
+        found, ended = user_cases.revoke_sessions(eng, user)
+    typer.echo(f"{ended} session(s) of {found['email']} ended.")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Option(help="The service's name: its actor is service:<name>.")],
+    expires_in: Annotated[
+        int | None, typer.Option("--expires-in", metavar="DAYS", help="Expire after DAYS days.")
+    ] = None,
+) -> None:
+    """Create a service token and print it, once: it is stored only as a digest."""
+    with opened_engine() as eng:
+        issued = service_tokens.create_token(eng, name, expires_in)
+    shown = service_tokens.public(issued.record)
+    until = f", expires {shown['expiresAt']}" if "expiresAt" in shown else ", never expires"
+    typer.echo(
+        f"Service token for {shown['actor']}{until}. It is shown only now: give it to the "
+        "service as DATAOPS_SERVICE_TOKEN.",
+        err=True,
+    )
+    typer.echo(issued.token)
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """List service tokens: name, created, expiry (never the tokens)."""
+    with opened_engine() as eng:
+        records = service_tokens.list_tokens(eng)
+        now = eng.now()
+    for record in records:
+        shown = service_tokens.public(record)
+        expires = shown.get("expiresAt")
+        state = "never expires" if expires is None else f"expires {expires}"
+        if expires is not None and expires <= now:
+            state = f"EXPIRED {expires}"
+        typer.echo(f"{shown['name']}  {shown['actor']}  created {shown['createdAt']}  {state}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    name: Annotated[str, typer.Option(help="The service whose token ends now.")],
+) -> None:
+    """Revoke a service's token: its next request is refused."""
+    with opened_engine() as eng:
+        service_tokens.revoke_token(eng, name)
+    typer.echo(f"Token of service:{name} revoked.")
 
 
 @cron_app.command("run")
@@ -198,7 +295,7 @@ def cron_run() -> None:
     """Run the cron runner once for today (UTC); prints what it created as JSON."""
     from dataops.model import jsonvalue
 
-    eng = opened_engine()
+    eng = engine_for(settings())
     try:
         report = cron.run(eng)
     finally:
@@ -223,27 +320,39 @@ def artifacts_register_output(
     task: Annotated[str | None, typer.Option(help="The task it is proof for.")] = None,
     bundle: Annotated[str | None, typer.Option(help="The bundle (workflow run).")] = None,
     description: Annotated[str | None, typer.Option(help="Longer description.")] = None,
-    actor: Annotated[str, typer.Option(help="Who produced it (createdBy).")] = "assistant",
+    assistant_job: Annotated[
+        str | None,
+        typer.Option("--assistant-job", metavar="ID", help="The assistant run that produced it."),
+    ] = None,
+    remote: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="Register through this engine's HTTP API (e.g. https://portal.example/work) "
+            "as the service of DATAOPS_SERVICE_TOKEN, instead of the configured store.",
+        ),
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option(help="Who produced it (createdBy); default: assistant.")
+    ] = None,
 ) -> None:
     """Upload an assistant's output to the blob store and register it as an artifact awaiting
     review (sourceType assistant-output, status needs-review)."""
-    from dataops.engine import artifact_binaries
-
-    try:
-        eng = opened_engine()
-    except ConfigError as exc:
-        typer.echo(f"dataops: configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    output = artifact_binaries.AssistantOutput(
+        artifact_type,
+        title,
+        task_id=task,
+        bundle_id=bundle,
+        description=description,
+        assistant_job_id=assistant_job,
+    )
+    if remote is not None:
+        _register_output_remotely(remote, path, output, actor)
+        return
+    eng = engine_for(settings())
     try:
         artifact = artifact_binaries.register_output(
-            eng,
-            path,
-            artifact_type=artifact_type,
-            title=title,
-            task_id=task,
-            bundle_id=bundle,
-            description=description,
-            actor=actor,
+            eng, path, output, actor or artifact_binaries.DEFAULT_OUTPUT_ACTOR
         )
     except DataOpsError as exc:
         raise fail(exc) from None
@@ -251,6 +360,25 @@ def artifacts_register_output(
         eng.store.close()
         if eng.blobs is not None:
             eng.blobs.close()
+    _print_registered(artifact)
+
+
+def _register_output_remotely(
+    url: str, path: Path, output: artifact_binaries.AssistantOutput, actor: str | None
+) -> None:
+    from dataops import remote
+
+    try:
+        if actor is not None:
+            raise remote.RemoteError(messages.REMOTE_ACTOR_FIXED)
+        engine_api = remote.RemoteEngine.connect(url, os.environ.get("DATAOPS_SERVICE_TOKEN"))
+        artifact = remote.register_output(engine_api, path, output)
+    except DataOpsError as exc:
+        raise fail(exc) from None
+    _print_registered(artifact)
+
+
+def _print_registered(artifact: dict[str, object]) -> None:
     typer.echo(
         f"{artifact['id']}  {artifact['status']}  {artifact['storageUri']}  {artifact['checksum']}"
     )
@@ -272,7 +400,7 @@ def export_command(
     from dataops.portable import console, export, workers
 
     config = settings()
-    eng = Engine(settings=config, store=opened_store(config))  # an export needs no blob store
+    eng = Engine(settings=config, store=store_for(config))  # an export needs no blob store
     try:
         generated_at = eng.now()
         target = directory or export.default_target(generated_at)
@@ -351,7 +479,7 @@ def import_command(
     from dataops.portable import console, restore
 
     config = settings()
-    store = opened_store(config)
+    store = store_for(config)
     try:
         if dry_run:
             report = restore.dry_run(store, directory, jobs=jobs, batch_size=batch_size)
@@ -393,14 +521,13 @@ def restore_drill_command(
     import shutil
     import tempfile
 
-    from dataops.model import messages
     from dataops.portable import drill, workers
 
     config = settings()
     if keep is not None and keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
         typer.echo(f"dataops: {messages.DRILL_DIRECTORY_OCCUPIED.format(path=keep)}", err=True)
         raise typer.Exit(1)
-    source = Engine(settings=config, store=opened_store(config))
+    source = Engine(settings=config, store=store_for(config))
     workdir = keep or Path(tempfile.mkdtemp(prefix="dataops-restore-drill-"))
     where = "dynamodb://" if config.store.kind == "dynamodb" else f"sqlite:///{config.store.path}"
     typer.echo(f"Restore drill of {where} in {workdir}")
@@ -437,7 +564,7 @@ def migrate(
         return
     from dataops.store.dynamodb import DynamoDBStore
 
-    store = opened_store(config)
+    store = store_for(config)
     assert isinstance(store, DynamoDBStore)
     try:
         migration = store.migrate(dry_run=dry_run)

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from dataops.config import AuthMode
 from dataops.engine import audit, owned_objects, refs
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle, stale_when
+from dataops.model import actors, messages, records
 from dataops.model import artifacts as model
-from dataops.model import messages, records
 from dataops.model.artifacts import ArtifactStatus, SourceType, Visibility
 from dataops.model.audit import AuditAction, EntityType
 from dataops.model.errors import Invalid, NotFound, PreconditionFailed
@@ -53,11 +52,6 @@ _REGISTERED_FIELDS = (
     "fileId",
     "supersedes",
 )
-
-
-def trusts_body_actors(engine: Engine) -> bool:
-    """10.4: `createdBy`/`reviewedBy`/`reviewedAt` come from bodies only in `none` (test) mode."""
-    return engine.settings.auth_mode is AuthMode.NONE
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -243,7 +237,7 @@ def _new_record(
     inherited: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A new artifact from a create body with the defaults of 5.3; not yet validated."""
-    trusted = trusts_body_actors(engine)
+    trusted = engine.policy.body_actors_trusted  # 10.4
     raw_uri = body.get("storageUri")
     uri = js_trim(raw_uri) if isinstance(raw_uri, str) else raw_uri
     provider = body.get("storageProvider") or (
@@ -291,6 +285,8 @@ def _checked_new_record(
     if not is_object(body):
         raise Invalid(messages.REQUEST_BODY_REQUIRED)
     record = _new_record(engine, body, actor, inherited)
+    if model.is_reviewed(record["status"]):
+        actors.refuse_review_by_service(actor)
     _validate(engine, record, require_core=True)
     # A new record starts as a draft: it may be registered in any status a draft may move to.
     model.check_transition(ArtifactStatus.DRAFT.value, record["status"])
@@ -330,7 +326,7 @@ def store_new_artifact(
 
 
 def _updates_of(engine: Engine, body: Mapping[str, Any]) -> dict[str, Any]:
-    trusted = trusts_body_actors(engine)
+    trusted = engine.policy.body_actors_trusted  # 10.4
     updates = {
         name: body[name]
         for name in model.UPDATABLE_FIELDS
@@ -355,6 +351,8 @@ def update_artifact(
     if not is_object(body) or not body:
         raise Invalid(messages.REQUEST_BODY_REQUIRED)
     updates = _updates_of(engine, body)
+    if model.is_reviewed(updates.get("status")):
+        actors.refuse_review_by_service(actor)
 
     def change(existing: Item) -> tuple[dict[str, Any], list[Write]]:
         stamped = dict(updates)
@@ -510,6 +508,7 @@ def review_note(body: Any) -> str | None:
 def approve_artifact(
     engine: Engine, artifact_id: str, body: Any, actor: str | None, if_match: int | None = None
 ) -> Item:
+    actors.refuse_review_by_service(actor)
     _require(engine, artifact_id)
     note = review_note(body)
     return _set_status(
@@ -520,6 +519,7 @@ def approve_artifact(
 def reject_artifact(
     engine: Engine, artifact_id: str, body: Any, actor: str | None, if_match: int | None = None
 ) -> Item:
+    actors.refuse_review_by_service(actor)
     _require(engine, artifact_id)
     note = review_note(body)
     return _set_status(

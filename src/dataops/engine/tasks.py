@@ -11,7 +11,7 @@ from dataops.engine.context import Engine
 from dataops.engine.detach import detach_artifacts
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle, stale_when
-from dataops.model import messages
+from dataops.model import actors, messages
 from dataops.model import tasks as model
 from dataops.model.audit import AuditAction, EntityType
 from dataops.model.errors import Conflict, Invalid, NotFound, PreconditionFailed
@@ -41,6 +41,8 @@ def create_task(engine: Engine, body: Any, actor: str | None) -> Item:
     if not is_object(body):
         raise Invalid(messages.REQUEST_BODY_REQUIRED)
     fields = model.validate_create(body)
+    if fields.get("status") == TaskStatus.DONE:
+        actors.refuse_completion_by_service(actor)
     fields["source"] = body.get("source") or "manual"
     _require_bundle(engine, fields.get("bundleId"))
     if "artifactRefs" in fields:
@@ -133,6 +135,8 @@ def update_task(
     if not is_object(body):
         raise Invalid(messages.REQUEST_BODY_REQUIRED)
     updates = model.validate_update(body)
+    if updates.get("status") == TaskStatus.DONE:
+        actors.refuse_completion_by_service(actor)
 
     def attempt() -> Item:
         existing = engine.store.get("tasks", task_id) if task_id else None

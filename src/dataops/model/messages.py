@@ -38,6 +38,25 @@ USER_NOT_FOUND = "User not found"
 DUPLICATE_EMAIL = "A user with this email already exists"
 DUPLICATE_USER_ID = "A user with this id already exists"
 INVALID_EMAIL = "email must be an email address"
+TOO_MANY_ATTEMPTS = "Too many attempts; try again later"
+PASSWORD_TOO_SHORT = "password must be at least {limit} characters"
+ROLE_INVALID = "role must be one of: member, lead"
+DUPLICATE_HEADER = "Duplicate {header} header"
+CLIENT_ADDRESS_INVALID = "{header} must be an IP address"
+CURRENT_PASSWORD_WRONG = "Current password is incorrect"
+USER_ID_RESERVED = "id {id} is reserved for an actor that is not a user"
+
+# --- services: tokens and what service actors may not do (identity issue) -----------------------
+SERVICE_NAME_INVALID = (
+    "name must be 1-64 lower-case letters, digits or hyphens, starting and ending with a letter "
+    "or digit"
+)
+SERVICE_TOKEN_NOT_FOUND = "Service token not found"
+DUPLICATE_SERVICE_TOKEN = "A service token with this name already exists"
+SERVICE_TOKEN_DAYS_INVALID = "expires-in must be a whole number of days from 1 to {limit}"
+TOKEN_REQUIRED = "token is required"
+SERVICE_CANNOT_REVIEW = "Service actors cannot approve or reject artifacts; a person reviews them"
+SERVICE_CANNOT_COMPLETE = "Service actors cannot complete tasks; a person marks them done"
 
 # --- shared field rules -------------------------------------------------------------------------
 MISSING_FIELD = "Missing required field: {field}"
@@ -172,6 +191,16 @@ OUTPUT_IS_DIRECTORY = "Output is a directory, not a file: {path}"
 OUTPUT_NOT_REGULAR = "Output is not a regular file: {path}"
 OUTPUT_UNREADABLE = "Output cannot be read: {path} ({reason})"
 OUTPUT_CHANGED = "Output changed while it was being uploaded: {path}"
+# ... registered through a remote engine's API (`register-output --remote`)
+REMOTE_URL_INVALID = "--remote must be an http(s) URL: {url}"
+REMOTE_TOKEN_MISSING = (
+    "DATAOPS_SERVICE_TOKEN is not set: create a token with `dataops tokens create --name <name>` "
+    "where the engine runs, and export it here"
+)
+REMOTE_ACTOR_FIXED = "--actor cannot be used with --remote: the service token says who acts"
+REMOTE_REFUSED = "The engine at {url} answered {status}: {error}"
+REMOTE_UNREACHABLE = "The engine at {url} cannot be reached: {reason}"
+REMOTE_UPLOAD_FAILED = "The upload of the binary was refused ({status}); nothing was registered"
 # Artifacts registered by hand that claim an object of the DataOps blob store
 CLAIM_NOT_A_KEY = "storageUri points into the DataOps blob store but names no object key there"
 CLAIM_TEMPORARY = "storageUri names a temporary file of an unfinished upload, not a stored object"

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from dataops.api.http import call, engine_of, json_response, no_content, read_json
-from dataops.engine import users
+from dataops.api.http import (
+    call,
+    client_of,
+    engine_of,
+    identity_of,
+    json_response,
+    no_content,
+    read_json,
+)
+from dataops.engine import credentials, sessions
 from dataops.model import messages
 from dataops.model.errors import Unauthorized
 from dataops.model.users import public
@@ -22,19 +30,21 @@ def bearer_token(request: Request) -> str:
 @router.post("/api/auth/login")
 async def login(request: Request) -> Response:
     body = await read_json(request)
-    user, token = await call(users.login, engine_of(request), body)
-    return json_response({"user": public(user), "token": token})
+    user, session = await credentials.login(engine_of(request), body, client_of(request))
+    return json_response({"user": public(user), "token": session.token})
 
 
 @router.post("/api/auth/logout")
 async def logout(request: Request) -> Response:
-    await call(users.logout, engine_of(request), bearer_token(request))
+    await call(sessions.end_session, engine_of(request), bearer_token(request))
     return no_content()
 
 
 @router.get("/api/me")
 async def me(request: Request) -> Response:
-    user = await call(users.session_user, engine_of(request), bearer_token(request))
-    if user is None:
+    """The caller as the pipeline identified them: a session's user, a service, or (portal
+    mode) the user or `portal-admin` the portal named."""
+    found = identity_of(request)
+    if found is None:
         raise Unauthorized(messages.UNAUTHORIZED)
-    return json_response({"user": public(user)})
+    return json_response({"user": found.as_json()})
