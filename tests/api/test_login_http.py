@@ -18,7 +18,7 @@ from dataops.engine import users
 from dataops.engine.context import Engine
 from dataops.engine.hasher import PasswordHasher
 from tests.conftest import FakeClock, make_engine, make_settings
-from tests.support.identity import TEST_COST, login_token, run_to_end
+from tests.support.identity import TEST_COST, login_token
 
 PASSWORD = "correct horse battery"
 WRONG = {"email": "ada@example.com", "password": "wrong"}
@@ -161,7 +161,7 @@ def test_fifty_logins_waiting_for_the_hasher_leave_the_api_answering(engine: Eng
             return tasks.status_code, [response.status_code for response in done]
 
     try:
-        status, logins = run_to_end(scenario())
+        status, logins = asyncio.run(scenario())
     finally:
         hasher.release.set()
         hasher.close()
@@ -189,7 +189,7 @@ def test_a_full_hasher_queue_answers_429_instead_of_queueing_without_bound(
             return [refused, *await asyncio.gather(*running)]
 
     try:
-        refused, *waited = run_to_end(scenario())
+        refused, *waited = asyncio.run(scenario())
     finally:
         hasher.release.set()
         hasher.close()

@@ -19,7 +19,7 @@ from dataops.model import passwords
 from dataops.model.errors import TooManyRequests, Unauthorized
 from dataops.model.passwords import ScryptCost
 from tests.conftest import FakeClock, make_engine, make_settings
-from tests.support.identity import TEST_COST, login_token, run_to_end
+from tests.support.identity import TEST_COST, login_token
 
 PASSWORD = "correct horse battery"
 
@@ -267,5 +267,5 @@ def test_sessions_of_a_deleted_user_and_expired_sessions_are_gone(
 
 def test_login_needs_strings(engine: Engine) -> None:
     with pytest.raises(Unauthorized):
-        run_to_end(credentials.login(engine, {"email": 1, "password": "x"}, None))
+        asyncio.run(credentials.login(engine, {"email": 1, "password": "x"}, None))
     assert engine.store.count("login_attempts") == 0

@@ -4,9 +4,6 @@ the use-case level (it returns the session token a client would hold)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
 
 from dataops.engine import credentials
 from dataops.engine.context import Engine
@@ -16,7 +13,6 @@ from dataops.model.passwords import ScryptCost
 PORTAL_SECRET = "portal-secret-for-tests-0123456789abcdef"
 # Real scrypt, at a cost that keeps the suite fast; production uses model.passwords.CURRENT_COST.
 TEST_COST = ScryptCost(n=2**8, r=8, p=1)
-T = TypeVar("T")
 
 
 def portal_headers(user_id: str | None = None, **extra: str) -> dict[str, str]:
@@ -33,19 +29,7 @@ def fast_hasher() -> PasswordHasher:
 
 def login_token(engine: Engine, email: str, password: str, client: str | None = None) -> str:
     """Log in as the API does and return the session token."""
-    _, session = run_to_end(
+    _, session = asyncio.run(
         credentials.login(engine, {"email": email, "password": password}, client)
     )
     return session.token
-
-
-def run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run`, also in a test process whose thread already runs a loop (Playwright's
-    synchronous API keeps one running on the xdist worker that drives the browser): then in a
-    thread of its own."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, coroutine).result()
