@@ -3,6 +3,7 @@ it (auth mode `none`, as the contract's test mode), and helpers for the other au
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -14,11 +15,12 @@ from starlette.testclient import TestClient
 from dataops.api.app import create_app
 from dataops.config import Settings
 from dataops.engine.context import Engine
-from dataops.store.sqlite import SQLiteStore
+from dataops.store.base import Store
 from tests.support.identity import fast_hasher
 
-# S3 fixtures (moto in server mode): `moto_endpoint`, `s3_env`, `s3`.
-pytest_plugins = ("tests.support.moto_server",)
+# Emulators (moto in server mode): S3 (`moto_endpoint`, `s3_env`, `s3`) and DynamoDB
+# (`dynamodb_env`, `dynamodb_store`).
+pytest_plugins = ("tests.support.moto_server", "tests.support.dynamodb")
 
 
 class FakeClock:
@@ -67,8 +69,30 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+# Tests of these folders that use the engine fixtures (`settings`, `engine`, `client`) run on
+# SQLite and on DynamoDB (moto server); DATAOPS_TEST_DYNAMODB=all runs every such test on both,
+# `=only` on DynamoDB alone. See docs/local-development.md, "What runs where".
+DYNAMODB_SUITES = ("tests/api/", "tests/engine/")
+
+
+def backends_for(nodeid: str) -> list[str]:
+    chosen = os.environ.get("DATAOPS_TEST_DYNAMODB", "")
+    if chosen == "only":
+        return ["dynamodb"]
+    if chosen == "all" or nodeid.startswith(DYNAMODB_SUITES):
+        return ["sqlite", "dynamodb"]
+    return ["sqlite"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", backends_for(metafunc.definition.nodeid))
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Settings:
+    if backend == "dynamodb":
+        return make_settings(tmp_path, **request.getfixturevalue("dynamodb_tables"))
     return make_settings(tmp_path)
 
 
@@ -80,8 +104,7 @@ def engine(settings: Settings, clock: FakeClock) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def store(engine: Engine) -> SQLiteStore:
-    assert isinstance(engine.store, SQLiteStore)
+def store(engine: Engine) -> Store:
     return engine.store
 
 

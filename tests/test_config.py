@@ -74,6 +74,11 @@ def test_paths_and_table_names() -> None:
             {"DATAOPS_ENV": "production", "AWS_LAMBDA_FUNCTION_NAME": "engine"},
             "DATAOPS_STORE=sqlite is refused in production on AWS Lambda",
         ),
+        ({"DATAOPS_STORE": "dynamodb://"}, "DATAOPS_STORE=dynamodb:// needs AWS_REGION"),
+        (
+            {"DATAOPS_STORE": "dynamodb://my-tables", "AWS_REGION": "eu-west-1"},
+            "DATAOPS_STORE='dynamodb://my-tables': write dynamodb:// (table names come from",
+        ),
     ],
 )
 def test_bad_values_are_refused_with_one_line(env: dict[str, str], message: str) -> None:
@@ -108,6 +113,43 @@ def test_the_cli_stops_with_one_line_and_a_nonzero_exit() -> None:
     assert result.stderr.strip() == (
         "dataops: configuration error: DATAOPS_AUTH_MODE=none is allowed only with DATAOPS_ENV=test"
     )
+
+
+def test_dynamodb_is_a_store_with_its_endpoint_and_table_names_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "DATAOPS_STORE": "dynamodb://",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+            "DYNAMODB_ENDPOINT": "http://127.0.0.1:8001",
+            "DATAOPS_ARTIFACTS_TABLE": "stack-artifacts",
+            "DATAOPS_TRANSACTIONS_TABLE": "stack-transactions",
+        }
+    )
+    assert settings.store.kind == "dynamodb"
+    assert settings.region == "eu-west-1"
+    assert settings.dynamodb_endpoint == "http://127.0.0.1:8001"
+    assert settings.table_names["artifacts"] == "stack-artifacts"
+    assert settings.table_names["transactions"] == "stack-transactions"
+    assert settings.table_names["notifications"] == "Notifications"
+    standard = Settings.from_env(
+        {
+            "DATAOPS_STORE": "dynamodb://",
+            "AWS_REGION": "eu-west-1",
+            "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8002",
+            "DYNAMODB_ENDPOINT": "http://127.0.0.1:8001",
+        }
+    )
+    assert standard.dynamodb_endpoint == "http://127.0.0.1:8002"
+
+
+def test_tables_are_created_only_locally_in_tests_or_when_asked() -> None:
+    dynamodb = {"DATAOPS_STORE": "dynamodb://", "AWS_REGION": "eu-west-1"}
+    assert Settings.from_env({**dynamodb, "DATAOPS_ENV": "local"}).may_create_tables
+    assert Settings.from_env({**dynamodb, "DATAOPS_ENV": "test"}).may_create_tables
+    assert not Settings.from_env({**dynamodb, "DATAOPS_ENV": "production"}).may_create_tables
+    assert Settings.from_env(
+        {**dynamodb, "DATAOPS_ENV": "production", "DATAOPS_AUTO_CREATE_TABLES": "true"}
+    ).may_create_tables
 
 
 # --- identity settings ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from starlette.applications import Starlette
@@ -17,6 +18,9 @@ from dataops.engine.context import Engine, Policy
 from dataops.model.users import MIN_PASSWORD_LENGTH
 from dataops.store.base import Store
 
+if TYPE_CHECKING:
+    from dataops.store.dynamodb import DynamoDBStore
+
 log = logging.getLogger("dataops")
 
 
@@ -25,7 +29,39 @@ def open_store(settings: Settings) -> Store:
         from dataops.store.sqlite import SQLiteStore
 
         return SQLiteStore(settings.store.path)
+    if settings.store.kind == "dynamodb":
+        return open_dynamodb(settings)
     raise ValueError(f"unsupported store kind {settings.store.kind!r}")
+
+
+def open_dynamodb(settings: Settings) -> DynamoDBStore:
+    """The DynamoDB store, its tables and indexes checked (created where that is allowed); a
+    missing table or index stops start-up with a line that names it."""
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from dataops.store.dynamodb import DynamoDBStore
+        from dataops.store.dynamodb_client import make_client
+        from dataops.store.dynamodb_layout import TablesNotReady
+    except ImportError:
+        raise ConfigError("DATAOPS_STORE=dynamodb:// needs boto3: install dataops[aws]") from None
+    client = make_client(settings.dynamodb_endpoint or None, settings.region or None)
+    try:
+        store = DynamoDBStore(client, settings.table_names)
+        created = store.ensure_tables(create=settings.may_create_tables)
+    except TablesNotReady as exc:
+        client.close()
+        raise ConfigError(str(exc)) from None
+    except (BotoCoreError, ClientError) as exc:
+        client.close()
+        where = settings.dynamodb_endpoint or f"region {settings.region}"
+        reason = type(exc).__name__
+        if isinstance(exc, ClientError):
+            reason = str(exc.response.get("Error", {}).get("Code", "")) or reason
+        raise ConfigError(f"DynamoDB ({where}) cannot check its tables: {reason}") from None
+    if any(what.startswith("index") for what in created):
+        log.warning("new DynamoDB indexes: run dataops migrate to index existing items")
+    return store
 
 
 def open_blobs(settings: Settings) -> BlobStore:

@@ -15,7 +15,7 @@ import typer
 import uvicorn
 from starlette.applications import Starlette
 
-from dataops.bootstrap import engine_app, open_engine, portal_app, serve_app
+from dataops.bootstrap import engine_app, open_engine, open_store, portal_app, serve_app
 from dataops.config import ConfigError, Environment, Settings
 from dataops.engine import artifact_binaries, cron, service_tokens
 from dataops.engine import demo as demo_data
@@ -25,6 +25,7 @@ from dataops.engine.paging import PageRequest
 from dataops.model import jsonvalue, messages
 from dataops.model.errors import DataOpsError
 from dataops.model.users import Role, role_of
+from dataops.store.base import Store
 
 app = typer.Typer(help="DataOps work engine.", no_args_is_help=True, add_completion=False)
 users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
@@ -50,8 +51,33 @@ def settings() -> Settings:
     try:
         return Settings.from_env()
     except ConfigError as exc:
-        typer.echo(f"dataops: configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise configuration_error(exc) from None
+
+
+def configuration_error(exc: ConfigError) -> typer.Exit:
+    typer.echo(f"dataops: configuration error: {exc}", err=True)
+    return typer.Exit(2)
+
+
+def engine_for(config: Settings) -> Engine:
+    """The engine on the configured stores; a store that cannot open (a missing DynamoDB table
+    or index, an unreachable endpoint) ends the command with one line that names it."""
+    try:
+        return open_engine(config)
+    except ConfigError as exc:
+        raise configuration_error(exc) from None
+
+
+def store_for(config: Settings) -> Store:
+    try:
+        return open_store(config)
+    except ConfigError as exc:
+        raise configuration_error(exc) from None
+
+
+def reopenable(config: Settings) -> bool:
+    """Whether worker processes can open the store again (an in-memory database cannot)."""
+    return config.store.kind != "sqlite" or config.store.path != ":memory:"
 
 
 def fail(exc: DataOpsError) -> typer.Exit:
@@ -63,7 +89,7 @@ def fail(exc: DataOpsError) -> typer.Exit:
 def opened_engine() -> Iterator[Engine]:
     """The engine of the configured store for one command: a domain error ends the command
     with its message (exit 1); the store is closed whatever happens."""
-    eng = open_engine(settings())
+    eng = engine_for(settings())
     try:
         yield eng
     except DataOpsError as exc:
@@ -79,8 +105,7 @@ def _serve(application: Callable[[Settings, str, int], Starlette], host: str, po
     try:
         served = application(settings(), host, port)
     except ConfigError as exc:
-        typer.echo(f"dataops: configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise configuration_error(exc) from None
     # The portal and the engine decide themselves whom to believe about the client's address
     # (DATAOPS_TRUSTED_PROXIES); uvicorn's own reading of X-Forwarded-For stays off.
     uvicorn.run(served, host=host, port=port, log_level="info", proxy_headers=False)
@@ -121,7 +146,7 @@ def setup_local() -> None:
     """First run: an operator account and the demo data. Every run: print the login."""
     config = settings()
     local_only(config, "setup-local")
-    eng = open_engine(config)
+    eng = engine_for(config)
     try:
         if eng.store.count("users") == 0:
             password = secrets.token_urlsafe(12)
@@ -148,7 +173,7 @@ def demo() -> None:
     """Load the demo workflows, episode, tasks and artifacts (idempotent)."""
     config = settings()
     local_only(config, "demo data")
-    eng = open_engine(config)
+    eng = engine_for(config)
     try:
         if demo_data.demo_loaded(eng):
             typer.echo("Demo data is already loaded.")
@@ -281,7 +306,7 @@ def cron_run() -> None:
     """Run the cron runner once for today (UTC); prints what it created as JSON."""
     from dataops.model import jsonvalue
 
-    eng = open_engine(settings())
+    eng = engine_for(settings())
     try:
         report = cron.run(eng)
     finally:
@@ -335,7 +360,7 @@ def artifacts_register_output(
     if remote is not None:
         _register_output_remotely(remote, path, output, actor)
         return
-    eng = open_engine(settings())
+    eng = engine_for(settings())
     try:
         artifact = artifact_binaries.register_output(
             eng, path, output, actor or artifact_binaries.DEFAULT_OUTPUT_ACTOR
@@ -383,14 +408,10 @@ def export_command(
     ] = None,
 ) -> None:
     """Write a portable export of every entity (manifest.json + one JSONL file per entity)."""
-    from dataops.bootstrap import open_store
-    from dataops.engine.context import Engine
     from dataops.portable import console, export, workers
 
     config = settings()
-    eng = Engine(settings=config, store=open_store(config))  # an export needs no blob store
-    # Worker processes open the same store again; an in-memory database cannot be.
-    reopenable = config.store.kind == "sqlite" and config.store.path != ":memory:"
+    eng = Engine(settings=config, store=store_for(config))  # an export needs no blob store
     try:
         generated_at = eng.now()
         target = directory or export.default_target(generated_at)
@@ -399,7 +420,7 @@ def export_command(
             target,
             export.ExportOptions(generated_at=generated_at),
             jobs=jobs or workers.default_jobs(),
-            open_store=(lambda: open_store(config)) if reopenable else None,
+            open_store=(lambda: open_store(config)) if reopenable(config) else None,
         )
     except DataOpsError as exc:
         raise fail(exc) from None
@@ -466,11 +487,10 @@ def import_command(
     ] = 500,
 ) -> None:
     """Restore an export into the store (empty, or --upsert); --dry-run only reports."""
-    from dataops.bootstrap import open_store
     from dataops.portable import console, restore
 
     config = settings()
-    store = open_store(config)
+    store = store_for(config)
     try:
         if dry_run:
             report = restore.dry_run(store, directory, jobs=jobs, batch_size=batch_size)
@@ -512,26 +532,23 @@ def restore_drill_command(
     import shutil
     import tempfile
 
-    from dataops.bootstrap import open_store
-    from dataops.engine.context import Engine
-    from dataops.model import messages
     from dataops.portable import drill, workers
 
     config = settings()
     if keep is not None and keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
         typer.echo(f"dataops: {messages.DRILL_DIRECTORY_OCCUPIED.format(path=keep)}", err=True)
         raise typer.Exit(1)
-    source = Engine(settings=config, store=open_store(config))
-    reopenable = config.store.kind == "sqlite" and config.store.path != ":memory:"
+    source = Engine(settings=config, store=store_for(config))
     workdir = keep or Path(tempfile.mkdtemp(prefix="dataops-restore-drill-"))
-    typer.echo(f"Restore drill of {config.store.kind}:///{config.store.path} in {workdir}")
+    where = "dynamodb://" if config.store.kind == "dynamodb" else f"sqlite:///{config.store.path}"
+    typer.echo(f"Restore drill of {where} in {workdir}")
     try:
         workdir.mkdir(parents=True, exist_ok=True)
         result = drill.run_drill(
             source,
             workdir,
             jobs=jobs or workers.default_jobs(),
-            open_source=(lambda: open_store(config)) if reopenable else None,
+            open_source=(lambda: open_store(config)) if reopenable(config) else None,
             on_step=lambda step: typer.echo(step.line()),
         )
     finally:
@@ -540,6 +557,44 @@ def restore_drill_command(
             shutil.rmtree(workdir, ignore_errors=True)
     typer.echo(result.summary_line())
     raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command()
+def migrate(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would change; write nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Bring stored items to the current schema (DynamoDB): index keys this version adds for
+    items written before it or by the reference service, and transactions a crash left
+    unfinished. Safe to interrupt and run again: done items are only read."""
+    config = settings()
+    if config.store.kind != "dynamodb":
+        typer.echo("SQLite fills index columns when it opens the file: nothing to migrate.")
+        return
+    from dataops.store.dynamodb import DynamoDBStore
+
+    store = store_for(config)
+    assert isinstance(store, DynamoDBStore)
+    try:
+        migration = store.migrate(dry_run=dry_run)
+    except DataOpsError as exc:
+        raise fail(exc) from None
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(jsonvalue.dumps(migration.as_json()).decode())
+        return
+    verb = "would change" if dry_run else "changed"
+    for table, counts in migration.tables.items():
+        typer.echo(f"{table:<18} {counts['scanned']:>9} items read, {counts['changed']:>9} {verb}")
+    recovery = migration.recovery
+    finished = "to finish" if dry_run else "finished"
+    typer.echo(
+        f"transactions {finished}: {recovery.rolled_forward} rolled forward, "
+        f"{recovery.rolled_back} rolled back; {recovery.in_progress} in progress"
+    )
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from dataops.model.values import parse_digits
-from dataops.store.schema import TABLES
+from dataops.store.schema import TABLES, TRANSACTIONS
 
 
 class ConfigError(Exception):
@@ -76,6 +76,7 @@ class Settings:
     git_sha: str = ""
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     session_ttl_seconds: int = DEFAULT_SESSION_TTL_SECONDS
+    dynamodb_endpoint: str = ""
     # Proxies whose `X-Forwarded-For` names the client (session mode behind a reverse proxy).
     trusted_proxies: tuple[Network, ...] = ()
     # The portal's origin as browsers see it (`https://dataops.example.org`); empty: the
@@ -88,6 +89,12 @@ class Settings:
     def local_storage_allowed(self) -> bool:
         """Local disk holds binaries only for development and tests (storage policy)."""
         return self.env in (Environment.LOCAL, Environment.TEST)
+
+    @property
+    def may_create_tables(self) -> bool:
+        """Tables belong to the deployment in production: the engine creates missing ones only
+        locally, in tests, or when told to (`DATAOPS_AUTO_CREATE_TABLES=true`)."""
+        return self.local_storage_allowed or self.auto_create_tables
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -188,10 +195,15 @@ def parse_store(raw: str) -> StoreLocation:
             raise ConfigError(f"DATAOPS_STORE={raw!r} needs a path, e.g. sqlite:///var/dataops.db")
         return StoreLocation("sqlite", path)
     if raw.startswith("dynamodb:"):
-        raise ConfigError(
-            f"DATAOPS_STORE={raw!r}: this build has no DynamoDB backend yet; use sqlite:///<path>"
-        )
-    raise ConfigError(f"DATAOPS_STORE={raw!r} must be sqlite:///<path> or sqlite:///:memory:")
+        if raw.rstrip("/") != "dynamodb:":
+            raise ConfigError(
+                f"DATAOPS_STORE={raw!r}: write dynamodb:// (table names come from "
+                "DATAOPS_<TABLE>_TABLE, the endpoint from AWS_ENDPOINT_URL_DYNAMODB)"
+            )
+        return StoreLocation("dynamodb")
+    raise ConfigError(
+        f"DATAOPS_STORE={raw!r} must be sqlite:///<path>, sqlite:///:memory: or dynamodb://"
+    )
 
 
 def parse_blobs(raw: str) -> BlobLocation:
@@ -239,8 +251,11 @@ def _read_settings(environ: Mapping[str, str]) -> Settings:
 
     table_names = {
         table.name: environ.get(table.env_var, "").strip() or table.default_table_name
-        for table in TABLES.values()
+        for table in (*TABLES.values(), TRANSACTIONS)
     }
+    region = (environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "").strip()
+    if store.kind == "dynamodb" and not region:
+        raise ConfigError("DATAOPS_STORE=dynamodb:// needs AWS_REGION (or AWS_DEFAULT_REGION)")
     return Settings(
         env=env,
         store=store,
@@ -252,7 +267,7 @@ def _read_settings(environ: Mapping[str, str]) -> Settings:
         table_names=table_names,
         export_output_dir=environ.get("EXPORT_OUTPUT_DIR", "").strip(),
         stack_name=environ.get("AWS_STACK_NAME", "").strip(),
-        region=(environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "").strip(),
+        region=region,
         git_sha=(environ.get("APP_GIT_SHA") or environ.get("GITHUB_SHA") or "").strip(),
         max_upload_bytes=_positive_int(
             environ, "DATAOPS_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES
@@ -260,6 +275,11 @@ def _read_settings(environ: Mapping[str, str]) -> Settings:
         session_ttl_seconds=_positive_int(
             environ, "DATAOPS_SESSION_TTL_SECONDS", DEFAULT_SESSION_TTL_SECONDS
         ),
+        # boto3 reads AWS_ENDPOINT_URL_DYNAMODB itself; DYNAMODB_ENDPOINT is the name local
+        # emulators document.
+        dynamodb_endpoint=(
+            environ.get("AWS_ENDPOINT_URL_DYNAMODB") or environ.get("DYNAMODB_ENDPOINT") or ""
+        ).strip(),
         trusted_proxies=parse_trusted_proxies(environ.get("DATAOPS_TRUSTED_PROXIES", "")),
         public_url=_origin(environ, "DATAOPS_PUBLIC_URL"),
         engine_url=_origin(environ, "DATAOPS_ENGINE_URL"),

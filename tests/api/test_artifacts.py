@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from dataops.engine import users
 from dataops.engine.context import Engine
-from dataops.store.sqlite import SQLiteStore
+from dataops.store.base import Store
 from tests.conftest import FakeClock, client_for, make_engine, make_settings
 from tests.support.artifacts import (
     LUMA_PAGE,
@@ -480,7 +480,7 @@ def test_update_with_if_match(client: TestClient, engine: Engine) -> None:
 
 
 def test_refs_held_by_task_and_bundle_are_refreshed_in_the_store(
-    client: TestClient, store: SQLiteStore
+    client: TestClient, store: Store
 ) -> None:
     task, bundle = make_task(client), make_bundle(client)
     artifact = make_artifact(client)
@@ -576,7 +576,7 @@ def test_attach_refusals(client: TestClient) -> None:
 
 
 def test_attach_to_a_missing_bundle_writes_nothing_to_the_task(
-    client: TestClient, store: SQLiteStore
+    client: TestClient, store: Store
 ) -> None:
     task = make_task(client)
     artifact = make_artifact(client)
@@ -713,7 +713,7 @@ def test_review_body_refusals(client: TestClient) -> None:
 # --- supersede (11) ---------------------------------------------------------------------------
 
 
-def test_supersede_links_versions_and_moves_refs(client: TestClient, store: SQLiteStore) -> None:
+def test_supersede_links_versions_and_moves_refs(client: TestClient, store: Store) -> None:
     task, bundle = make_task(client), make_bundle(client)
     old = make_artifact(client)
     client.post(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from dataops.store.sqlite import SQLiteStore
+from dataops.store.base import Store
 from tests.support.artifacts import make_artifact, make_bundle, make_task
 
 
-def test_deleting_a_task_detaches_its_artifacts(client: TestClient, store: SQLiteStore) -> None:
+def test_deleting_a_task_detaches_its_artifacts(client: TestClient, store: Store) -> None:
     task = make_task(client)
     other = make_task(client)
     mine = make_artifact(client, taskId=task["id"], status="approved")
@@ -35,7 +35,7 @@ def test_deleting_a_task_detaches_its_artifacts(client: TestClient, store: SQLit
     assert client.delete(f"/api/tasks/{task['id']}").status_code == 204
 
 
-def test_a_task_with_files_is_not_deleted(client: TestClient, store: SQLiteStore) -> None:
+def test_a_task_with_files_is_not_deleted(client: TestClient, store: Store) -> None:
     task = make_task(client)
     artifact = make_artifact(client, taskId=task["id"])
     store.create(
@@ -56,7 +56,7 @@ def test_a_task_with_files_is_not_deleted(client: TestClient, store: SQLiteStore
 
 
 def test_deleting_an_archived_bundle_detaches_tasks_and_artifacts(
-    client: TestClient, store: SQLiteStore
+    client: TestClient, store: Store
 ) -> None:
     bundle = make_bundle(client)
     task = make_task(client, bundleId=bundle["id"])

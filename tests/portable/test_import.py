@@ -26,7 +26,7 @@ from dataops.portable.restore import (
     import_export,
 )
 from dataops.portable.validate import ValidationReport, validate_export
-from dataops.store.base import EmptyLoad, Item, Put, Store, Write
+from dataops.store.base import Create, EmptyLoad, Item, Store, Write
 from dataops.store.sqlite import SQLiteStore
 from tests.portable.builder import (
     T0,
@@ -120,16 +120,15 @@ def test_import_into_an_empty_store_keeps_every_record_as_exported(
 
 
 class BatchOnly:
-    """A store without an all-or-nothing load (as DynamoDB): an import writes batch by batch."""
+    """A store without the optional all-or-nothing load: an import writes batch by batch."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
     def __getattr__(self, name: str) -> Any:
+        if name == "load_empty":
+            raise AttributeError(name)
         return getattr(self.store, name)
-
-    def load_empty(self, tables: Sequence[str]) -> None:
-        return None
 
 
 def extra_tasks_export(directory: Path) -> Path:
@@ -217,7 +216,7 @@ def test_without_an_all_or_nothing_load_records_are_written_batch_by_batch_in_or
     original = target.transact
 
     def recording(writes: Sequence[Write]) -> list[Item | None]:
-        assert all(isinstance(write, Put) for write in writes)
+        assert all(isinstance(write, Create) for write in writes)
         tables = {write.table for write in writes}
         assert len(tables) == 1
         batches.append((tables.pop(), len(writes)))
@@ -419,7 +418,7 @@ def test_an_export_changed_after_validation_is_named(tmp_path: Path, target: Sto
 def other_records(store: Store) -> None:
     store.transact(
         [
-            Put(
+            Create(
                 "users",
                 {
                     "id": "user-grace",
@@ -429,7 +428,9 @@ def other_records(store: Store) -> None:
                     "passwordHash": "scrypt$16384$8$1$c2FsdA==$ZGlnZXN0",
                 },
             ),
-            Put("tasks", {"id": "task-local", "description": "Local work", "date": "2026-12-24"}),
+            Create(
+                "tasks", {"id": "task-local", "description": "Local work", "date": "2026-12-24"}
+            ),
         ]
     )
 

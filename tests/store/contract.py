@@ -14,13 +14,13 @@ import pytest
 
 from dataops.store.base import (
     AlreadyExists,
+    BulkLoading,
     Check,
     Create,
     Delete,
     EmptyLoad,
     InvalidCursor,
     ItemMissing,
-    Put,
     Range,
     Replace,
     Store,
@@ -122,58 +122,82 @@ def test_transact_mixes_creates_replaces_and_deletes(contract_store: Store) -> N
     assert contract_store.get("tasks", "c") == task("c")
 
 
-def test_put_overwrites_unconditionally(contract_store: Store) -> None:
-    contract_store.transact([Put("tasks", task("t1"))])
-    contract_store.transact([Put("tasks", task("t1", comment="again"))])
-    assert contract_store.get("tasks", "t1") == task("t1", comment="again")
-
-
-def test_a_transaction_of_puts_counts_versions_per_record(contract_store: Store) -> None:
-    contract_store.create("tasks", task("a"))
-    results = contract_store.transact(
-        [
-            Put("tasks", task("a", comment="restored")),
-            Put("tasks", task("b")),
-            Put("recurring_configs", {"id": "r", "description": "Weekly"}),
-            Put("tasks", task("b", comment="twice")),
-        ]
-    )
-    assert [(item["id"], item.version) for item in results if item is not None] == [
-        ("a", 2),
-        ("b", 1),
-        ("r", 1),
-        ("b", 2),
-    ]
-    fetched = contract_store.get("tasks", "b")
-    assert fetched == task("b", comment="twice")
-    assert fetched is not None and fetched.version == 2
-
-
-def test_a_failing_put_writes_nothing_of_its_transaction(contract_store: Store) -> None:
+def test_a_write_without_an_id_fails_its_whole_transaction(contract_store: Store) -> None:
     with pytest.raises(ValueError):
-        contract_store.transact([Put("tasks", task("a")), Put("tasks", {"description": "no id"})])
+        contract_store.transact([Create("tasks", task("a")), Create("tasks", {"description": "x"})])
     assert contract_store.get("tasks", "a") is None
 
 
-def test_queries_answer_the_same_during_and_after_a_bulk_load(contract_store: Store) -> None:
-    with contract_store.bulk_load("tasks"):
-        contract_store.transact(
-            [Put("tasks", task(f"t{n}", date="2026-01-05", status="todo")) for n in range(3)]
-        )
-        during = contract_store.query("tasks", "GSI-Date", "2026-01-05").items
-    after = contract_store.query("tasks", "GSI-Date", "2026-01-05").items
-    assert [item["id"] for item in during] == ["t0", "t1", "t2"]
-    assert [item["id"] for item in after] == ["t0", "t1", "t2"]
+# --- transactions larger than one DynamoDB transaction (100 items) -----------------------------
+
+
+def test_a_transaction_of_hundreds_of_writes_is_applied_whole(contract_store: Store) -> None:
+    contract_store.transact(
+        [Create("tasks", task(f"old{n:03d}", date="2026-01-01", status="todo")) for n in range(120)]
+    )
+    writes: list[Any] = [Create("bundles", {"id": "b1", "anchorDate": "2026-03-01"})]
+    writes += [
+        Create("tasks", task(f"new{n:03d}", date="2026-03-01", status="todo", bundleId="b1"))
+        for n in range(150)
+    ]
+    writes += [
+        Replace("tasks", task(f"old{n:03d}", date="2026-01-01", status="done"), 1)
+        for n in range(60)
+    ]
+    writes += [Delete("tasks", f"old{n:03d}", 1) for n in range(60, 120)]
+
+    results = contract_store.transact(writes)
+
+    assert [item.version for item in results if item is not None][:2] == [1, 1]
+    assert results[-1] is None
+    assert len(contract_store.query("tasks", "GSI-Bundle", "b1").items) == 150
+    assert ids(contract_store.query("tasks", "GSI-Status", "done").items) == [
+        f"old{n:03d}" for n in range(60)
+    ]
+    assert contract_store.get("tasks", "old070") is None
+    replaced = contract_store.get("tasks", "old001")
+    assert replaced is not None and replaced.version == 2
+    assert contract_store.count("tasks") == 210
+
+
+def test_a_transaction_of_hundreds_of_writes_with_one_failing_writes_nothing(
+    contract_store: Store,
+) -> None:
+    contract_store.transact(
+        [Create("tasks", task(f"old{n:03d}", date="2026-01-01", status="todo")) for n in range(50)]
+    )
+    contract_store.create("tasks", task("taken"))
+    writes: list[Any] = [Create("bundles", {"id": "b1", "anchorDate": "2026-03-01"})]
+    writes += [
+        Replace("tasks", task(f"old{n:03d}", date="2026-01-01", status="done"), 1)
+        for n in range(50)
+    ]
+    writes += [
+        Create("tasks", task(f"new{n:03d}", date="2026-03-01", bundleId="b1")) for n in range(200)
+    ]
+    writes.append(Create("tasks", task("taken", comment="again")))
+
+    with pytest.raises(AlreadyExists):
+        contract_store.transact(writes)
+
+    assert contract_store.get("bundles", "b1") is None
+    assert contract_store.get("tasks", "new000") is None
+    assert contract_store.query("tasks", "GSI-Bundle", "b1").items == []
+    assert contract_store.query("tasks", "GSI-Status", "done").items == []
+    assert len(contract_store.query("tasks", "GSI-Status", "todo").items) == 50
+    assert contract_store.count("tasks") == 51
+    # Nothing is left locked: every record takes a write at its version.
+    contract_store.replace("tasks", task("old007", date="2026-01-01", status="done"), 1)
+    contract_store.create("bundles", {"id": "b1"})
 
 
 # --- the all-or-nothing load into empty tables (an optional capability) -------------------------
 
 
 def load_of(store: Store, tables: list[str]) -> AbstractContextManager[EmptyLoad]:
-    load = store.load_empty(tables)
-    if load is None:
+    if not isinstance(store, BulkLoading):
         pytest.skip("this backend has no all-or-nothing load (imports write batch by batch)")
-    return load
+    return store.load_empty(tables)
 
 
 def test_a_load_into_empty_tables_writes_every_record_at_version_1(contract_store: Store) -> None:

@@ -90,26 +90,11 @@ def indexes_of(path: Path, table: str) -> list[str]:
     return [row[0] for row in rows]
 
 
-def test_a_bulk_load_builds_the_indexes_again_when_it_ends(tmp_path: Path) -> None:
-    path = tmp_path / "dataops.db"
-    store = SQLiteStore(str(path))
-    indexes = indexes_of(path, "tasks")
-
-    with store.bulk_load("tasks"):
-        assert indexes_of(path, "tasks") == []
-        assert indexes_of(path, "bundles") != []  # only the loaded table's
-    assert indexes_of(path, "tasks") == indexes
-    with pytest.raises(RuntimeError), store.bulk_load("tasks"):
-        raise RuntimeError("the import failed")
-    assert indexes_of(path, "tasks") == indexes
-    store.close()
-
-
-def test_indexes_a_dead_bulk_load_left_out_are_built_on_the_next_open(tmp_path: Path) -> None:
+def test_indexes_missing_from_a_file_are_built_on_the_next_open(tmp_path: Path) -> None:
     path = tmp_path / "dataops.db"
     SQLiteStore(str(path)).close()
     indexes = indexes_of(path, "tasks")
-    with sqlite3.connect(path) as db:  # what a process killed inside bulk_load leaves
+    with sqlite3.connect(path) as db:
         for name in indexes:
             db.execute(f'DROP INDEX "{name}"')
 

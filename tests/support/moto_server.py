@@ -11,9 +11,11 @@ directory) and `s3_client` (an HTTP client for it, auth mode `none`).
 
 from __future__ import annotations
 
+import copy
 import itertools
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,15 +75,79 @@ class S3Emulator:
         return {tag["Key"]: tag["Value"] for tag in tag_set}
 
 
+class _CopyOncePerTransaction:
+    """Stands in for the `copy` module inside moto's DynamoDB backend, which backs up a table
+    once per item of a transaction (a deep copy of the whole table each time: a transaction of
+    100 items on a table of thousands took seconds). Within one transaction each table is
+    copied once, which restores the same state on a rollback."""
+
+    def __init__(self) -> None:
+        self.copies: dict[int, Any] | None = None
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        if self.copies is None:
+            return copy.deepcopy(value, memo)
+        if id(value) not in self.copies:
+            self.copies[id(value)] = copy.deepcopy(value, memo)
+        return self.copies[id(value)]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _copy_tables_once_per_transaction() -> None:
+    from moto.dynamodb import models
+
+    if isinstance(models.copy, _CopyOncePerTransaction):
+        return
+    once = _CopyOncePerTransaction()
+    models.copy = once  # type: ignore[assignment]
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: Any) -> Any:
+        once.copies = {}  # requests are served one at a time (start_server)
+        try:
+            return original(self, transact_items)
+        finally:
+            once.copies = None
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def start_server() -> Any:
+    """moto's threaded server, answering one request at a time: moto's backends are not safe
+    for concurrent requests (a DynamoDB transaction copies tables that other requests change),
+    and the code under test sends concurrent ones (parallel scans, loads, racing clients)."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    class SerialMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            from moto.server import DomainDispatcherApplication, create_backend_app
+            from werkzeug.serving import make_server
+
+            app = DomainDispatcherApplication(create_backend_app)
+            lock = threading.Lock()
+
+            def serial(environ: Any, start_response: Any) -> Any:
+                with lock:
+                    return list(app(environ, start_response))
+
+            self._server = make_server(self._ip_address, self._port, serial, True)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    _copy_tables_once_per_transaction()
+    server = SerialMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    return server
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
     # The emulator's request log prints every URL it serves, presigned ones included: that
     # log belongs to the emulator, not to DataOps, and would only drown the tests' output.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    server = start_server()
     host, port = server.get_host_and_port()
     try:
         yield f"http://{host}:{port}"

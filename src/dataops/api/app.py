@@ -120,7 +120,10 @@ class RequestPipeline:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        admitted = await self._admit(scope)
+        try:
+            admitted = await self._admit(scope)
+        except errors.ServiceUnavailable as exc:  # the store, asked who is calling
+            admitted = error_for(exc)
         if isinstance(admitted, Response):
             await admitted(scope, receive, send)
             return
@@ -190,6 +193,16 @@ class RequestPipeline:
         return Admission(found, client)
 
 
+def error_for(exc: errors.DataOpsError) -> Response:
+    """The contract's answer to a domain error: its status (a subclass answers as its base: a
+    number the store cannot hold is Invalid), and `Retry-After` when waiting helps (429, 503)."""
+    status = next((STATUS[kind] for kind in type(exc).__mro__ if kind in STATUS), 400)
+    response = error_response(status, exc.message)
+    if isinstance(exc, errors.TooManyRequests | errors.ServiceUnavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def _bearer(header: str) -> str:
     scheme, _, token = header.strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
@@ -223,10 +236,7 @@ def create_app(engine: Engine, portal_secret: str | None = None) -> FastAPI:
 
     @app.exception_handler(errors.DataOpsError)
     async def domain_error(request: Request, exc: errors.DataOpsError) -> Response:
-        response = error_response(STATUS.get(type(exc), 400), exc.message)
-        if isinstance(exc, errors.TooManyRequests):
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        return error_for(exc)
 
     @app.exception_handler(HTTPException)
     async def routing_error(request: Request, exc: HTTPException) -> Response:

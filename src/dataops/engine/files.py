@@ -162,12 +162,12 @@ def get_file(engine: Engine, file_id: str) -> Item:
 
 
 def list_files(engine: Engine, query: Mapping[str, str], page: PageRequest) -> Listing:
-    """By task (GSI-Task), by bundle (GSI-Bundle), by category (GSI-Category) or all (by
+    """By task (GSI-TaskCreated), by bundle (GSI-Bundle), by category (GSI-Category) or all (by
     creation); `category` and `tag` also filter the task and bundle lists. Never truncated."""
     task_id, bundle_id = query.get("taskId"), query.get("bundleId")
     category, tag = query.get("category"), query.get("tag")
     if task_id:
-        partition = Partition("files", "GSI-Task", task_id)
+        partition = Partition("files", "GSI-TaskCreated", task_id)
     elif bundle_id:
         partition = Partition("files", "GSI-Bundle", bundle_id)
     elif category:

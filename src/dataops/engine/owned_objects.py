@@ -89,7 +89,7 @@ def _file_owning(engine: Engine, blobs: BlobStore, key: str) -> Item | None:
     if first == FILES_AREA:
         candidates = [engine.store.get("files", rest)] if rest else []
     elif rest:
-        candidates = list(engine.store.query("files", "GSI-Task", first).items)
+        candidates = list(engine.store.query("files", "GSI-TaskCreated", first).items)
     else:
         candidates = []
     for record in candidates:

@@ -52,7 +52,7 @@ def gather_evidence(engine: Engine, task: Mapping[str, Any], task_id: str | None
     file_ids: tuple[str, ...] = ()
     if task_id and proof.needs_files(task):
         file_ids = tuple(
-            item["id"] for item in engine.store.query("files", "GSI-Task", task_id).items
+            item["id"] for item in engine.store.query("files", "GSI-TaskCreated", task_id).items
         )
     approved: list[str] = []
     unapproved: dict[str, list[str]] = {}

@@ -219,7 +219,7 @@ def delete_task(engine: Engine, task_id: str, actor: str | None) -> None:
         task = engine.store.get("tasks", task_id) if task_id else None
         if task is None:
             return
-        if engine.store.query("files", "GSI-Task", task_id, limit=1).items:
+        if engine.store.query("files", "GSI-TaskCreated", task_id, limit=1).items:
             raise Conflict(messages.TASK_HAS_FILES)
         writes: list[Write] = [Delete("tasks", task_id, task.version)]
         writes += detach_artifacts(engine, "taskId", task_id, "its task was deleted", actor)

@@ -53,4 +53,9 @@ class TooManyRequests(DataOpsError):
 
 
 class ServiceUnavailable(DataOpsError):
-    """A backing service (binary storage) cannot serve the request right now (503)."""
+    """A backing service (binary storage, the metadata store) cannot serve the request right now
+    (503); `retry_after` is the client's hint, in seconds (`Retry-After`)."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

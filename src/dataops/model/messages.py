@@ -22,6 +22,12 @@ INVALID_LIMIT = "limit must be an integer from 1 to 1000"
 INVALID_CURSOR = "cursor is invalid or expired"
 CONCURRENT_UPDATE = "The record is being changed by others right now; try again"
 BINARY_STORAGE_UNAVAILABLE = "Binary storage is unavailable right now; try again later"
+METADATA_STORE_UNAVAILABLE = "The metadata store is busy or unavailable right now; try again later"
+RECORD_TOO_LARGE = "The record is too large to store (at most 400 KB)"
+NUMBER_OUT_OF_RANGE = (
+    "Number {value} cannot be stored: numbers have at most 38 digits and lie within 1e-130 to "
+    "1e125 in size"
+)
 JSON_TOO_DEEP = "Request body is nested too deeply (max 32 levels)"
 
 # --- authentication -----------------------------------------------------------------------------

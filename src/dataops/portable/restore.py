@@ -1,8 +1,9 @@
 """Restoring portable exports (api-contract.md 9.4): the dry-run report, and the import of a
 valid export into a store, in batches and in dependency order. Into an empty store that can load
-all or nothing (`Store.load_empty`, SQLite) the whole import is one load, committed only once
-the validation passed, so a crash leaves the store as it was; otherwise every batch is one
-transaction and a rerun after a crash completes what the last committed batch left off.
+all or nothing (the optional `BulkLoading` capability: SQLite, DynamoDB) the whole import is one
+load, committed only once the validation passed, so a crash leaves the store as it was;
+otherwise every batch is one transaction and a rerun after a crash completes what the last
+committed batch left off.
 
 What makes an export acceptable is decided by `validate.py` alone (it builds the relationship
 graph: every entity's ids and every reference between records): an export it rejects is never
@@ -17,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,10 +51,10 @@ from dataops.portable.validate import (
 )
 from dataops.store.base import (
     AlreadyExists,
+    BulkLoading,
     Create,
     EmptyLoad,
     Item,
-    Put,
     Replace,
     Store,
     StoreNotEmpty,
@@ -246,8 +247,8 @@ def import_export(
 ) -> ImportSummary:
     """Import a valid export into `store` (9.4).
 
-    Into an empty store every record is put as exported; where the store can load all or
-    nothing (`Store.load_empty`), the whole import is one load that commits only when the
+    Into an empty store every record is written as exported; where the store can load all or
+    nothing (`BulkLoading`), the whole import is one load that commits only when the
     validation passed. A store that already holds records is accepted when each of them is a
     record of this export, stored identically (what an interrupted batch-by-batch import
     leaves): the import then completes it. Any other store needs `upsert`, which writes new and
@@ -259,7 +260,9 @@ def import_export(
     """
     directory = Path(directory)
     stored = _stored_records(store)
-    load = None if stored or upsert else store.load_empty([e.table for e in IMPORT_ORDER])
+    load = None
+    if not (stored or upsert) and isinstance(store, BulkLoading):
+        load = store.load_empty([entity.table for entity in IMPORT_ORDER])
     report = validated
     pending: workers.Forked[ValidationReport] | None = None
     if report is None and load is not None and fork_validation and workers.can_fork():
@@ -370,7 +373,7 @@ def _write(
     progress: Progress | None,
 ) -> ImportSummary:
     """Batch by batch, one store transaction each (stores without an all-or-nothing load, and
-    stores that hold records)."""
+    stores that hold records): new records are created, changed ones replaced."""
     export = _Export.open(directory)
     if stored and not upsert:
         plan = _compare(store, export, report, batch_size)
@@ -384,20 +387,14 @@ def _write(
     for entity in IMPORT_ORDER:
         reader = export.reader(entity, batch_size)
         restorer, mapper = Restorer(entity), Mapper(entity)
-        # Into an empty store every record is new: put as is, indexes built once at the end.
-        with nullcontext() if stored else store.bulk_load(entity.table):
-            for records in reader.records():
-                docs = [_restored(restorer, record, left_out) for record in records]
-                if stored:
-                    wrote = _write_compared(store, entity, restorer, mapper, docs)
-                else:
-                    store.transact([Put(entity.table, doc) for doc in docs])
-                    wrote = len(docs)
-                written[entity.name] += wrote
-                skipped[entity.name] += len(docs) - wrote
-                done += len(docs)
-                if progress is not None:
-                    progress(done)
+        for records in reader.records():
+            docs = [_restored(restorer, record, left_out) for record in records]
+            wrote = _write_compared(store, entity, restorer, mapper, docs)
+            written[entity.name] += wrote
+            skipped[entity.name] += len(docs) - wrote
+            done += len(docs)
+            if progress is not None:
+                progress(done)
         reader.verify()
     return ImportSummary(
         str(directory), written, skipped, left_out.warnings(), list(report.warnings)

@@ -11,7 +11,7 @@ import base64
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from dataops.model import jsonvalue
 
@@ -101,15 +101,7 @@ class Check:
     expected_version: int
 
 
-@dataclass(frozen=True)
-class Put:
-    """Unconditional insert-or-overwrite (restores only)."""
-
-    table: str
-    doc: Mapping[str, Any]
-
-
-Write = Create | Replace | Delete | Check | Put
+Write = Create | Replace | Delete | Check
 
 
 # --- queries --------------------------------------------------------------------------------
@@ -155,20 +147,6 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
     return value[0], value[1]
 
 
-class EmptyLoad(Protocol):
-    """Writes of an all-or-nothing load into empty tables (`Store.load_empty`)."""
-
-    def put_all(self, table: str, docs: Sequence[Mapping[str, Any]]) -> None:
-        """Insert records new to `table`, each at version 1 (an id already loaded raises
-        AlreadyExists)."""
-        ...
-
-    def finish(self, table: str) -> None:
-        """No more records for `table`: the backend may do now what it deferred for it (build
-        its indexes), so that the end of the load only has to commit."""
-        ...
-
-
 class Store(Protocol):
     def get(self, table: str, item_id: str) -> Item | None: ...
 
@@ -208,18 +186,34 @@ class Store(Protocol):
 
     def count(self, table: str) -> int: ...
 
-    def bulk_load(self, table: str) -> AbstractContextManager[None]:
-        """Around many Puts into an empty table (an import): the backend may defer maintaining
-        the table's indexes until the block ends. Reads stay correct meanwhile."""
-        ...
-
-    def load_empty(self, tables: Sequence[str]) -> AbstractContextManager[EmptyLoad] | None:
-        """A capability for restores, None where the backend has none (DynamoDB: a transaction
-        holds at most 100 items; the caller then writes with `transact`): one load of many
-        records into `tables`, which must be empty (entering raises StoreNotEmpty otherwise).
-        Nothing it writes is visible to other readers until the block ends without an
-        exception; an exception, or the process dying, leaves the store exactly as it was.
-        Other writers wait for the block to end."""
-        ...
-
     def close(self) -> None: ...
+
+
+# --- an optional capability: the all-or-nothing load of a restore ------------------------------
+
+
+class EmptyLoad(Protocol):
+    """Writes of an all-or-nothing load into empty tables (`BulkLoading.load_empty`)."""
+
+    def put_all(self, table: str, docs: Sequence[Mapping[str, Any]]) -> None:
+        """Insert records new to `table`, each at version 1 (an id already loaded raises
+        AlreadyExists)."""
+        ...
+
+    def finish(self, table: str) -> None:
+        """No more records for `table`: the backend may do now what it deferred for it (build
+        its indexes), so that the end of the load only has to commit."""
+        ...
+
+
+@runtime_checkable
+class BulkLoading(Protocol):
+    """A store that can restore an export in one load (SQLite: one transaction; DynamoDB: batch
+    writes made visible by one commit). Restores ask for it; no use case needs it."""
+
+    def load_empty(self, tables: Sequence[str]) -> AbstractContextManager[EmptyLoad]:
+        """One load of many records into `tables`, which must be empty (entering raises
+        StoreNotEmpty otherwise). Nothing it writes is visible to other readers until the block
+        ends without an exception; an exception, or the process dying, leaves the store as it
+        was."""
+        ...

@@ -154,7 +154,9 @@ FILES = Table(
     "Files",
     "FILE#",
     (
-        Index("GSI-Task", "taskId", "createdAt"),
+        # Files of a task, oldest first. The reference service's GSI-Task (taskId, SK) lists
+        # them by id, so this index has a name of its own (existing tables keep theirs unused).
+        Index("GSI-TaskCreated", "taskId", "createdAt"),
         Index("GSI-Bundle", "bundleId", "createdAt"),
         Index("GSI-Category", "category", "createdAt"),
         Index("GSI-Created", None, "createdAt"),
@@ -241,3 +243,7 @@ TABLES: Mapping[str, Table] = {
         SERVICE_TOKENS,
     )
 }
+
+# Not a table of records: the DynamoDB backend's commit records of transactions larger than one
+# DynamoDB transaction (store/dynamodb_commit.py). Other backends have no use for it.
+TRANSACTIONS = Table("transactions", "DATAOPS_TRANSACTIONS_TABLE", "Transactions", "TXN#")

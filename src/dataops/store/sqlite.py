@@ -17,7 +17,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,6 @@ from dataops.store.base import (
     Item,
     ItemMissing,
     Page,
-    Put,
     Range,
     Replace,
     StoreError,
@@ -149,7 +147,7 @@ class SQLiteStore:
                         self._db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column}_h" TEXT')
                         self._db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column}_r" TEXT')
                         added.append(index)
-                # Also rebuilds indexes that a bulk load was deferring when its process died.
+                # Also creates indexes that a newer schema declares.
                 self._create_indexes(table)
                 if added and existing:
                     self._backfill(table, added)
@@ -304,9 +302,6 @@ class SQLiteStore:
         return existed
 
     def transact(self, writes: Sequence[Write]) -> list[Item | None]:
-        puts = [write for write in writes if isinstance(write, Put)]
-        if puts and len(puts) == len(writes):
-            return self._put_all(puts)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -345,71 +340,15 @@ class SQLiteStore:
             if current is not None:
                 raise AlreadyExists(write.table, item_id)
             version = 1
-        elif isinstance(write, Replace):
+        else:
             if current is None:
                 raise ItemMissing(write.table, item_id)
             if current != write.expected_version:
                 raise VersionConflict(write.table, item_id)
             version = current + 1
-        else:
-            assert isinstance(write, Put)
-            version = (current or 0) + 1
         layout = self._layouts[write.table]
         self._db.execute(layout.sql, layout.row(doc, item_id, version))
         return Item(doc, version)
-
-    def _put_all(self, writes: Sequence[Put]) -> list[Item | None]:
-        """A transaction of Puts only (a restore's batch): per table, one query for the current
-        versions and one `executemany`, instead of a lookup and an insert per record."""
-        results: list[Item | None] = []
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for table, group in groupby(writes, key=lambda write: write.table):
-                    self._table(table)
-                    layout = self._layouts[table]
-                    docs = [dict(write.doc) for write in group]
-                    ids = [_record_id(table, doc) for doc in docs]
-                    versions = self._versions_of(table, ids)
-                    rows = []
-                    for doc, item_id in zip(docs, ids, strict=True):
-                        version = versions.get(item_id, 0) + 1
-                        versions[item_id] = version  # the same id twice: the later one wins
-                        rows.append(layout.row(doc, item_id, version))
-                        results.append(Item(doc, version))
-                    self._db.executemany(layout.sql, rows)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-        return results
-
-    def _versions_of(self, table: str, item_ids: Sequence[str]) -> dict[str, int]:
-        versions: dict[str, int] = {}
-        unique = list(dict.fromkeys(item_ids))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f'SELECT id, version FROM "{table}" WHERE id IN ({marks})', chunk
-            ).fetchall()
-            versions.update((item_id, int(version)) for item_id, version in rows)
-        return versions
-
-    @contextmanager
-    def bulk_load(self, table: str) -> Iterator[None]:
-        """Many Puts into one table: its secondary indexes are dropped and built once at the end
-        (one sort instead of a random B-tree insert per record and index). Queries stay correct
-        meanwhile, only slower; a process that dies inside leaves the indexes to the next open."""
-        spec = self._table(table)
-        with self._lock:
-            for index in spec.indexes:
-                self._db.execute(f'DROP INDEX IF EXISTS "{table}__{_column(index)}"')
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._build_indexes(spec)
 
     def _build_indexes(self, table: Table) -> None:
         # Helper threads sort for CREATE INDEX (a second core, no Python involved).
