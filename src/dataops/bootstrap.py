@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from dataops.blobs.base import BlobStore
 from dataops.blobs.local import LocalBlobStore, disabled_warning
-from dataops.config import ConfigError, Settings
+from dataops.config import ConfigError, Settings, StoreLocation
 from dataops.engine.binaries import remove_stale_temporaries
 from dataops.engine.context import Engine
 from dataops.store.base import Store
@@ -16,12 +16,45 @@ from dataops.store.base import Store
 log = logging.getLogger("dataops")
 
 
-def open_store(settings: Settings) -> Store:
-    if settings.store.kind == "sqlite":
-        from dataops.store.sqlite import SQLiteStore
+class StoreUnavailable(ConfigError):
+    """The configured store does not exist (and may not be created here) or cannot be opened."""
 
-        return SQLiteStore(settings.store.path)
-    raise ValueError(f"unsupported store kind {settings.store.kind!r}")
+
+def open_store(settings: Settings, *, create: bool = True) -> Store:
+    """The metadata store of `DATAOPS_STORE`. With `create=False` a store that does not exist
+    yet is refused instead of made empty (commands that only read or change data); a path that
+    cannot hold a database is refused in one line either way."""
+    location = settings.store
+    if location.kind != "sqlite":
+        raise ValueError(f"unsupported store kind {location.kind!r}")
+    import sqlite3
+
+    from dataops.store.sqlite import SQLiteStore
+
+    if location.is_file and not create and not location.file().is_file():
+        raise StoreUnavailable(
+            f"no store at {location.describe()}: set DATAOPS_STORE to an existing store, or "
+            "create one with `dataops setup-local`"
+        )
+    try:
+        return SQLiteStore(location.path)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreUnavailable(
+            f"cannot open the store at {location.describe()}: {_why(location, exc)}"
+        ) from None
+
+
+def _why(location: StoreLocation, exc: Exception) -> str:
+    """What keeps a database file from being opened, in words."""
+    if location.is_file:
+        for folder in location.file().parents:
+            if folder.exists():
+                if not folder.is_dir():
+                    return f"{folder} is a file, not a folder"
+                break
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
 
 
 def open_blobs(settings: Settings) -> BlobStore:
@@ -45,9 +78,9 @@ def open_blobs(settings: Settings) -> BlobStore:
     raise ConfigError(f"DATAOPS_BLOBS: unsupported blob store kind {settings.blobs.kind!r}")
 
 
-def open_engine(settings: Settings) -> Engine:
+def open_engine(settings: Settings, *, create: bool = True) -> Engine:
     blobs = open_blobs(settings)
-    return Engine(settings=settings, store=open_store(settings), blobs=blobs)
+    return Engine(settings=settings, store=open_store(settings, create=create), blobs=blobs)
 
 
 def engine_app(settings: Settings) -> FastAPI:

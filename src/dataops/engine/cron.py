@@ -46,6 +46,15 @@ class CronReport:
             key = str(kind)  # a plain str, also for a NotificationType (JSON keys)
             self.notifications[key] = self.notifications.get(key, 0) + number
 
+    def as_json(self) -> dict[str, Any]:
+        """What `POST /api/cron/run` answers and `dataops cron run --json` prints."""
+        return {
+            "created": self.created,
+            "skipped": self.skipped,
+            "notifications": self.notifications,
+            "temporariesRemoved": self.temporaries_removed,
+        }
+
 
 def run(engine: Engine) -> CronReport:
     """One run for today's date (UTC)."""

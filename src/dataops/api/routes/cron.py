@@ -15,4 +15,4 @@ router = APIRouter()
 @route(router, "/api/cron/run", ["POST"], slash=False)
 async def run_cron(request: Request) -> Response:
     report = await call(cron.run, engine_of(request))
-    return json_response({"created": report.created, "skipped": report.skipped})
+    return json_response(report.as_json())
