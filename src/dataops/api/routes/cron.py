@@ -6,13 +6,34 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from dataops.api.http import call, engine_of, json_response
+from dataops.api.openapi import Doc, array, envelope
 from dataops.api.routes import route
 from dataops.engine import cron
 
 router = APIRouter()
 
+REPORT = envelope(
+    created=array({"type": "string"}),
+    skipped={"type": "integer", "minimum": 0},
+    notifications={"type": "object", "additionalProperties": {"type": "integer"}},
+    temporariesRemoved={"type": "integer", "minimum": 0},
+)
 
-@route(router, "/api/cron/run", ["POST"], slash=False)
+
+@route(
+    router,
+    "/api/cron/run",
+    ["POST"],
+    Doc(
+        "Run the scheduled work once for today (UTC)",
+        answer=REPORT,
+        description="Bundles of automatic templates (`created`: their ids; `skipped`: already "
+        "there), follow-up, overdue and missing-evidence notifications (counts by type) and "
+        "unfinished temporary uploads removed; idempotent. `dataops cron run --json` prints "
+        "the same.",
+    ),
+    slash=False,
+)
 async def run_cron(request: Request) -> Response:
     report = await call(cron.run, engine_of(request))
     return json_response(report.as_json())
