@@ -14,6 +14,7 @@ every schema that uses the record. Served at `/api/openapi.json`, browsable at `
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -301,7 +302,7 @@ def _error_response(text: str) -> JSON:
     return {"description": text, "content": {JSON_TYPE: {"schema": ref("Error")}}}
 
 
-def _operation(route: APIRoute, method: str, doc: Doc) -> JSON:
+def _operation(route: APIRoute, method: str, doc: Doc, operation_id: str) -> JSON:
     path_params = _PATH_PARAM.findall(route.path)
     parameters: list[JSON] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
@@ -330,7 +331,7 @@ def _operation(route: APIRoute, method: str, doc: Doc) -> JSON:
         )
     operation: JSON = {
         "summary": doc.summary,
-        "operationId": f"{method.lower()}_{route.name}",
+        "operationId": operation_id,
         "tags": [_tag(route.path)],
     }
     if doc.description:
@@ -390,19 +391,64 @@ def _spec_path(path: str) -> str:
     return _PATH_PARAM.sub(r"{\1}", path)
 
 
+def _created_id(answer: JSON) -> str | None:
+    """Where the id of the record a 201 answer holds is: `$response.body#/id` for a bare
+    record, `#/<key>/id` for an envelope."""
+    if "$ref" in answer:
+        return "$response.body#/id"
+    properties = answer.get("properties", {})
+    for key, member in properties.items():
+        if "$ref" in member:
+            return f"$response.body#/{key}/id"
+    return None
+
+
+def _link_created_records(paths: JSON) -> None:
+    """OpenAPI links from each create (`POST <collection>` answering 201) to the operations on
+    the record it made (`<collection>/{id}...`), so clients and fuzzers can follow them."""
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        schema = (created or {}).get("content", {}).get(JSON_TYPE, {}).get("schema")
+        pointer = _created_id(schema) if schema else None
+        if created is None or pointer is None:
+            continue
+        links: JSON = {}
+        for target, target_operations in paths.items():
+            param = (
+                _PATH_PARAM.match(target[len(path) + 1 :])
+                if target.startswith(path + "/")
+                else None
+            )
+            if param is None or target[len(path) + 1 :].find("{") != 0:
+                continue
+            for operation in target_operations.values():
+                links[operation["operationId"]] = {
+                    "operationId": operation["operationId"],
+                    "parameters": {param[1]: pointer},
+                }
+        if links:
+            created["links"] = links
+
+
 def document(app: FastAPI, docs: Mapping[Any, Doc]) -> JSON:
     """The OpenAPI 3.1 document of every route that has a `Doc` (`docs`: by handler)."""
-    paths: JSON = {}
+    operations: list[tuple[APIRoute, str, Doc]] = []
     for route in app.routes:
         if not isinstance(route, APIRoute) or not route.include_in_schema:
             continue
         doc = docs.get(route.endpoint)
         if doc is None:
             raise LookupError(f"route {route.path} has no Doc: describe it where it is registered")
-        for method in sorted(route.methods or ()):
-            paths.setdefault(_spec_path(route.path), {})[method.lower()] = _operation(
-                route, method, doc
-            )
+        operations += [(route, method, doc) for method in sorted(route.methods or ())]
+    # A handler's name, unless it serves several methods (then with the method).
+    names = Counter(route.name for route, _, _ in operations)
+    paths: JSON = {}
+    for route, method, doc in operations:
+        operation_id = route.name if names[route.name] == 1 else f"{route.name}_{method.lower()}"
+        paths.setdefault(_spec_path(route.path), {})[method.lower()] = _operation(
+            route, method, doc, operation_id
+        )
+    _link_created_records(paths)
     return {
         "openapi": "3.1.0",
         "info": {
