@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.schemathesis_run import LONG, run, operations_tested
+from tests.support.schemathesis_run import LONG, operations_tested, run
 
 
 def test_the_engine_honours_its_openapi_document_at_length(tmp_path: Path) -> None:

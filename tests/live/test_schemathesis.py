@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.schemathesis_run import QUICK, run, operations_tested
+from tests.support.schemathesis_run import QUICK, operations_tested, run
 
 pytestmark = pytest.mark.live
 
