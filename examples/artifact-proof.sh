@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scenario 1 of the product, against a running engine: a bundle has a task that needs an
 # approved artifact; the task is refused, a public URL artifact is registered, attached and
-# approved, the task's proof is complete, and the task is done.
+# approved, the task's proof is complete, and the task is done. What it creates is deleted
+# again at the end (the artifact, which is never deleted, is archived); KEEP=1 keeps it all.
 #
 #   examples/artifact-proof.sh [BASE_URL]        (or DATAOPS_URL; default http://127.0.0.1:8000)
 #   DATAOPS_TOKEN=<bearer token> examples/artifact-proof.sh   (session mode)
@@ -16,7 +17,7 @@ if [[ -n "${DATAOPS_TOKEN:-}" ]]; then
   AUTH=(-H "Authorization: Bearer ${DATAOPS_TOKEN}")
 fi
 BODY_FILE="$(mktemp)"
-trap 'rm -f "$BODY_FILE"' EXIT
+bundle_id="" task_id="" artifact_id=""
 
 # api METHOD PATH EXPECTED_STATUS [JSON_BODY]: prints the response body, fails on another status.
 api() {
@@ -25,14 +26,31 @@ api() {
   if [[ -n "$body" ]]; then
     args+=(-H 'Content-Type: application/json' --data "$body")
   fi
-  status="$(curl "${args[@]}" "$BASE$path")"
+  status="$(curl "${args[@]}" "$BASE$path")" || { echo "cannot reach $BASE" >&2; exit 1; }
   echo "$method $path -> $status $(cat "$BODY_FILE")" >&2
   if [[ "$status" != "$expected" ]]; then
     echo "expected $expected" >&2
+    if [[ "$status" == 401 ]]; then echo "log in first: export DATAOPS_TOKEN (README)" >&2; fi
     exit 1
   fi
   cat "$BODY_FILE"
 }
+
+clean_up() {
+  if [[ -z "${KEEP:-}" ]]; then
+    echo "== clean up" >&2
+    if [[ -n "$task_id" ]]; then api DELETE "/api/tasks/$task_id" 204 >/dev/null || true; fi
+    if [[ -n "$artifact_id" ]]; then
+      api PUT "/api/artifacts/$artifact_id/archive" 200 >/dev/null || true
+    fi
+    if [[ -n "$bundle_id" ]]; then
+      api PUT "/api/bundles/$bundle_id/archive" 200 >/dev/null || true
+      api DELETE "/api/bundles/$bundle_id" 204 >/dev/null || true
+    fi
+  fi
+  rm -f "$BODY_FILE"
+}
+trap clean_up EXIT
 
 # first_id JSON: the first "id" in a response (the record's own id comes first).
 first_id() {

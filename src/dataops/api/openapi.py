@@ -85,6 +85,7 @@ class Doc:
     body: JSON | None = None
     body_type: str = JSON_TYPE
     body_required: bool = True
+    example: JSON | None = None  # a body the route accepts, for readers and fuzzers
     query: tuple[Param, ...] = ()
     errors: frozenset[int] = frozenset()
     etag: bool = False
@@ -339,9 +340,12 @@ def _operation(route: APIRoute, method: str, doc: Doc, operation_id: str) -> JSO
     if parameters:
         operation["parameters"] = parameters
     if doc.body is not None:
+        media: JSON = {"schema": doc.body}
+        if doc.example is not None:
+            media["example"] = doc.example
         operation["requestBody"] = {
             "required": doc.body_required,
-            "content": {doc.body_type: {"schema": doc.body}},
+            "content": {doc.body_type: media},
         }
     if doc.public:
         operation["security"] = []

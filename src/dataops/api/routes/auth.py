@@ -35,6 +35,7 @@ def bearer_token(request: Request) -> str:
         "Log in: a session token for `Authorization: Bearer <token>`",
         answer=envelope(user=ref("User"), token={"type": "string"}),
         body=CREDENTIALS,
+        example={"email": "operator@example.com", "password": "<printed by make run>"},
         public=True,
         errors=frozenset({401}),
         extra={401: "Invalid email or password"},

@@ -60,6 +60,7 @@ async def list_bundles(request: Request) -> Response:
         ok=201,
         answer=CREATED,
         body=body_schema(BUNDLE.writable(), ("title", "anchorDate")),
+        example={"title": "Episode 42", "anchorDate": "2026-12-10", "tags": ["podcast"]},
         errors=frozenset({404}),
         extra={404: "`templateId` names no template (`Template not found`)"},
         description="With `templateId`, the template's tasks are created dated from "

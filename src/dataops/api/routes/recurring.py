@@ -66,6 +66,7 @@ async def list_configs(request: Request) -> Response:
         ok=201,
         answer=_ONE,
         body=body_schema(_FIELDS, ("description", "cronExpression")),
+        example={"description": "Weekly metrics review", "cronExpression": "0 9 * * MON"},
         description="`cronExpression` is standard five-field cron; its day fields choose the "
         "days (minute and hour are checked, not used).",
     ),
@@ -85,6 +86,7 @@ async def create_config(request: Request) -> Response:
         "Generate the tasks of every enabled config for a window of days",
         answer=envelope(generated=array(ref("Task")), skipped={"type": "integer"}),
         body=WINDOW,
+        example={"startDate": "2026-12-01", "endDate": "2026-12-31"},
         description="Idempotent: a config's task for a day is created once; `skipped` counts "
         "those that already existed.",
     ),

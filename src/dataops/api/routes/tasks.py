@@ -71,6 +71,11 @@ def _task_id(raw: str) -> str:
         ok=201,
         answer=ref("Task"),
         body=body_schema(_FIELDS, ("description", "date")),
+        example={
+            "description": "Publish the episode page",
+            "date": "2026-12-10",
+            "proofRequirement": {"type": "artifact", "label": "published page"},
+        },
         etag=True,
         errors=frozenset({404}),
         extra={404: _BUNDLE_MISSING},

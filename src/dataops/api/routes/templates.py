@@ -44,6 +44,14 @@ async def list_templates(request: Request) -> Response:
         ok=201,
         answer=_ONE,
         body=body_schema(_FIELDS, ("name", "type", "taskDefinitions")),
+        example={
+            "name": "Newsletter issue",
+            "type": "newsletter",
+            "taskDefinitions": [
+                {"refId": "draft", "description": "Draft the issue", "offsetDays": -3},
+                {"refId": "send", "description": "Send it", "offsetDays": 0},
+            ],
+        },
     ),
 )
 async def create_template(request: Request) -> Response:

@@ -1,0 +1,146 @@
+"""The README's commands, pasted in order into a shell, work: every `sh` block from "Try it from
+a shell" on runs in one bash session (as `set -euo pipefail`, so any failing command fails the
+test) against a live engine set up as `make run` sets it up, from a scratch folder laid out like
+a checkout (`.venv/` and `examples/` linked in). The blocks before it (`make run`, `make test`)
+are what this test does itself.
+
+When the README's base URL or setup changes (the portal moves the API to `/work/api`), `API=` in
+the README and `serve_like_make_run` here are the two places to adapt."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.live import LiveServer, live_server
+
+pytestmark = pytest.mark.live
+ROOT = Path(__file__).resolve().parents[2]
+START = "### Try it from a shell"
+
+
+def readme_commands(readme: str) -> list[str]:
+    """The `sh` blocks from START on, in order."""
+    assert START in readme
+    return re.findall(r"^```sh\n(.*?)^```", readme[readme.index(START) :], re.S | re.M)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a new terminal: no DATAOPS_* settings (the defaults apply)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DATAOPS_")}
+    return {**env, **extra}
+
+
+@contextmanager
+def serve_like_make_run(checkout: Path) -> Iterator[LiveServer]:
+    """`make run` in `checkout`: `dataops setup-local`, then the server on var/dataops.db."""
+    setup = subprocess.run(
+        [str(checkout / ".venv" / "bin" / "dataops"), "setup-local"],
+        cwd=checkout,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert setup.returncode == 0, setup.stderr
+    assert "Login: operator@example.com / " in setup.stdout
+    env = {
+        "DATAOPS_ENV": "local",
+        "DATAOPS_AUTH_MODE": "session",
+        "DATAOPS_STORE": f"sqlite:///{checkout / 'var' / 'dataops.db'}",
+        "DATAOPS_BLOBS": f"local-dev:///{checkout / 'var' / 'blobs'}",
+    }
+    with live_server(checkout, env) as server:
+        yield server
+
+
+def test_the_readme_commands_work_pasted_in_order(tmp_path: Path) -> None:
+    checkout = tmp_path / "dataops"
+    checkout.mkdir()
+    for name in (".venv", "examples"):
+        (checkout / name).symlink_to(ROOT / name)
+    commands = readme_commands((ROOT / "README.md").read_text())
+    assert len(commands) >= 5
+    script = "set -euo pipefail\n" + "\n".join(commands)
+
+    with serve_like_make_run(checkout) as server:
+        result = subprocess.run(
+            ["bash", "-c", script],
+            cwd=checkout,
+            env=clean_env(DATAOPS_URL=server.url),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output[-10_000:]
+
+    assert "logged in" in result.stdout
+    assert '{"bundles":[' in result.stdout
+    assert '{"error":"Unauthorized"}' not in output
+    assert "scenario 1 passed" in result.stdout  # examples/artifact-proof.sh
+    assert '"link":"https://podcast.example.com/episodes/42"' in result.stdout  # tasks.sh
+    assert '"sourceType":"assistant-output"' in result.stdout  # the review queue
+    assert "# Guest prep: Grace Hopper" in result.stdout  # the download
+    approved = [line for line in result.stdout.splitlines() if '"reviewNote":"Good to go"' in line]
+    assert len(approved) == 1 and '"status":"approved"' in approved[0]
+    assert re.search(r"Export exports/dataops-\d{8}T\d{6}Z: valid \(0 errors, 0 warnings\)", output)
+    assert re.search(r"^Imported \d+ records", result.stdout, re.M)
+    assert result.stdout.rstrip().endswith("Restore drill passed: 10 checks")
+    # Every command named the store it used, the restored one included.
+    assert f"Store: {checkout / 'var' / 'dataops.db'}" in result.stderr
+    assert re.search(rf"Store: {re.escape(str(checkout))}/exports/dataops-\S+\.db", output)
+
+
+def test_the_examples_leave_no_demo_bundles_behind(tmp_path: Path) -> None:
+    checkout = tmp_path / "dataops"
+    checkout.mkdir()
+    (checkout / ".venv").symlink_to(ROOT / ".venv")
+    with serve_like_make_run(checkout) as server:
+        login = (checkout / "var" / "operator-login.txt").read_text().split()
+        token = httpx.post(
+            f"{server.url}/api/auth/login", json={"email": login[0], "password": login[1]}
+        ).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        before = httpx.get(f"{server.url}/api/bundles", headers=headers).json()["bundles"]
+        for script in ("tasks.sh", "artifact-proof.sh"):
+            for _ in range(2):
+                run = subprocess.run(
+                    ["bash", str(ROOT / "examples" / script), server.url],
+                    env=clean_env(DATAOPS_TOKEN=token),
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                    check=False,
+                )
+                assert run.returncode == 0, run.stdout + run.stderr
+        after = httpx.get(f"{server.url}/api/bundles", headers=headers).json()["bundles"]
+    assert after == before
+
+
+def test_the_examples_fail_loudly_without_a_token(tmp_path: Path) -> None:
+    checkout = tmp_path / "dataops"
+    checkout.mkdir()
+    (checkout / ".venv").symlink_to(ROOT / ".venv")
+    with serve_like_make_run(checkout) as server:
+        for script in ("tasks.sh", "artifact-proof.sh"):
+            run = subprocess.run(
+                ["bash", str(ROOT / "examples" / script), server.url],
+                env=clean_env(),
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert run.returncode == 1, script
+            assert 'POST /api/bundles -> 401 {"error":"Unauthorized"}' in run.stdout + run.stderr
+            assert "log in first: export DATAOPS_TOKEN (README)" in run.stderr
