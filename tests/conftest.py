@@ -15,6 +15,7 @@ from dataops.api.app import create_app
 from dataops.config import Settings
 from dataops.engine.context import Engine
 from dataops.store.sqlite import SQLiteStore
+from tests.support.identity import fast_hasher
 
 # S3 fixtures (moto in server mode): `moto_endpoint`, `s3_env`, `s3`.
 pytest_plugins = ("tests.support.moto_server",)
@@ -57,6 +58,7 @@ def make_engine(settings: Settings, clock: FakeClock | None = None) -> Engine:
 
     engine = open_engine(settings)
     engine.clock = clock or FakeClock()
+    engine.hasher = fast_hasher()
     return engine
 
 

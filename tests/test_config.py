@@ -108,3 +108,68 @@ def test_the_cli_stops_with_one_line_and_a_nonzero_exit() -> None:
     assert result.stderr.strip() == (
         "dataops: configuration error: DATAOPS_AUTH_MODE=none is allowed only with DATAOPS_ENV=test"
     )
+
+
+# --- identity settings ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("secret", ["s", "x" * 31, "é" * 15])
+def test_a_short_portal_secret_stops_start_up(secret: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"DATAOPS_AUTH_MODE": "portal", "WORK_ENGINE_PORTAL_SECRET": secret})
+    assert str(caught.value) == (
+        "WORK_ENGINE_PORTAL_SECRET must be at least 32 bytes (e.g. the output of: openssl rand "
+        "-hex 32)"
+    )
+
+
+def test_a_portal_secret_of_32_bytes_starts() -> None:
+    env = {"DATAOPS_AUTH_MODE": "portal", "WORK_ENGINE_PORTAL_SECRET": "é" * 16}
+    assert Settings.from_env(env).portal_secret == "é" * 16
+
+
+def test_a_short_secret_from_secrets_manager_stops_start_up(
+    moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    from dataops.bootstrap import engine_app
+    from tests.support.moto_server import s3_variables
+
+    for name, value in s3_variables(moto_endpoint).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_endpoint)
+    client = boto3.client("secretsmanager", endpoint_url=moto_endpoint)
+    name = f"portal-secret-{id(client)}"
+    client.create_secret(Name=name, SecretString="too short")
+    settings = Settings.from_env(
+        {
+            "DATAOPS_ENV": "test",
+            "DATAOPS_STORE": "sqlite:///:memory:",
+            "DATAOPS_AUTH_MODE": "portal",
+            "WORK_ENGINE_PORTAL_SECRET_NAME": name,
+        }
+    )
+    with pytest.raises(ConfigError) as caught:
+        engine_app(settings)
+    assert str(caught.value) == (
+        f"the secret {name} (WORK_ENGINE_PORTAL_SECRET_NAME) must be at least 32 bytes (e.g. the "
+        "output of: openssl rand -hex 32)"
+    )
+    client.put_secret_value(SecretId=name, SecretString="a" * 32)
+    assert engine_app(settings).title == "DataOps work engine"
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    settings = Settings.from_env({"DATAOPS_TRUSTED_PROXIES": " 10.0.0.1, 10.1.0.0/16,, ::1 "})
+    assert [str(network) for network in settings.trusted_proxies] == [
+        "10.0.0.1/32",
+        "10.1.0.0/16",
+        "::1/128",
+    ]
+    assert Settings.from_env({}).trusted_proxies == ()
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"DATAOPS_TRUSTED_PROXIES": "10.0.0.1, proxy.internal"})
+    assert str(caught.value) == (
+        "DATAOPS_TRUSTED_PROXIES: 'proxy.internal' is not an IP address or network"
+    )

@@ -8,9 +8,17 @@ from fastapi import FastAPI
 
 from dataops.blobs.base import BlobStore
 from dataops.blobs.local import LocalBlobStore, disabled_warning
-from dataops.config import ConfigError, Settings, StoreLocation
+from dataops.config import (
+    AuthMode,
+    ConfigError,
+    Environment,
+    Settings,
+    StoreLocation,
+    check_portal_secret,
+)
 from dataops.engine.binaries import remove_stale_temporaries
-from dataops.engine.context import Engine
+from dataops.engine.context import Engine, Policy
+from dataops.model.users import MIN_PASSWORD_LENGTH
 from dataops.store.base import Store
 
 log = logging.getLogger("dataops")
@@ -78,9 +86,35 @@ def open_blobs(settings: Settings) -> BlobStore:
     raise ConfigError(f"DATAOPS_BLOBS: unsupported blob store kind {settings.blobs.kind!r}")
 
 
+def policy_for(settings: Settings) -> Policy:
+    return Policy(
+        body_actors_trusted=settings.auth_mode is AuthMode.NONE,
+        # Test fixtures log in with short passwords; everyone else meets the real rule.
+        min_password_length=1 if settings.env is Environment.TEST else MIN_PASSWORD_LENGTH,
+    )
+
+
 def open_engine(settings: Settings, *, create: bool = True) -> Engine:
     blobs = open_blobs(settings)
-    return Engine(settings=settings, store=open_store(settings, create=create), blobs=blobs)
+    return Engine(
+        settings=settings,
+        store=open_store(settings, create=create),
+        blobs=blobs,
+        policy=policy_for(settings),
+    )
+
+
+def portal_secret(settings: Settings) -> str:
+    """The shared portal secret: given literally, or read once from Secrets Manager."""
+    if settings.portal_secret or not settings.portal_secret_name:
+        return settings.portal_secret
+    import boto3
+
+    client = boto3.client("secretsmanager")
+    secret: str = client.get_secret_value(SecretId=settings.portal_secret_name)["SecretString"]
+    return check_portal_secret(
+        secret, f"the secret {settings.portal_secret_name} (WORK_ENGINE_PORTAL_SECRET_NAME)"
+    )
 
 
 def engine_app(settings: Settings) -> FastAPI:
@@ -88,6 +122,7 @@ def engine_app(settings: Settings) -> FastAPI:
     process left in the blob store (local `.partial-*` files)."""
     from dataops.api.app import create_app
 
+    secret = portal_secret(settings) if settings.auth_mode is AuthMode.PORTAL else ""
     engine = open_engine(settings)
     remove_stale_temporaries(engine)
-    return create_app(engine)
+    return create_app(engine, portal_secret=secret)

@@ -14,6 +14,8 @@ import os
 import secrets
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -23,13 +25,14 @@ import uvicorn
 
 from dataops.bootstrap import engine_app, open_engine, open_store
 from dataops.config import ConfigError, Environment, Settings, StoreLocation
-from dataops.engine import cron
+from dataops.engine import artifact_binaries, cron, service_tokens
 from dataops.engine import demo as demo_data
 from dataops.engine import users as user_cases
 from dataops.engine.context import Engine
 from dataops.engine.paging import PageRequest
-from dataops.model import jsonvalue
+from dataops.model import jsonvalue, messages
 from dataops.model.errors import DataOpsError
+from dataops.model.users import Role, role_of
 from dataops.store.base import Store
 
 
@@ -47,6 +50,8 @@ cron_app = _group("Scheduled work: automatic templates and notifications.")
 app.add_typer(cron_app, name="cron")
 artifacts_app = _group("Artifacts: register outputs for review.")
 app.add_typer(artifacts_app, name="artifacts")
+tokens_app = _group("Service tokens: identities for assistants and scripts (actor service:<name>).")
+app.add_typer(tokens_app, name="tokens")
 
 LOGIN_FILE_NAME = "operator-login.txt"
 OPERATOR_EMAIL = "operator@example.com"
@@ -93,8 +98,22 @@ def engine_of(config: Settings, *, create: bool = False) -> Engine:
 
 def close(engine: Engine) -> None:
     engine.store.close()
+    engine.hasher.close()
     if engine.blobs is not None:
         engine.blobs.close()
+
+
+@contextmanager
+def opened_engine(*, create: bool = False) -> Iterator[Engine]:
+    """The engine of the configured store for one command (named as `store_of` does): a domain
+    error ends the command with its message (exit 1); the stores close whatever happens."""
+    eng = engine_of(settings(), create=create)
+    try:
+        yield eng
+    except DataOpsError as exc:
+        raise fail(exc) from None
+    finally:
+        close(eng)
 
 
 def login_file(config: Settings) -> Path | None:
@@ -194,7 +213,9 @@ def setup_local() -> None:
     try:
         if eng.store.count("users") == 0:
             password = secrets.token_urlsafe(12)
-            user_cases.add_user(eng, email=OPERATOR_EMAIL, name="Operator", password=password)
+            user_cases.add_user(
+                eng, email=OPERATOR_EMAIL, name="Operator", password=password, role=Role.LEAD
+            )
             saved = login_file(config)
             if saved is not None:
                 write_private(saved, f"{OPERATOR_EMAIL} {password}\n")
@@ -232,20 +253,31 @@ def demo() -> None:
     typer.echo("Demo data loaded: workflows, a podcast episode, tasks and artifacts.")
 
 
+UserArgument = Annotated[str, typer.Argument(metavar="EMAIL_OR_ID", help="The user's email or id.")]
+PasswordOption = Annotated[
+    str | None, typer.Option(metavar="PASSWORD", help="Prompted for on a terminal.")
+]
+
+
+def _user_line(user: dict[str, object]) -> str:
+    return f"{user['id']}  {user['email']}  {user['name']}  {role_of(user).value}"
+
+
 @users_app.command("add")
-def users_add(
+def users_add(  # noqa: PLR0917 (Typer maps parameters to options)
     email: Annotated[str, typer.Option(metavar="EMAIL", help="Login email (unique).")],
     name: Annotated[str, typer.Option(metavar="NAME", help="Display name.")],
     user_id: Annotated[str | None, typer.Option("--id", metavar="ID", help="Keep this id.")] = None,
-    password: Annotated[
-        str | None, typer.Option(metavar="PASSWORD", help="Prompted for on a terminal.")
-    ] = None,
+    password: PasswordOption = None,
     no_password: Annotated[
         bool,
         typer.Option(
             "--no-password", help="An account that cannot log in (an assignee, for example)."
         ),
     ] = False,
+    role: Annotated[
+        Role, typer.Option(help="member, or lead (waivers, team administration).")
+    ] = Role.MEMBER,
 ) -> None:
     """Create a user account."""
     if password is not None and no_password:
@@ -261,47 +293,95 @@ def users_add(
             raise usage_error(
                 "the password is empty (use --no-password for an account that cannot log in)"
             )
-    eng = engine_of(settings(), create=True)
-    try:
-        user = user_cases.add_user(eng, email=email, name=name, user_id=user_id, password=password)
-    except DataOpsError as exc:
-        raise fail(exc) from None
-    finally:
-        close(eng)
-    typer.echo(f"{user['id']}  {user['email']}  {user['name']}")
+    with opened_engine(create=True) as eng:
+        user = user_cases.add_user(
+            eng, email=email, name=name, user_id=user_id, password=password, role=role
+        )
+    typer.echo(_user_line(user))
 
 
 @users_app.command("list")
 def users_list() -> None:
-    """List user accounts."""
-    eng = engine_of(settings())
-    try:
+    """List user accounts: id, email, name, role."""
+    with opened_engine() as eng:
         for user in user_cases.list_users(eng, PageRequest()).items:
-            typer.echo(f"{user['id']}  {user['email']}  {user['name']}")
-    finally:
-        close(eng)
+            typer.echo(_user_line(user))
 
 
 @users_app.command("set-password")
-def users_set_password(
-    user_id: Annotated[str, typer.Argument(metavar="USER_ID", help="The user's id.")],
-    password: Annotated[
-        str | None, typer.Option(metavar="PASSWORD", help="Prompted for on a terminal.")
-    ] = None,
-) -> None:
-    """Set or replace a user's password."""
+def users_set_password(user: UserArgument, password: PasswordOption = None) -> None:
+    """Set or replace a user's password; every session of the user ends."""
     if password is None:
         if not sys.stdin.isatty():
             raise usage_error("--password is required when not on a terminal")
         password = getpass.getpass("New password: ")
-    eng = engine_of(settings())
-    try:
-        user_cases.set_password(eng, user_id, password)
-    except DataOpsError as exc:
-        raise fail(exc) from None
-    finally:
-        close(eng)
-    typer.echo("Password updated.")
+    with opened_engine() as eng:
+        _, ended = user_cases.set_password(eng, user, password)
+    typer.echo(f"Password updated; {ended} session(s) ended.")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    user: UserArgument,
+    role: Annotated[Role, typer.Argument(help="member or lead.")],
+) -> None:
+    """Make a user a lead, or a member again."""
+    with opened_engine() as eng:
+        changed = user_cases.set_role(eng, user, role)
+    typer.echo(_user_line(changed))
+
+
+@users_app.command("revoke-sessions")
+def users_revoke_sessions(user: UserArgument) -> None:
+    """End every session of a user (a lost laptop, a departure): they must log in again."""
+    with opened_engine() as eng:
+        found, ended = user_cases.revoke_sessions(eng, user)
+    typer.echo(f"{ended} session(s) of {found['email']} ended.")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Option(help="The service's name: its actor is service:<name>.")],
+    expires_in: Annotated[
+        int | None, typer.Option("--expires-in", metavar="DAYS", help="Expire after DAYS days.")
+    ] = None,
+) -> None:
+    """Create a service token and print it, once: it is stored only as a digest."""
+    with opened_engine() as eng:
+        issued = service_tokens.create_token(eng, name, expires_in)
+    shown = service_tokens.public(issued.record)
+    until = f", expires {shown['expiresAt']}" if "expiresAt" in shown else ", never expires"
+    typer.echo(
+        f"Service token for {shown['actor']}{until}. It is shown only now: give it to the "
+        "service as DATAOPS_SERVICE_TOKEN.",
+        err=True,
+    )
+    typer.echo(issued.token)
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """List service tokens: name, created, expiry (never the tokens)."""
+    with opened_engine() as eng:
+        records = service_tokens.list_tokens(eng)
+        now = eng.now()
+    for record in records:
+        shown = service_tokens.public(record)
+        expires = shown.get("expiresAt")
+        state = "never expires" if expires is None else f"expires {expires}"
+        if expires is not None and expires <= now:
+            state = f"EXPIRED {expires}"
+        typer.echo(f"{shown['name']}  {shown['actor']}  created {shown['createdAt']}  {state}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    name: Annotated[str, typer.Option(help="The service whose token ends now.")],
+) -> None:
+    """Revoke a service's token: its next request is refused."""
+    with opened_engine() as eng:
+        service_tokens.revoke_token(eng, name)
+    typer.echo(f"Token of service:{name} revoked.")
 
 
 def cron_text(report: cron.CronReport, today: str) -> list[str]:
@@ -331,12 +411,9 @@ def cron_run(
 ) -> None:
     """Run the cron runner once for today (UTC): bundles of automatic templates, follow-up,
     overdue and missing-evidence notifications."""
-    eng = engine_of(settings())
-    try:
+    with opened_engine() as eng:
         report = cron.run(eng)
         today = eng.today()
-    finally:
-        close(eng)
     if as_json:
         typer.echo(jsonvalue.dumps(report.as_json()).decode())
     else:
@@ -366,33 +443,63 @@ def artifacts_register_output(
     description: Annotated[
         str | None, typer.Option(metavar="TEXT", help="Longer description.")
     ] = None,
-    actor: Annotated[
-        str,
+    assistant_job: Annotated[
+        str | None,
+        typer.Option("--assistant-job", metavar="ID", help="The assistant run that produced it."),
+    ] = None,
+    remote: Annotated[
+        str | None,
         typer.Option(
-            metavar="ACTOR", help="Who produced it (createdBy), e.g. service:podcast-assistant."
+            metavar="URL",
+            help="Register through this engine's HTTP API (e.g. https://portal.example/work) "
+            "as the service of DATAOPS_SERVICE_TOKEN, instead of the configured store.",
         ),
-    ] = "service:assistant",
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ACTOR",
+            help="Who produced it (createdBy), e.g. service:podcast-assistant; default: "
+            f"{artifact_binaries.DEFAULT_OUTPUT_ACTOR}.",
+        ),
+    ] = None,
 ) -> None:
     """Upload an assistant's output to the blob store and register it as an artifact awaiting
     review (sourceType assistant-output, status needs-review)."""
-    from dataops.engine import artifact_binaries
-
-    eng = engine_of(settings())
-    try:
+    output = artifact_binaries.AssistantOutput(
+        artifact_type,
+        title,
+        task_id=task,
+        bundle_id=bundle,
+        description=description,
+        assistant_job_id=assistant_job,
+    )
+    if remote is not None:
+        _register_output_remotely(remote, path, output, actor)
+        return
+    with opened_engine() as eng:
         artifact = artifact_binaries.register_output(
-            eng,
-            path,
-            artifact_type=artifact_type,
-            title=title,
-            task_id=task,
-            bundle_id=bundle,
-            description=description,
-            actor=actor,
+            eng, path, output, actor or artifact_binaries.DEFAULT_OUTPUT_ACTOR
         )
+    _print_registered(artifact)
+
+
+def _register_output_remotely(
+    url: str, path: Path, output: artifact_binaries.AssistantOutput, actor: str | None
+) -> None:
+    from dataops import remote
+
+    try:
+        if actor is not None:
+            raise remote.RemoteError(messages.REMOTE_ACTOR_FIXED)
+        engine_api = remote.RemoteEngine.connect(url, os.environ.get("DATAOPS_SERVICE_TOKEN"))
+        artifact = remote.register_output(engine_api, path, output)
     except DataOpsError as exc:
         raise fail(exc) from None
-    finally:
-        close(eng)
+    _print_registered(artifact)
+
+
+def _print_registered(artifact: dict[str, object]) -> None:
     typer.echo(
         f"{artifact['id']}  {artifact['status']}  {artifact['storageUri']}  {artifact['checksum']}"
     )

@@ -6,6 +6,7 @@ exits non-zero, so a misconfigured engine never starts half-way.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,8 +68,11 @@ class BlobLocation:
 
 
 E = TypeVar("E", bound=StrEnum)
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 DEFAULT_MAX_UPLOAD_BYTES = 104_857_600
 DEFAULT_SESSION_TTL_SECONDS = 2_592_000
+# The portal secret is the only thing between the internet and any identity: 256 bits at least.
+MIN_PORTAL_SECRET_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class Settings:
     git_sha: str = ""
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     session_ttl_seconds: int = DEFAULT_SESSION_TTL_SECONDS
+    # Proxies whose `X-Forwarded-For` names the client (session mode behind a reverse proxy).
+    trusted_proxies: tuple[Network, ...] = ()
 
     @property
     def local_storage_allowed(self) -> bool:
@@ -127,6 +133,32 @@ def _flag(environ: Mapping[str, str], name: str) -> bool:
     if raw in ("true", "1", "yes"):
         return True
     raise ConfigError(f"{name}={raw!r} must be true or false")
+
+
+def check_portal_secret(secret: str, source: str) -> str:
+    """A portal secret shorter than MIN_PORTAL_SECRET_BYTES stops start-up; `source` names
+    where it came from."""
+    if len(secret.encode()) < MIN_PORTAL_SECRET_BYTES:
+        raise ConfigError(
+            f"{source} must be at least {MIN_PORTAL_SECRET_BYTES} bytes "
+            "(e.g. the output of: openssl rand -hex 32)"
+        )
+    return secret
+
+
+def parse_trusted_proxies(raw: str) -> tuple[Network, ...]:
+    """Comma-separated addresses or networks (`10.0.0.1, 10.1.0.0/16, ::1`)."""
+    proxies: list[Network] = []
+    for part in (piece.strip() for piece in raw.split(",")):
+        if not part:
+            continue
+        try:
+            proxies.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"DATAOPS_TRUSTED_PROXIES: {part!r} is not an IP address or network"
+            ) from None
+    return tuple(proxies)
 
 
 def parse_store(raw: str) -> StoreLocation:
@@ -178,6 +210,8 @@ def _read_settings(environ: Mapping[str, str]) -> Settings:
             "DATAOPS_AUTH_MODE=portal needs WORK_ENGINE_PORTAL_SECRET "
             "or WORK_ENGINE_PORTAL_SECRET_NAME"
         )
+    if auth_mode is AuthMode.PORTAL and portal_secret:
+        check_portal_secret(portal_secret, "WORK_ENGINE_PORTAL_SECRET")
     in_lambda = bool(environ.get("AWS_LAMBDA_FUNCTION_NAME"))
     if env is Environment.PRODUCTION and store.kind == "sqlite" and in_lambda:
         raise ConfigError(
@@ -208,4 +242,5 @@ def _read_settings(environ: Mapping[str, str]) -> Settings:
         session_ttl_seconds=_positive_int(
             environ, "DATAOPS_SESSION_TTL_SECONDS", DEFAULT_SESSION_TTL_SECONDS
         ),
+        trusted_proxies=parse_trusted_proxies(environ.get("DATAOPS_TRUSTED_PROXIES", "")),
     )

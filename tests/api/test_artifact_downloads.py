@@ -1,4 +1,4 @@
-"""`GET /api/artifacts/:id/download` (api-contract.md 11): a 302 to a presigned URL for S3, the
+"""`GET /api/artifacts/:id/download` (docs/api.md#artifacts): a 302 to a presigned URL for S3, the
 bytes for local-dev (refused outside local/test), 409 for binaries DataOps does not hold."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataops.engine import artifact_binaries, users
 from dataops.engine.context import Engine
 from tests.conftest import client_for, make_engine, make_settings
 from tests.support.artifacts import make_artifact
+from tests.support.identity import login_token
 from tests.support.moto_server import S3Emulator
 
 PREP = b"# Guest prep: Ada Lovelace\n\n- analytical engine\n- notes on Menabrea\n"
@@ -25,7 +26,7 @@ def output(engine: Engine, tmp_path: Path, name: str = "prep.md", content: bytes
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(content)
     return artifact_binaries.register_output(
-        engine, path, artifact_type="podcast-doc", title="Guest prep"
+        engine, path, artifact_binaries.AssistantOutput("podcast-doc", "Guest prep")
     )
 
 
@@ -134,7 +135,7 @@ def test_local_binaries_are_refused_in_production(tmp_path: Path) -> None:
     )
     production.store.create("artifacts", dict(artifact))
     users.add_user(production, email="op@example.com", name="Op", password="pw-1234567")
-    _, token = users.login(production, {"email": "op@example.com", "password": "pw-1234567"})
+    token = login_token(production, "op@example.com", "pw-1234567")
     client = client_for(production, {"authorization": f"Bearer {token}"})
 
     response = client.get(f"/api/artifacts/{artifact['id']}/download")

@@ -1,4 +1,4 @@
-"""The artifact API (api-contract.md 5.3-5.7, 10.4-10.7, 10.13-10.15, 11) through HTTP."""
+"""The artifact API (docs/api.md#artifacts) through HTTP."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from tests.support.artifacts import (
     make_task,
     set_status,
 )
+from tests.support.identity import login_token
 
 S3_RECORDING: dict[str, Any] = {
     "type": "recording",
@@ -211,7 +212,7 @@ def test_local_dev_artifacts_are_refused_in_production(tmp_path: Any) -> None:
         make_settings(tmp_path, DATAOPS_ENV="production", DATAOPS_AUTH_MODE="session")
     )
     users.add_user(engine, email="op@example.com", name="Op", password="pw-1234567")
-    _, token = users.login(engine, {"email": "op@example.com", "password": "pw-1234567"})
+    token = login_token(engine, "op@example.com", "pw-1234567")
     client = client_for(engine, {"authorization": f"Bearer {token}"})
     response = client.post(
         "/api/artifacts",
@@ -231,7 +232,7 @@ def test_local_dev_artifacts_are_refused_in_production(tmp_path: Any) -> None:
 def session_client(tmp_path: Any) -> TestClient:
     engine = make_engine(make_settings(tmp_path, DATAOPS_AUTH_MODE="session"), FakeClock())
     user = users.add_user(engine, email="ada@example.com", name="Ada", password="pw-1234567")
-    _, token = users.login(engine, {"email": "ada@example.com", "password": "pw-1234567"})
+    token = login_token(engine, "ada@example.com", "pw-1234567")
     client = client_for(engine, {"authorization": f"Bearer {token}", "x-user-id": "mallory"})
     client.user_id = user["id"]  # type: ignore[attr-defined]
     return client

@@ -1,4 +1,4 @@
-"""Authentication in all three modes (api-contract.md sections 1 and 2)."""
+"""Authentication in all three modes (docs/api.md#authentication)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from dataops.engine import users
 from dataops.engine.context import Engine
 from tests.conftest import FakeClock, client_for, make_engine, make_settings
+from tests.support.identity import PORTAL_SECRET, portal_headers
 
 
 def error(response: Any, status: int) -> str:
@@ -59,6 +60,7 @@ def test_login_returns_the_user_and_a_token(anonymous: TestClient) -> None:
         "id": "user-ada",
         "name": "Ada",
         "email": "ada@example.com",
+        "role": "member",
         "createdAt": body["user"]["createdAt"],
     }
     assert len(body["token"]) >= 32
@@ -89,7 +91,9 @@ def test_login_refusals(anonymous: TestClient, raw: bytes, status: int, message:
 
 def test_user_without_password_cannot_log_in(session_engine: Engine, anonymous: TestClient) -> None:
     users.add_user(session_engine, email="bob@example.com", name="Bob")
-    response = anonymous.post("/api/auth/login", json={"email": "bob@example.com", "password": "x"})
+    response = anonymous.post(
+        "/api/auth/login", json={"email": "bob@example.com", "password": "x" * 12}
+    )
     assert error(response, 401) == "Invalid email or password"
 
 
@@ -236,17 +240,21 @@ def test_none_mode_needs_no_token_and_trusts_x_user_id(client: TestClient) -> No
 
 
 @pytest.fixture
-def portal(tmp_path: Path) -> Iterator[TestClient]:
+def portal_engine(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(
-        make_settings(
-            tmp_path, DATAOPS_AUTH_MODE="portal", WORK_ENGINE_PORTAL_SECRET="s3cret-value"
-        )
+        make_settings(tmp_path, DATAOPS_AUTH_MODE="portal", WORK_ENGINE_PORTAL_SECRET=PORTAL_SECRET)
     )
-    yield client_for(engine)
+    users.add_user(engine, email="grace@example.com", name="Grace", user_id="grace")
+    yield engine
     engine.store.close()
 
 
-TRUSTED = {"x-portal-auth": "true", "x-portal-secret": "s3cret-value"}
+@pytest.fixture
+def portal(portal_engine: Engine) -> TestClient:
+    return client_for(portal_engine)
+
+
+TRUSTED = portal_headers()
 
 
 def test_portal_trusts_only_requests_with_the_secret(portal: TestClient) -> None:
@@ -269,7 +277,7 @@ def test_portal_actor_comes_from_the_portal_headers(portal: TestClient) -> None:
     done = portal.put(
         f"/api/tasks/{task['id']}",
         json={"status": "done"},
-        headers={**TRUSTED, "x-user-id": "grace"},
+        headers=portal_headers("grace"),
     )
     assert done.json()["completedBy"] == "grace"
     again = portal.put(f"/api/tasks/{task['id']}", json={"status": "done"}, headers=TRUSTED)
@@ -282,14 +290,27 @@ def test_portal_mode_has_no_session_routes(portal: TestClient) -> None:
     )
     assert error(login, 404) == "Not found"
     assert error(portal.post("/api/auth/logout"), 404) == "Not found"
-    assert portal.get("/api/me", headers={**TRUSTED, "x-user-id": "grace"}).json() == {
-        "user": {"id": "grace", "name": "Portal user"}
-    }
     assert error(portal.get("/api/me"), 401) == "Unauthorized"
     assert (
         error(portal.get("/api/bundles", headers={"Authorization": "Bearer anything"}), 401)
         == "Unauthorized"
     )
+
+
+def test_portal_me_is_the_named_user_or_the_portal(portal: TestClient) -> None:
+    me = portal.get("/api/me", headers=portal_headers("grace")).json()
+    assert me == {
+        "user": {
+            "id": "grace",
+            "name": "Grace",
+            "email": "grace@example.com",
+            "role": "member",
+            "createdAt": me["user"]["createdAt"],
+        }
+    }
+    assert portal.get("/api/me", headers=TRUSTED).json() == {
+        "user": {"id": "portal-admin", "name": "Portal user"}
+    }
 
 
 def test_portal_mode_keeps_exempt_paths_open(portal: TestClient) -> None:

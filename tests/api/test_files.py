@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from dataops.blobs.local import LocalBlobStore
 from dataops.engine.context import Engine
 from tests.conftest import client_for, make_engine, make_settings
+from tests.support.identity import PORTAL_SECRET, portal_headers
 from tests.support.multipart import body, field, file_part, headers, stored_blobs
 
 PDF = b"%PDF-1.7 invoice 2026-11 total 120.00 EUR\n"
@@ -520,10 +521,10 @@ def test_in_production_uploads_and_downloads_of_local_binaries_are_refused(
             tmp_path,
             DATAOPS_ENV="production",
             DATAOPS_AUTH_MODE="portal",
-            WORK_ENGINE_PORTAL_SECRET="s",
+            WORK_ENGINE_PORTAL_SECRET=PORTAL_SECRET,
         )
     )
-    client = client_for(production, {"x-portal-auth": "true", "x-portal-secret": "s"})
+    client = client_for(production, portal_headers())
     task = new_task(client)
     production.store.create("files", {**record, "taskId": task["id"]})
 
@@ -546,6 +547,6 @@ def test_in_production_uploads_and_downloads_of_local_binaries_are_refused(
         f["id"] for f in client.get("/api/files", params={"taskId": task["id"]}).json()["files"]
     ] == [record["id"]]
 
-    # Validation still comes first (6.3 order): the guard is step 9.
+    # Validation still comes first (the upload order): the guard is step 9.
     missing = upload(client, "no-such-task")
     assert (missing.status_code, missing.json()) == (404, {"error": "Task not found"})

@@ -14,11 +14,8 @@ from dataops.engine.context import Engine
 from dataops.portable.export import write_export
 from dataops.portable.validate import validate_export
 from tests.support.artifacts import LUMA_PAGE, make_artifact, make_bundle, make_task
+from tests.support.secret_cases import PRESIGNED, REFUSED_TEXT, REFUSED_URIS
 
-PRESIGNED = (
-    "https://media.s3.amazonaws.com/ep1.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-    "&X-Amz-Credential=AKIA%2F20261201&X-Amz-Signature=abc123"
-)
 HUGE = "x" * 70_000
 OWNED = {"storageUri": "s3://media/ep1.wav", "checksum": "sha256:" + "a" * 64}
 
@@ -93,6 +90,32 @@ def test_an_upload_named_like_a_token_exports(
     export_is_valid(engine, tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("filename", "content_type", "message"),
+    [
+        (
+            "key AKIAIOSFODNN7EXAMPLE.txt",
+            "text/plain",
+            "filename must not contain signed URLs or tokens",
+        ),
+        (
+            "notes.txt",
+            "text/plain; x-amz-signature=abc",
+            "contentType must not contain signed URLs or tokens",
+        ),
+    ],
+)
+def test_an_upload_named_like_a_secret_is_refused(
+    client: TestClient, engine: Engine, filename: str, content_type: str, message: str
+) -> None:
+    task = make_task(client)
+    before = snapshot(engine)
+    response = client.post(
+        "/api/files", data={"taskId": task["id"]}, files={"file": (filename, b"x", content_type)}
+    )
+    assert_refused(engine, response, before, 400, message)
+
+
 # --- secrets and signed URLs, wherever they are put ------------------------------------------------
 
 
@@ -125,35 +148,10 @@ def test_an_upload_named_like_a_token_exports(
             {"metadata": {"note": "key AKIAIOSFODNN7EXAMPLE"}},
             "metadata.note must not contain signed URLs or tokens",
         ),
-        (
-            {"storageUri": "https://x]@bucket.s3.amazonaws.com/k?X-Amz-Signature=abc"},
-            "storageUri must be stable and must not be a signed URL or tokenized URL",
-        ),
-        (
-            {"storageUri": "https://app.example.com/#/cb?access_token=abc"},
-            "storageUri must be stable and must not be a signed URL or tokenized URL",
-        ),
-        (
-            {"storageUri": "https://dl.dropboxusercontent.com./s/abc/ep1.wav"},
-            "storageUri must be stable and must not be a signed URL or tokenized URL",
-        ),
-        (
-            {"storageUri": "https://admin:hunter2@files.example.com/r.pdf"},
-            "storageUri must not carry credentials (a user name or password, or a key in its parameters)",
-        ),
+        *(({"storageUri": uri}, message) for uri, message in REFUSED_URIS),
         *(
-            (
-                {"storageUri": f"https://files.example.com/r.pdf?{name}=1"},
-                "storageUri must not carry credentials (a user name or password, or a key in its parameters)",
-            )
-            for name in ("api_key", "apikey", "key", "password", "client_secret")
-        ),
-        *(
-            (
-                {"storageUri": f"https://files.example.com/r{char}x.pdf"},
-                "storageUri must not contain spaces or control characters",
-            )
-            for char in ("\x00", "\n", " ")
+            ({"description": text}, "description must not contain signed URLs or tokens")
+            for text in REFUSED_TEXT
         ),
     ],
 )

@@ -85,7 +85,7 @@ def test_a_field_added_to_a_declaration_appears_by_itself() -> None:
 
 def test_every_status_the_use_cases_raise_is_listed(document: dict[str, Any]) -> None:
     put_task = document["paths"]["/api/tasks/{task_id}"]["put"]
-    assert set(put_task["responses"]) == {"200", "400", "401", "404", "409", "412", "413"}
+    assert set(put_task["responses"]) == {"200", "400", "401", "403", "404", "409", "412", "413"}
     assert put_task["responses"]["200"]["headers"]["ETag"]
     assert [p["name"] for p in put_task["parameters"]] == ["task_id", "If-Match"]
     listing = document["paths"]["/api/artifacts"]["get"]

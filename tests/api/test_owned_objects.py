@@ -208,7 +208,7 @@ def test_an_assistant_output_is_not_claimed_again(
     path = tmp_path / "prep.md"
     path.write_bytes(NOTES)
     output = artifact_binaries.register_output(
-        engine, path, artifact_type="podcast-doc", title="Guest prep"
+        engine, path, artifact_binaries.AssistantOutput("podcast-doc", "Guest prep")
     )
     refused(
         client,

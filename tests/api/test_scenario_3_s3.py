@@ -74,10 +74,9 @@ def test_s3_artifacts_carry_metadata_and_nothing_else(
     transcript = artifact_binaries.register_output(
         s3_engine,
         transcript_path,
-        artifact_type="transcript",
-        title="Episode 42 transcript",
-        task_id=task["id"],
-        bundle_id=bundle["id"],
+        artifact_binaries.AssistantOutput(
+            "transcript", "Episode 42 transcript", task_id=task["id"], bundle_id=bundle["id"]
+        ),
         actor="podcast-assistant",
     )
 

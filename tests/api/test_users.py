@@ -14,16 +14,25 @@ def test_list_and_get_show_public_fields_only(client: TestClient, engine: Engine
     ada = users.add_user(
         engine, email="ada@example.org", name="Ada", user_id="ada", password="s3cret-pw"
     )
-    grace = users.add_user(engine, email="grace@example.org", name="Grace", user_id="grace")
+    grace = users.add_user(
+        engine, email="grace@example.org", name="Grace", user_id="grace", role="lead"
+    )
     listed = client.get("/api/users")
     assert listed.status_code == 200
     assert listed.json() == {
         "users": [
-            {"id": "ada", "name": "Ada", "email": "ada@example.org", "createdAt": ada["createdAt"]},
+            {
+                "id": "ada",
+                "name": "Ada",
+                "email": "ada@example.org",
+                "role": "member",
+                "createdAt": ada["createdAt"],
+            },
             {
                 "id": "grace",
                 "name": "Grace",
                 "email": "grace@example.org",
+                "role": "lead",
                 "createdAt": grace["createdAt"],
             },
         ]

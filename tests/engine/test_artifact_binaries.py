@@ -28,10 +28,9 @@ def prep(tmp_path: Path) -> Path:
     return path
 
 
-def register(engine: Engine, path: Path, **fields: Any) -> Any:
-    return artifact_binaries.register_output(
-        engine, path, artifact_type="podcast-doc", title="Guest prep", **fields
-    )
+def register(engine: Engine, path: Path) -> Any:
+    output = artifact_binaries.AssistantOutput("podcast-doc", "Guest prep")
+    return artifact_binaries.register_output(engine, path, output)
 
 
 def test_an_output_in_local_dev_storage(engine: Engine, prep: Path, tmp_path: Path) -> None:

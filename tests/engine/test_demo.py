@@ -155,6 +155,11 @@ def test_setup_local_loads_the_demo_on_first_run(local_env: Path) -> None:
     assert "notifications from a first cron run" in first.output
     second = runner.invoke(app, ["setup-local"])
     assert "Demo data loaded" not in second.output
+    # The printed login works, meets the password rules, and the operator leads the team.
+    email, password = first.output.split("Login: ")[1].split("  (")[0].split(" / ")
+    assert len(password) >= 10
+    users = runner.invoke(app, ["users", "list"])
+    assert users.output.strip().endswith(f"{email}  Operator  lead")
 
 
 def test_cli_demo_is_refused_in_production(

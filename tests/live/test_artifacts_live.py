@@ -17,6 +17,7 @@ import pytest
 
 from dataops.engine import users
 from tests.conftest import make_engine, make_settings
+from tests.support.identity import login_token
 from tests.support.live import LiveServer, live_server
 
 pytestmark = pytest.mark.live
@@ -62,7 +63,7 @@ def test_example_script_works_with_a_bearer_token(tmp_path: Path) -> None:
     )
     engine = make_engine(settings)
     users.add_user(engine, email="op@example.com", name="Operator", password="pw-123456789")
-    _, token = users.login(engine, {"email": "op@example.com", "password": "pw-123456789"})
+    token = login_token(engine, "op@example.com", "pw-123456789")
     engine.store.close()
     with live_server(tmp_path, {"DATAOPS_AUTH_MODE": "session"}) as running:
         assert httpx.get(f"{running.url}/api/artifacts").status_code == 401

@@ -1,4 +1,4 @@
-"""`dataops export [DIR]` and `dataops validate-export DIR` (api-contract.md 9.4): summaries,
+"""`dataops export [DIR]` and `dataops validate-export DIR` (docs/export-format.md): summaries,
 the JSON report, and exit codes 0 valid, 1 invalid, 2 usage."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Writing exports (api-contract.md 9.1): complete, deterministic to the byte, checksummed, and
+"""Writing exports (docs/export-format.md): complete, deterministic to the byte, checksummed, and
 atomic: a target either holds a whole export or nothing."""
 
 from __future__ import annotations

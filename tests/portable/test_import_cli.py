@@ -1,5 +1,5 @@
 """`dataops import DIR [--dry-run] [--upsert]` and `dataops restore-drill [--keep DIR]`
-(api-contract.md 9.4): reports, summaries, exit codes (0 done, 1 invalid or refused, 2 usage),
+(docs/export-format.md): reports, summaries, exit codes (0 done, 1 invalid or refused, 2 usage),
 a real crash mid-import that a rerun completes, and the drill on the demo data."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataops.model import jsonvalue
 from dataops.portable.mapping import ENTITIES
 from dataops.store.sqlite import SQLiteStore
 from tests.portable.builder import T0, valid_records, write_export_dir
+from tests.support.identity import login_token
 
 runner = CliRunner()
 COUNTS = (
@@ -168,10 +169,13 @@ def test_an_imported_user_logs_in_after_set_password(store_env: Path) -> None:
     assert result.exit_code == 0, result.output
     engine = open_engine(Settings.from_env())
     try:
-        from dataops.engine import users
+        from dataops.engine import identity
 
-        user, _ = users.login(engine, {"email": "ada@example.com", "password": "correct horse"})
-        assert user["id"] == "user-ada"
+        token = login_token(engine, "ada@example.com", "correct horse")
+        found = identity.bearer_identity(engine, token)
+        assert found is not None and found.actor == "user-ada"
+        # Imported without a role: a member.
+        assert found.as_json()["role"] == "member"
     finally:
         engine.store.close()
 

@@ -12,6 +12,14 @@ import pytest
 
 from dataops.portable.validate import ValidationReport, validate_export
 from tests.portable.builder import T0, valid_records, write_export_dir
+from tests.support.secret_cases import (
+    ACCEPTED_KEYS,
+    ACCEPTED_TEXT,
+    ACCEPTED_URIS,
+    REFUSED_TEXT,
+    REFUSED_URIS,
+    WHITESPACE,
+)
 
 PRESIGNED = "https://media.s3.amazonaws.com/ep1.wav?X-Amz-Credential=x&X-Amz-Signature=abc"
 
@@ -103,6 +111,35 @@ def test_what_the_api_refuses_is_an_error(
     tmp_path: Path, fields: dict[str, Any], error: str
 ) -> None:
     assert _artifact(tmp_path, **fields).errors == [error]
+
+
+@pytest.mark.parametrize(("uri", "api_message"), REFUSED_URIS)
+def test_every_uri_the_api_refuses_is_an_error(tmp_path: Path, uri: str, api_message: str) -> None:
+    expected = (
+        "artifacts[1] field storage_uri must not contain spaces or control characters"
+        if api_message == WHITESPACE
+        else "artifacts[1].storage_uri must not contain signed URLs or tokens"
+    )
+    assert _artifact(tmp_path, storage_uri=uri).errors == [expected]
+
+
+@pytest.mark.parametrize("text", REFUSED_TEXT)
+@pytest.mark.parametrize("field", ["title", "description", "review_note", "assistant_job_id"])
+def test_every_text_the_api_refuses_is_an_error(tmp_path: Path, field: str, text: str) -> None:
+    assert _artifact(tmp_path, **{field: text}).errors == [
+        f"artifacts[1].{field} must not contain signed URLs or tokens"
+    ]
+
+
+def test_every_text_the_api_accepts_validates(tmp_path: Path) -> None:
+    report = _artifact(
+        tmp_path,
+        title=ACCEPTED_TEXT[0],
+        tags=list(ACCEPTED_TEXT),
+        storage_uri=ACCEPTED_URIS[0],
+        metadata={key: 1 for key in ACCEPTED_KEYS},
+    )
+    assert (report.errors, report.warnings) == ([], [])
 
 
 def test_links_and_booleans_follow_the_declaration(tmp_path: Path) -> None:

@@ -43,6 +43,9 @@ FIELD_NAMES: tuple[str, ...] = tuple(
             "email",
             "password",
             "uploadId",
+            "token",
+            "currentPassword",
+            "newPassword",
         ]
     )
 )

@@ -341,7 +341,15 @@ class RuleSetMachine(RuleBasedStateMachine):
         target=files,
         task=tasks,
         filename=st.sampled_from(HOSTILE_TEXT) | st.text(min_size=1, max_size=20),
-        content_type=st.sampled_from(["text/plain", "x" * 300, "text/plain; token=abc"]),
+        content_type=st.sampled_from(
+            [
+                "text/plain",
+                "x" * 300,
+                "text/plain; token=abc",
+                "text/plain; x-amz-signature=abc",
+                "text/plain; AKIAIOSFODNN7EXAMPLE",
+            ]
+        ),
         tags=st.sampled_from(['["a"]', f'["{PRESIGNED}"]', '["AKIAIOSFODNN7EXAMPLE"]', "nope"]),
     )
     def upload(self, task: str, filename: str, content_type: str, tags: str) -> Any:

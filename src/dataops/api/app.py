@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -14,7 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dataops.api.http import error_response, json_response
+from dataops.api.client_address import client_address, normalized_ip
+from dataops.api.http import error_response
 from dataops.api.openapi import document
 from dataops.api.routes import (
     DOCS,
@@ -27,6 +30,7 @@ from dataops.api.routes import (
     export,
     files,
     notifications,
+    portal,
     recurring,
     system,
     tasks,
@@ -35,9 +39,10 @@ from dataops.api.routes import (
 from dataops.api.routes import (
     users as user_routes,
 )
-from dataops.config import AuthMode, Settings
-from dataops.engine import users
+from dataops.config import AuthMode, check_portal_secret
+from dataops.engine import identity
 from dataops.engine.context import Engine
+from dataops.engine.identity import Identity
 from dataops.model import errors, messages
 
 log = logging.getLogger("dataops.api")
@@ -73,9 +78,20 @@ def _is_public(path: str) -> bool:
     return path in _EXEMPT or path in _REFERENCE or path.startswith("/api/docs/")
 
 
+# The portal's header for the browser's address (trusted like the others: only with the secret).
+CLIENT_HEADER = "x-portal-client-ip"
+# Headers that say who is calling: each may appear at most once.
+IDENTITY_HEADERS = (
+    "authorization",
+    "x-portal-auth",
+    "x-portal-secret",
+    "x-user-id",
+    CLIENT_HEADER,
+)
 ROUTE_MODULES = (
     system,
     auth,
+    portal,
     tasks,
     bundles,
     files,
@@ -91,75 +107,105 @@ ROUTE_MODULES = (
 )
 
 
+@dataclass(frozen=True)
+class Admission:
+    """What the pipeline learned about an admitted request: who acts, and from where."""
+
+    identity: Identity | None
+    client: str | None
+
+
 class RequestPipeline:
-    """Section 1, steps 1-7: portal trust, session routes, exempt paths, authentication, actor."""
+    """Section 1, steps 1-7: portal trust, session routes, exempt paths, authentication, actor.
+
+    It puts the trusted `identity` (and its `actor`) and the `client` address into the request
+    state; routes never read identity headers themselves.
+    """
 
     def __init__(self, app: ASGIApp, engine: Engine, portal_secret: str) -> None:
         self.app = app
         self.engine = engine
         self.mode = engine.settings.auth_mode
-        self.portal_secret = portal_secret
+        self.portal_secret = portal_secret.encode()
+        self.trusted_proxies = engine.settings.trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        headers = {
-            key.decode("latin-1").lower(): value.decode("latin-1")
-            for key, value in scope["headers"]
-        }
-        actor: str | None = None
-        refusal: Response | None = None
-
-        if self.mode is AuthMode.PORTAL:
-            trusted = headers.get("x-portal-auth") == "true" and hmac.compare_digest(
-                headers.get("x-portal-secret", "").encode(), self.portal_secret.encode()
-            )
-            actor = (headers.get("x-user-id") or "portal-admin") if trusted else None
-            if path.startswith("/api/auth"):
-                refusal = error_response(404, messages.NOT_FOUND)
-            elif path == "/api/me":
-                refusal = (
-                    json_response({"user": {"id": actor, "name": "Portal user"}})
-                    if trusted
-                    else error_response(401, messages.UNAUTHORIZED)
-                )
-            elif path.startswith("/api/") and not _is_public(path) and not trusted:
-                refusal = error_response(401, messages.UNAUTHORIZED)
-        elif path.startswith("/api/auth") or path == "/api/me" or _is_public(path):
-            pass  # session routes check their own tokens
-        elif path.startswith("/api/") or path == "/api":
-            if self.mode is AuthMode.SESSION:
-                token = _bearer(headers.get("authorization", ""))
-                user = await run_in_threadpool(users.session_user, self.engine, token)
-                if user is None:
-                    refusal = error_response(401, messages.UNAUTHORIZED)
-                else:
-                    actor = user["id"]
-            else:  # none (tests only): the client's x-user-id is the actor
-                actor = headers.get("x-user-id") or None
-
-        if refusal is not None:
-            await refusal(scope, receive, send)
+        admitted = await self._admit(scope)
+        if isinstance(admitted, Response):
+            await admitted(scope, receive, send)
             return
-        scope.setdefault("state", {})["actor"] = actor
+        state = scope.setdefault("state", {})
+        state["identity"] = admitted.identity
+        state["actor"] = admitted.identity.actor if admitted.identity else None
+        state["client"] = admitted.client
         await self.app(scope, receive, send)
+
+    async def _admit(self, scope: Scope) -> Admission | Response:
+        path: str = scope["path"]
+        headers: dict[str, list[str]] = {}
+        for key, value in scope["headers"]:
+            headers.setdefault(key.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+        for name in IDENTITY_HEADERS:
+            if len(headers.get(name, ())) > 1:
+                # Two values for who is calling: whichever one we picked, a proxy may have
+                # judged by the other.
+                return error_response(400, messages.DUPLICATE_HEADER.format(header=name))
+
+        def header(name: str) -> str:
+            return headers.get(name, [""])[0]
+
+        is_api = path == "/api" or path.startswith("/api/")
+        peer = scope["client"][0] if scope.get("client") else None
+        if self.mode is AuthMode.PORTAL:
+            return await self._admit_portal(path, is_api, header, peer)
+        if path == "/api/portal" or path.startswith("/api/portal/"):
+            return error_response(404, messages.NOT_FOUND)
+        forwarded = ",".join(headers.get("x-forwarded-for", ()))
+        client = client_address(peer, forwarded, self.trusted_proxies)
+        if not is_api or _is_public(path) or path.startswith("/api/auth"):
+            return Admission(None, client)  # session routes check their own tokens
+        if self.mode is AuthMode.SESSION or path == "/api/me":
+            token = _bearer(header("authorization"))
+            bearer = await run_in_threadpool(identity.bearer_identity, self.engine, token)
+            if bearer is None and path != "/api/me":  # /api/me words its own 401
+                return error_response(401, messages.UNAUTHORIZED)
+            return Admission(bearer, client)
+        # none (tests only): the client's x-user-id is the actor
+        actor = header("x-user-id")
+        return Admission(Identity(actor) if actor else None, client)
+
+    async def _admit_portal(
+        self, path: str, is_api: bool, header: Callable[[str], str], peer: str | None
+    ) -> Admission | Response:
+        if path.startswith("/api/auth"):
+            return error_response(404, messages.NOT_FOUND)
+        if not is_api or _is_public(path):
+            return Admission(None, None)
+        trusted = header("x-portal-auth") == "true" and hmac.compare_digest(
+            header("x-portal-secret").encode(), self.portal_secret
+        )
+        if not trusted:
+            return error_response(401, messages.UNAUTHORIZED)
+        client = peer
+        if header(CLIENT_HEADER).strip():
+            client = normalized_ip(header(CLIENT_HEADER))
+            if client is None:
+                message = messages.CLIENT_ADDRESS_INVALID.format(header=CLIENT_HEADER)
+                return error_response(400, message)
+        found = await run_in_threadpool(
+            identity.portal_identity, self.engine, header("x-user-id") or None
+        )
+        if found is None:
+            return error_response(401, messages.UNAUTHORIZED)
+        return Admission(found, client)
 
 
 def _bearer(header: str) -> str:
     scheme, _, token = header.strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
-
-
-def _resolve_portal_secret(settings: Settings) -> str:
-    if settings.portal_secret or not settings.portal_secret_name:
-        return settings.portal_secret
-    import boto3
-
-    client = boto3.client("secretsmanager")
-    secret: str = client.get_secret_value(SecretId=settings.portal_secret_name)["SecretString"]
-    return secret
 
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -193,8 +239,15 @@ def _not_routed(request: Request, status: int) -> Response:
     return error_response(404, messages.NOT_FOUND)
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """The engine application around one Engine (store, blobs, clock, settings)."""
+def create_app(engine: Engine, portal_secret: str | None = None) -> FastAPI:
+    """The engine application around one Engine (store, blobs, clock, settings).
+
+    `portal_secret` is the resolved secret of portal mode (bootstrap reads a Secrets Manager
+    one); None takes the literal one of the settings.
+    """
+    secret = engine.settings.portal_secret if portal_secret is None else portal_secret
+    if engine.settings.auth_mode is AuthMode.PORTAL:
+        check_portal_secret(secret, "WORK_ENGINE_PORTAL_SECRET")
     app = FastAPI(
         title="DataOps work engine",
         version="1",
@@ -217,7 +270,10 @@ def create_app(engine: Engine) -> FastAPI:
     async def domain_error(request: Request, exc: errors.DataOpsError) -> Response:
         if isinstance(exc, errors.MethodNotAllowed):
             return method_not_allowed(request)
-        return error_response(STATUS.get(type(exc), 400), exc.message)
+        response = error_response(STATUS.get(type(exc), 400), exc.message)
+        if isinstance(exc, errors.TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(HTTPException)
     async def routing_error(request: Request, exc: HTTPException) -> Response:
@@ -232,7 +288,5 @@ def create_app(engine: Engine) -> FastAPI:
         # The routes themselves, in order (not a nested router): the OpenAPI document and
         # `Allow` read them, and every one is matched as registered.
         app.router.routes.extend(module.router.routes)
-    app.add_middleware(
-        RequestPipeline, engine=engine, portal_secret=_resolve_portal_secret(engine.settings)
-    )
+    app.add_middleware(RequestPipeline, engine=engine, portal_secret=secret)
     return app

@@ -10,6 +10,7 @@ from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from dataops.engine.context import Engine
+from dataops.engine.identity import Identity
 from dataops.engine.paging import Listing, PageRequest
 from dataops.model import jsonvalue, messages
 from dataops.model.errors import Invalid, TooLarge
@@ -30,6 +31,18 @@ def actor_of(request: Request) -> str | None:
     """The trusted actor set by the auth pipeline (never a client header, except in none mode)."""
     actor: str | None = getattr(request.state, "actor", None)
     return actor
+
+
+def identity_of(request: Request) -> Identity | None:
+    """The trusted identity set by the auth pipeline."""
+    found: Identity | None = getattr(request.state, "identity", None)
+    return found
+
+
+def client_of(request: Request) -> str | None:
+    """The client's address as the auth pipeline established it (for login throttling)."""
+    client: str | None = getattr(request.state, "client", None)
+    return client
 
 
 async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -54,10 +54,12 @@ STATUS_TEXTS: Mapping[int, str] = {
     302: "Redirect to a short-lived download URL",
     400: "Bad input: the body, a parameter or a field breaks a rule (the message names it)",
     401: "Unauthorized: no valid session token (or trusted portal headers)",
+    403: "Forbidden: the caller may not do this (a service may register, never review)",
     404: "Not found: the record (or another record the request names) does not exist",
     409: "Conflict with the current state (the message says which)",
     412: "Precondition failed: If-Match names a version that is no longer current",
     413: "Request body too large",
+    429: "Too many attempts; try again later (see Retry-After)",
     503: "A backing service (binary storage) is unavailable right now; try again later",
 }
 

@@ -1,4 +1,4 @@
-"""The binaries behind artifacts that DataOps owns (api-contract.md 11): direct uploads to S3
+"""The binaries behind artifacts that DataOps owns (docs/api.md#artifacts): direct uploads to S3
 (upload sessions, then registration by `uploadId` after verifying the object), downloads, and
 assistant outputs registered from a local file.
 
@@ -16,6 +16,7 @@ import hashlib
 import re
 import stat
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -48,7 +49,7 @@ UPLOAD_URL_SECONDS = 3_600
 UPLOAD_REGISTRATION_SECONDS = 86_400
 UPLOAD_PENDING = "pending"
 UPLOAD_REGISTERED = "registered"
-DEFAULT_OUTPUT_ACTOR = "assistant"
+DEFAULT_OUTPUT_ACTOR = "service:assistant"
 # Fields of an artifact that a direct upload decides: the body may repeat them, not change them.
 _FIXED_BY_UPLOAD = ("storageUri", "storageProvider", "contentType", "checksum", "sizeBytes")
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
@@ -217,7 +218,7 @@ def open_artifact_download(engine: Engine, artifact_id: str) -> Download:
 # --- assistant outputs ----------------------------------------------------------------------
 
 
-def _open_output(path: Path) -> BinaryIO:
+def open_output(path: Path) -> BinaryIO:
     """The output file opened for reading; a clear 400 for anything that is not one."""
     try:
         mode = path.stat().st_mode
@@ -239,57 +240,86 @@ def _open_output(path: Path) -> BinaryIO:
         ) from None
 
 
+@dataclass(frozen=True)
+class AssistantOutput:
+    """What an assistant says about an output it registers (the file aside)."""
+
+    artifact_type: str
+    title: str
+    task_id: str | None = None
+    bundle_id: str | None = None
+    description: str | None = None
+    assistant_job_id: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """Its create-body fields, wherever it is registered: awaiting review, from an
+        assistant."""
+        body: dict[str, Any] = {
+            "type": self.artifact_type,
+            "title": self.title,
+            "status": ArtifactStatus.NEEDS_REVIEW.value,
+            "sourceType": SourceType.ASSISTANT_OUTPUT.value,
+        }
+        for name, value in (
+            ("description", self.description),
+            ("taskId", self.task_id),
+            ("bundleId", self.bundle_id),
+            ("assistantJobId", self.assistant_job_id),
+        ):
+            if value is not None:
+                body[name] = value
+        return body
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """An output file as read for registration (the source is left rewound)."""
+
+    filename: str
+    content_type: str
+    sha256: str
+    size: int
+
+    @property
+    def checksum(self) -> str:
+        return f"sha256:{self.sha256}"
+
+
+def read_output(path: Path, source: BinaryIO) -> OutputFile:
+    digest, size = hashlib.sha256(), 0
+    while chunk := source.read(1_048_576):
+        digest.update(chunk)
+        size += len(chunk)
+    source.seek(0)
+    filename = file_rules.display_filename(path.name)
+    return OutputFile(filename, file_rules.guess_content_type(filename), digest.hexdigest(), size)
+
+
 def register_output(
-    engine: Engine,
-    path: Path,
-    *,
-    artifact_type: str,
-    title: str,
-    task_id: str | None = None,
-    bundle_id: str | None = None,
-    description: str | None = None,
-    actor: str = DEFAULT_OUTPUT_ACTOR,
+    engine: Engine, path: Path, output: AssistantOutput, actor: str = DEFAULT_OUTPUT_ACTOR
 ) -> Item:
     """An assistant's output file becomes an artifact awaiting review: hashed, validated as an
     artifact (400/404) before any byte is stored, stored in the blob store under an engine key
     (verified against the hash while it goes up), then recorded with `sourceType:
     assistant-output`, `status: needs-review`, `createdBy` = the actor. A failure after the
     binary was stored deletes it again."""
-    with _open_output(path) as source:
-        digest, size = hashlib.sha256(), 0
-        while chunk := source.read(1_048_576):
-            digest.update(chunk)
-            size += len(chunk)
-        sha256 = digest.hexdigest()
+    with open_output(path) as source:
+        read = read_output(path, source)
         blobs = blobs_of(engine)
         key = output_key(engine.new_id())
-        filename = file_rules.display_filename(path.name)
-        content_type = file_rules.guess_content_type(filename)
-        body: dict[str, Any] = {
-            "type": artifact_type,
-            "title": title,
-            "status": ArtifactStatus.NEEDS_REVIEW.value,
-            "sourceType": SourceType.ASSISTANT_OUTPUT.value,
+        body = {
+            **output.fields(),
             "storageUri": blobs.uri_for(key),
             "storageProvider": blobs.provider.value,
-            "filename": filename,
-            "contentType": content_type,
-            "checksum": f"sha256:{sha256}",
-            "sizeBytes": size,
-            "createdBy": actor,
+            "filename": read.filename,
+            "contentType": read.content_type,
+            "checksum": read.checksum,
+            "sizeBytes": read.size,
         }
-        for name, value in (
-            ("description", description),
-            ("taskId", task_id),
-            ("bundleId", bundle_id),
-        ):
-            if value is not None:
-                body[name] = value
         record = artifacts.new_artifact(engine, body, actor)
         blobs.check_writable()
-        source.seek(0)
         try:
-            blobs.put(key, source, content_type=content_type, sha256=sha256)
+            blobs.put(key, source, content_type=read.content_type, sha256=read.sha256)
         except ChecksumMismatchError:
             raise Conflict(messages.OUTPUT_CHANGED.format(path=path)) from None
     try:

@@ -1,7 +1,7 @@
 """Artifact use cases: register, list, read, update, attach, archive, approve, reject, supersede.
 
 Every write is one transaction holding the artifact, the refs its task and bundle keep of it
-(10.7) and its audit events; review transitions (section 11) are enforced on every path.
+and its audit events; review transitions (docs/api.md#artifacts) are enforced on every path.
 Read-modify-write loops retry on a concurrent change; `If-Match` turns a stale artifact version
 into 412 instead.
 """
@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from dataops.config import AuthMode
 from dataops.engine import audit, owned_objects, refs
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle, stale_when
+from dataops.model import actors, messages, records
 from dataops.model import artifacts as model
-from dataops.model import messages, records
 from dataops.model.artifacts import ArtifactStatus, SourceType, Visibility
 from dataops.model.audit import AuditAction, EntityType
 from dataops.model.errors import Invalid, NotFound, PreconditionFailed
@@ -28,7 +27,7 @@ from dataops.store.base import Create, Item, Replace, Write
 
 # Many clients may attach to one task at once: each conflict costs one re-read.
 
-# List filters in the order an index is chosen: the most selective first (5.4).
+# List filters in the order an index is chosen: the most selective first (docs/api.md#artifacts).
 LIST_FILTERS: tuple[tuple[str, str], ...] = (
     ("taskId", "GSI-Task"),
     ("bundleId", "GSI-Bundle"),
@@ -53,11 +52,6 @@ _REGISTERED_FIELDS = (
     "fileId",
     "supersedes",
 )
-
-
-def trusts_body_actors(engine: Engine) -> bool:
-    """10.4: `createdBy`/`reviewedBy`/`reviewedAt` come from bodies only in `none` (test) mode."""
-    return engine.settings.auth_mode is AuthMode.NONE
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -233,7 +227,7 @@ def _registered_event(engine: Engine, record: Mapping[str, Any], actor: str | No
     )
 
 
-# --- register (5.3) -------------------------------------------------------------------------
+# --- register (docs/api.md#artifacts) -------------------------------------------------------------
 
 
 def _new_record(
@@ -242,8 +236,8 @@ def _new_record(
     actor: str | None,
     inherited: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A new artifact from a create body with the defaults of 5.3; not yet validated."""
-    trusted = trusts_body_actors(engine)
+    """A new artifact from a create body with its defaults; not yet validated."""
+    trusted = engine.policy.body_actors_trusted  # 10.4
     raw_uri = body.get("storageUri")
     uri = js_trim(raw_uri) if isinstance(raw_uri, str) else raw_uri
     provider = body.get("storageProvider") or (
@@ -291,6 +285,8 @@ def _checked_new_record(
     if not is_object(body):
         raise Invalid(messages.REQUEST_BODY_REQUIRED)
     record = _new_record(engine, body, actor, inherited)
+    if model.is_reviewed(record["status"]):
+        actors.refuse_review_by_service(actor)
     _validate(engine, record, require_core=True)
     # A new record starts as a draft: it may be registered in any status a draft may move to.
     model.check_transition(ArtifactStatus.DRAFT.value, record["status"])
@@ -326,11 +322,11 @@ def store_new_artifact(
     return created
 
 
-# --- update (5.5) ---------------------------------------------------------------------------
+# --- update (docs/api.md#artifacts) ---------------------------------------------------------------
 
 
 def _updates_of(engine: Engine, body: Mapping[str, Any]) -> dict[str, Any]:
-    trusted = trusts_body_actors(engine)
+    trusted = engine.policy.body_actors_trusted  # 10.4
     updates = {
         name: body[name]
         for name in model.UPDATABLE_FIELDS
@@ -349,12 +345,14 @@ def _updates_of(engine: Engine, body: Mapping[str, Any]) -> dict[str, Any]:
 def update_artifact(
     engine: Engine, artifact_id: str, body: Any, actor: str | None, if_match: int | None = None
 ) -> Item:
-    """5.5: 404, body, If-Match, fields, validation (400), transition (409), relationships
+    """In order: 404, body, If-Match, fields, validation (400), transition (409), relationships
     (404), then one transaction with refreshed refs and audit events."""
     _require(engine, artifact_id)
     if not is_object(body) or not body:
         raise Invalid(messages.REQUEST_BODY_REQUIRED)
     updates = _updates_of(engine, body)
+    if model.is_reviewed(updates.get("status")):
+        actors.refuse_review_by_service(actor)
 
     def change(existing: Item) -> tuple[dict[str, Any], list[Write]]:
         stamped = dict(updates)
@@ -389,7 +387,7 @@ def update_artifact(
     return _rewrite(engine, artifact_id, if_match, change)
 
 
-# --- attach (5.6 with 10.5) -----------------------------------------------------------------
+# --- attach (docs/api.md#artifacts) ---------------------------------------------------------------
 
 
 def attach_artifact(
@@ -398,7 +396,7 @@ def attach_artifact(
     """Record the owner on the artifact and a current ref on the task and/or bundle.
 
     Every target is verified before anything is written, and everything is one transaction:
-    a missing bundle leaves the task untouched (10.5)."""
+    a missing bundle leaves the task untouched (docs/api.md#artifacts)."""
     _require(engine, artifact_id)
     if not is_object(body):
         raise Invalid(messages.REQUEST_BODY_REQUIRED)
@@ -453,7 +451,7 @@ def attach_artifact(
     return _rewrite(engine, artifact_id, if_match, change)
 
 
-# --- archive, approve, reject (5.7, 11) ------------------------------------------------------
+# --- archive, approve, reject (docs/api.md#artifacts) ---------------------------------------------
 
 
 def _set_status(
@@ -510,6 +508,7 @@ def review_note(body: Any) -> str | None:
 def approve_artifact(
     engine: Engine, artifact_id: str, body: Any, actor: str | None, if_match: int | None = None
 ) -> Item:
+    actors.refuse_review_by_service(actor)
     _require(engine, artifact_id)
     note = review_note(body)
     return _set_status(
@@ -520,6 +519,7 @@ def approve_artifact(
 def reject_artifact(
     engine: Engine, artifact_id: str, body: Any, actor: str | None, if_match: int | None = None
 ) -> Item:
+    actors.refuse_review_by_service(actor)
     _require(engine, artifact_id)
     note = review_note(body)
     return _set_status(
@@ -527,7 +527,7 @@ def reject_artifact(
     )
 
 
-# --- supersede (11) -------------------------------------------------------------------------
+# --- supersede (docs/api.md#artifacts) ------------------------------------------------------------
 
 
 def supersede_artifact(

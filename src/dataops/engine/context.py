@@ -1,5 +1,6 @@
 """What every use case needs: settings, the stores, a clock and an id source (both injected so
-tests are deterministic)."""
+tests are deterministic), the password hasher, and the policy flags that bootstrap derives from
+the settings."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from dataops.config import Settings
+from dataops.engine.hasher import PasswordHasher
+from dataops.model.users import MIN_PASSWORD_LENGTH
 from dataops.model.values import format_timestamp
 from dataops.store.base import Store
 
@@ -44,6 +47,16 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+@dataclass(frozen=True)
+class Policy:
+    """Behaviour switches, as plain flags: the engine never asks how HTTP is authenticated."""
+
+    # `createdBy`, `reviewedBy`, `reviewedAt`, ... may come from request bodies (the test-only
+    # `none` auth mode, where the client says who it is anyway); otherwise the actor decides.
+    body_actors_trusted: bool = False
+    min_password_length: int = MIN_PASSWORD_LENGTH
+
+
 @dataclass
 class Engine:
     settings: Settings
@@ -51,6 +64,8 @@ class Engine:
     clock: Clock = field(default_factory=SystemClock)
     new_id: Callable[[], str] = new_uuid
     blobs: BlobStore | None = None
+    policy: Policy = field(default_factory=Policy)
+    hasher: PasswordHasher = field(default_factory=PasswordHasher)
 
     def now(self) -> str:
         return format_timestamp(self.clock.now())

@@ -1,6 +1,7 @@
-"""The cron runner (7.5): automatic templates create their bundle once per anchor date, and the
-routine notifications are raised once each: follow-up-due, task-overdue, missing-evidence. It
-also removes temporary files that interrupted writes left in the blob store.
+"""The cron runner (docs/api.md#scheduled-work-and-exports): automatic templates create their bundle
+once per anchor date, and the routine notifications are raised once each: follow-up-due,
+task-overdue, missing-evidence. It also removes temporary files that interrupted writes left in the
+blob store.
 
 Everything it creates has an id derived from what it stands for (template + anchor date,
 kind + task + due date), and is written with create-if-absent: two runs at once, or a run

@@ -1,25 +1,36 @@
-"""Users and sessions: accounts created from the CLI, login, bearer sessions, logout."""
+"""User accounts: created and changed from the CLI (an email or an id names the account), roles,
+and password changes, which end the user's other sessions."""
 
 from __future__ import annotations
 
-import contextlib
-import secrets
-from datetime import timedelta
 from typing import Any
 
+from dataops.engine import sessions, throttle
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle
-from dataops.model import messages
+from dataops.model import actors, messages
 from dataops.model import users as model
-from dataops.model.errors import Conflict, Invalid, NotFound, Unauthorized
-from dataops.model.values import format_timestamp, is_nonblank, is_object, parse_timestamp
-from dataops.store.base import AlreadyExists, Item, VersionConflict
+from dataops.model.errors import Conflict, Invalid, NotFound
+from dataops.model.users import Role
+from dataops.model.values import is_nonblank
+from dataops.store.base import AlreadyExists, Item
 
 
 def find_by_email(engine: Engine, email: str) -> Item | None:
     matches = engine.store.query("users", "GSI-Email", email, limit=1).items
     return matches[0] if matches else None
+
+
+def find_user(engine: Engine, email_or_id: str) -> Item:
+    """The user with this email (exact, as at login) or, failing that, this id."""
+    ref = email_or_id.strip()
+    user = find_by_email(engine, ref) if "@" in ref else None
+    if user is None and ref:
+        user = engine.store.get("users", ref)
+    if user is None:
+        raise NotFound(messages.USER_NOT_FOUND)
+    return user
 
 
 def add_user(
@@ -29,32 +40,58 @@ def add_user(
     name: str,
     user_id: str | None = None,
     password: str | None = None,
+    role: Role | str = Role.MEMBER,
 ) -> Item:
+    """A new account; without a password it cannot log in until one is set."""
     email, name = email.strip(), name.strip()
     if not is_nonblank(email) or "@" not in email:
         raise Invalid(messages.INVALID_EMAIL)
     if not is_nonblank(name):
         raise Invalid(messages.MISSING_FIELD.format(field="name"))
+    chosen_role = model.parse_role(role)
+    if user_id is not None and actors.is_reserved_id(user_id):
+        raise Invalid(messages.USER_ID_RESERVED.format(id=user_id))
+    if password:
+        model.check_new_password(password, min_length=engine.policy.min_password_length)
     if find_by_email(engine, email) is not None:
         raise Conflict(messages.DUPLICATE_EMAIL)
     record: dict[str, Any] = {
         "id": user_id or engine.new_id(),
         "name": name,
         "email": email,
+        "role": chosen_role.value,
         "createdAt": engine.now(),
     }
     if password:
-        record["passwordHash"] = model.hash_password(password)
+        record["passwordHash"] = engine.hasher.hash_now(password)
     try:
         return engine.store.create("users", record)
     except AlreadyExists:
         raise Conflict(messages.DUPLICATE_USER_ID) from None
 
 
-def set_password(engine: Engine, user_id: str, password: str) -> Item:
-    if not password:
-        raise Invalid(messages.MISSING_FIELD.format(field="password"))
-    password_hash = model.hash_password(password)
+def check_new_password(engine: Engine, password: str) -> None:
+    model.check_new_password(password, min_length=engine.policy.min_password_length)
+
+
+def set_password(engine: Engine, email_or_id: str, password: str) -> tuple[Item, int]:
+    """Replace the password and end every session of the user; (user, sessions ended). An
+    operator's reset also lifts a lock of failed logins on the account, so its owner can log in
+    with the new password at once."""
+    check_new_password(engine, password)
+    user = find_user(engine, email_or_id)
+    changed = store_password_hash(engine, user["id"], engine.hasher.hash_now(password))
+    throttle.forget_account(engine, throttle.counters_for(user["email"], None))
+    return changed
+
+
+def store_password_hash(
+    engine: Engine, user_id: str, password_hash: str, *, keep_session: str | None = None
+) -> tuple[Item, int]:
+    """Store a new hash, then end the user's sessions except `keep_session` (a token): whoever
+    knew the old password keeps no way in. A login that checked the old password and races
+    this change cannot open a session afterwards (its session write checks the user's version).
+    """
 
     def attempt() -> Item:
         user = engine.store.get("users", user_id)
@@ -62,7 +99,26 @@ def set_password(engine: Engine, user_id: str, password: str) -> Item:
             raise NotFound(messages.USER_NOT_FOUND)
         return engine.store.replace("users", {**user, "passwordHash": password_hash}, user.version)
 
+    user = settle(attempt)
+    return user, sessions.end_user_sessions(engine, user_id, keep=keep_session)
+
+
+def set_role(engine: Engine, email_or_id: str, role: str) -> Item:
+    chosen = model.parse_role(role)
+
+    def attempt() -> Item:
+        user = find_user(engine, email_or_id)
+        if user.get("role") == chosen.value:
+            return user
+        return engine.store.replace("users", {**user, "role": chosen.value}, user.version)
+
     return settle(attempt)
+
+
+def revoke_sessions(engine: Engine, email_or_id: str) -> tuple[Item, int]:
+    """End every session of the user: (user, sessions ended)."""
+    user = find_user(engine, email_or_id)
+    return user, sessions.end_user_sessions(engine, user["id"])
 
 
 def list_users(engine: Engine, page: PageRequest) -> Listing:
@@ -74,59 +130,3 @@ def get_user(engine: Engine, user_id: str) -> Item:
     if user is None:
         raise NotFound(messages.USER_NOT_FOUND)
     return user
-
-
-def login(engine: Engine, body: Any) -> tuple[Item, str]:
-    """2.1: returns the user and a new session token."""
-    if not is_object(body):
-        raise Invalid(messages.INVALID_JSON_BODY)
-    email, password = body.get("email"), body.get("password")
-    if not email or not password:
-        raise Invalid(messages.CREDENTIALS_REQUIRED)
-    if not isinstance(email, str) or not isinstance(password, str):
-        raise Unauthorized(messages.INVALID_CREDENTIALS)
-    user = find_by_email(engine, email)
-    if user is None or not model.verify_password(password, user.get("passwordHash")):
-        raise Unauthorized(messages.INVALID_CREDENTIALS)
-    if model.is_legacy_hash(user["passwordHash"]):
-        upgraded = {**user, "passwordHash": model.hash_password(password)}
-        with contextlib.suppress(VersionConflict):  # another login upgraded it first
-            user = engine.store.replace("users", upgraded, user.version)
-    token = secrets.token_urlsafe(32)
-    now = engine.clock.now()
-    engine.store.create(
-        "sessions",
-        {
-            "id": model.token_digest(token),
-            "userId": user["id"],
-            "createdAt": format_timestamp(now),
-            "expiresAt": format_timestamp(
-                now + timedelta(seconds=engine.settings.session_ttl_seconds)
-            ),
-        },
-    )
-    return user, token
-
-
-def session_user(engine: Engine, token: str) -> Item | None:
-    """The user of a live session, or None (unknown, expired, or user deleted)."""
-    if not token:
-        return None
-    session = engine.store.get("sessions", model.token_digest(token))
-    if session is None:
-        return None
-    expires = parse_timestamp(session.get("expiresAt"))
-    if expires is None:
-        created = parse_timestamp(session.get("createdAt"))
-        if created is None:
-            return None
-        expires = created + timedelta(seconds=engine.settings.session_ttl_seconds)
-    if expires <= engine.clock.now():
-        engine.store.delete("sessions", session["id"])
-        return None
-    return engine.store.get("users", session["userId"])
-
-
-def logout(engine: Engine, token: str) -> None:
-    if token:
-        engine.store.delete("sessions", model.token_digest(token))

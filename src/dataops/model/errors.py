@@ -45,7 +45,11 @@ class TooLarge(DataOpsError):
 
 
 class TooManyRequests(DataOpsError):
-    """Throttled (429)."""
+    """Throttled (429); `retry_after` is the whole seconds until trying again makes sense."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ServiceUnavailable(DataOpsError):

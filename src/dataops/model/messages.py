@@ -32,6 +32,25 @@ USER_NOT_FOUND = "User not found"
 DUPLICATE_EMAIL = "A user with this email already exists"
 DUPLICATE_USER_ID = "A user with this id already exists"
 INVALID_EMAIL = "email must be an email address"
+TOO_MANY_ATTEMPTS = "Too many attempts; try again later"
+PASSWORD_TOO_SHORT = "password must be at least {limit} characters"
+ROLE_INVALID = "role must be one of: member, lead"
+DUPLICATE_HEADER = "Duplicate {header} header"
+CLIENT_ADDRESS_INVALID = "{header} must be an IP address"
+CURRENT_PASSWORD_WRONG = "Current password is incorrect"
+USER_ID_RESERVED = "id {id} is reserved for an actor that is not a user"
+
+# --- services: tokens and what service actors may not do (identity issue) -----------------------
+SERVICE_NAME_INVALID = (
+    "name must be 1-64 lower-case letters, digits or hyphens, starting and ending with a letter "
+    "or digit"
+)
+SERVICE_TOKEN_NOT_FOUND = "Service token not found"
+DUPLICATE_SERVICE_TOKEN = "A service token with this name already exists"
+SERVICE_TOKEN_DAYS_INVALID = "expires-in must be a whole number of days from 1 to {limit}"
+TOKEN_REQUIRED = "token is required"
+SERVICE_CANNOT_REVIEW = "Service actors cannot approve or reject artifacts; a person reviews them"
+SERVICE_CANNOT_COMPLETE = "Service actors cannot complete tasks; a person marks them done"
 
 # --- shared field rules -------------------------------------------------------------------------
 MISSING_FIELD = "Missing required field: {field}"
@@ -90,7 +109,7 @@ BUNDLE_STAGE_INVALID = (
 BUNDLE_STATUS_INVALID = "Invalid status value. Must be one of: active, archived"
 BUNDLE_DELETE_NOT_ARCHIVED = "Only archived bundles can be deleted"
 
-# --- artifacts (section 5, 10.13-10.15, 11) ------------------------------------------------------
+# --- artifacts (docs/api.md#artifacts) ------------------------------------------------------
 ARTIFACT_NOT_FOUND = "Artifact not found"
 ARTIFACT_TYPE_INVALID = (
     "type must be one of: podcast-doc, transcript, recording, report, invoice, event-page, "
@@ -124,7 +143,7 @@ ATTACH_TARGET_REQUIRED = "taskId or bundleId is required"
 ARTIFACT_TRANSITION = "Cannot change artifact status from {current} to {requested}"
 AUDIT_ENTITY_REQUIRED = "entityId is required: GET /api/audit-events?entityId=<id>"
 
-# --- files and binary storage (section 6) ---------------------------------------------------------
+# --- files and binary storage (docs/api.md#files) -------------------------------------------------
 FILE_NOT_FOUND = "File not found"
 FILE_NOT_ON_DISK = "File not found on disk"
 UPLOAD_NOT_MULTIPART = "Content-Type must be multipart/form-data"
@@ -139,7 +158,7 @@ UPLOAD_LOCAL_DISABLED = (
 )
 DOWNLOAD_LOCAL_DISABLED = "Local filesystem downloads are disabled outside local/test mode"
 
-# --- artifact binaries: downloads, direct uploads, assistant outputs (11) -------------------------
+# --- artifact binaries: downloads, direct uploads, assistant outputs (docs/api.md#artifacts) ------
 ARTIFACT_NOT_STORED = "Artifact binary is not stored by DataOps; open its storageUri"
 ARTIFACT_BINARY_MISSING = "Artifact binary not found"
 UPLOAD_REQUEST_SIZE_INVALID = "sizeBytes must be a non-negative integer"
@@ -166,6 +185,16 @@ OUTPUT_IS_DIRECTORY = "Output is a directory, not a file: {path}"
 OUTPUT_NOT_REGULAR = "Output is not a regular file: {path}"
 OUTPUT_UNREADABLE = "Output cannot be read: {path} ({reason})"
 OUTPUT_CHANGED = "Output changed while it was being uploaded: {path}"
+# ... registered through a remote engine's API (`register-output --remote`)
+REMOTE_URL_INVALID = "--remote must be an http(s) URL: {url}"
+REMOTE_TOKEN_MISSING = (
+    "DATAOPS_SERVICE_TOKEN is not set: create a token with `dataops tokens create --name <name>` "
+    "where the engine runs, and export it here"
+)
+REMOTE_ACTOR_FIXED = "--actor cannot be used with --remote: the service token says who acts"
+REMOTE_REFUSED = "The engine at {url} answered {status}: {error}"
+REMOTE_UNREACHABLE = "The engine at {url} cannot be reached: {reason}"
+REMOTE_UPLOAD_FAILED = "The upload of the binary was refused ({status}); nothing was registered"
 # Artifacts registered by hand that claim an object of the DataOps blob store
 CLAIM_NOT_A_KEY = "storageUri points into the DataOps blob store but names no object key there"
 CLAIM_TEMPORARY = "storageUri names a temporary file of an unfinished upload, not a stored object"
@@ -179,7 +208,7 @@ CLAIM_CHECKSUM_UNVERIFIABLE = (
     "checksum cannot be verified: the object has no SHA-256 in S3 and is over {limit} bytes"
 )
 
-# --- templates, recurring configs, cron, notifications (section 7) --------------------------------
+# --- templates, recurring configs, cron, notifications --------------------------------------------
 TEMPLATE_DEFINITIONS_REQUIRED = "taskDefinitions must be a non-empty array"
 TEMPLATE_DEFINITION_NOT_OBJECT = "taskDefinitions[{index}] must be an object"
 TEMPLATE_DEFINITION_MISSING = "taskDefinitions[{index}] is missing required field: {field}"
@@ -206,8 +235,8 @@ NOTIFICATION_NOT_FOUND = "Notification not found"
 CRON_LEAD_OUTSIDE_CALENDAR = "triggerLeadDays leads outside the calendar"
 
 
-# --- portable export and validation (section 9.3) -------------------------------------------------
-# Writing (9.1, 9.4, 7.7)
+# --- portable export and validation (docs/export-format.md) ---------------------------------------
+# Writing (docs/export-format.md)
 EXPORT_OUTPUT_DIR_NOT_CONFIGURED = "EXPORT_OUTPUT_DIR is not configured"
 EXPORT_S3_UNSUPPORTED = "Exports to s3:// targets are not supported yet; use a local directory"
 EXPORT_TARGET_EXISTS = "Export target {path} already exists and is not empty"
@@ -216,7 +245,7 @@ EXPORT_WITHOUT_AUDIT_EVENTS = (
     "manifest lists no audit_events: an export without audit history (such as one from the "
     "reference service); done tasks are checked without their completion events"
 )
-# Validation (9.3): manifest and files, rules 1-3 and 12
+# Validation (docs/export-format.md): manifest and files, rules 1-3 and 12
 MANIFEST_INVALID = "manifest.json is missing or invalid: {reason}"
 MANIFEST_SCHEMA_VERSION = "manifest schema_version must be dataops.execution.v1"
 MANIFEST_FORMAT_VERSION = "manifest export_format_version must be 1"
@@ -274,7 +303,7 @@ WARN_PROOF_NO_LONGER_HOLDS = "{ctx} was completed with proof that no longer hold
 WARN_TOO_LONG = "{ctx} field {field} is longer than the API accepts (max {limit})"
 WARN_TOO_LARGE = "{path} is larger than the API accepts (max {limit} bytes)"
 
-# --- import and restore (section 9.4) -------------------------------------------------------------
+# --- import and restore (docs/export-format.md) ---------------------------------------------------
 IMPORT_EXPORT_INVALID = "Export {path} is invalid ({count} errors); nothing was imported"
 IMPORT_STORE_NOT_EMPTY = (
     "The store already holds records that this export does not hold identically ({count}); "

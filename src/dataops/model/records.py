@@ -69,7 +69,7 @@ class Extras(Enum):
 
 
 class Shape(Enum):
-    """The JSON shape a field keeps in an export (api-contract 9.2): what survives mapping."""
+    """The JSON shape a field keeps in an export (docs/export-format.md): what survives mapping."""
 
     STRING = "string"  # kept only when a non-empty string
     BOOLEAN = "boolean"

@@ -1,6 +1,6 @@
 """Tables, keys and indexes, declared once and shared by every backend.
 
-Names follow api-contract.md section 8: each logical table has a DynamoDB table (configurable
+Names follow docs/data-model.md: each logical table has a DynamoDB table (configurable
 through its environment variable), an item key prefix (`TASK#<id>`) and the secondary indexes
 its access patterns need, so that no request path scans a table. Index keys are record
 attributes, or values derived from the record (`hash_fn`, `range_fn`) for sparse indexes such
@@ -203,6 +203,25 @@ UPLOADS = Table(
     "UPLOAD#",
     expiry_field="expiresAt",
 )
+# Failed-login counters per account and per client address (model/throttle.py): shared by
+# every process and Lambda instance, dead once their window has passed.
+LOGIN_ATTEMPTS = Table(
+    "login_attempts",
+    "DATAOPS_LOGIN_ATTEMPTS_TABLE",
+    "LoginAttempts",
+    "ATTEMPTS#",
+    expiry_field="expiresAt",
+)
+# Tokens of services (assistants, scripts): one per name (the id derives from it, so a name is
+# taken atomically), found by the digest of the token; the token itself is never stored.
+SERVICE_TOKENS = Table(
+    "service_tokens",
+    "DATAOPS_SERVICE_TOKENS_TABLE",
+    "ServiceTokens",
+    "SERVICETOKEN#",
+    (Index("GSI-Digest", "tokenDigest"), Index("GSI-Created", None, "createdAt")),
+    expiry_field="expiresAt",
+)
 
 TABLES: Mapping[str, Table] = {
     table.name: table
@@ -218,5 +237,7 @@ TABLES: Mapping[str, Table] = {
         NOTIFICATIONS,
         AUDIT_EVENTS,
         UPLOADS,
+        LOGIN_ATTEMPTS,
+        SERVICE_TOKENS,
     )
 }

@@ -1,5 +1,6 @@
-"""Routes for the binaries behind artifacts (11): direct uploads (`{upload}`) and downloads
-(a 302 to a presigned URL, or the bytes). Registration by `uploadId` is `POST /api/artifacts`."""
+"""Routes for the binaries behind artifacts (docs/api.md#artifacts): direct uploads (`{upload}`)
+and downloads (a 302 to a presigned URL, or the bytes). Registration by `uploadId` is `POST
+/api/artifacts`."""
 
 from __future__ import annotations
 

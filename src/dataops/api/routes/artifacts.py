@@ -1,5 +1,5 @@
-"""Artifact routes (5.3-5.7, 11): `{artifact}` with its ETag, `{artifacts}` lists, review and
-supersede. Artifacts never answer 405: an unsupported method is 404 `Not found`."""
+"""Artifact routes (docs/api.md#artifacts): `{artifact}` with its ETag, `{artifacts}` lists,
+review and supersede. Artifacts never answer 405: an unsupported method is 404 `Not found`."""
 
 from __future__ import annotations
 
@@ -72,6 +72,7 @@ _STATE = (
     "status from <from> to <to>`), the record is changed by others right now, or its binary is "
     "not one it may claim"
 )
+_SERVICE = "A service (an assistant's token) may register outputs, never review them"
 _MISSING = "No such artifact, or a task, bundle or file it names does not exist"
 
 
@@ -99,6 +100,7 @@ async def _optional_json(request: Request) -> Any:
         ok=201,
         answer=ONE,
         body=CREATE,
+        errors=frozenset({403, 404, 409, 503}),
         example={
             "type": "event-page",
             "title": "Episode 42 on Luma",
@@ -106,8 +108,7 @@ async def _optional_json(request: Request) -> Any:
             "visibility": "public",
         },
         etag=True,
-        errors=frozenset({404, 409, 503}),
-        extra={404: _MISSING, 409: _STATE},
+        extra={403: _SERVICE, 404: _MISSING, 409: _STATE},
         description="`createdBy` is the caller. An artifact whose URI points into the blob "
         "store must name an object it may claim, with its checksum.",
     ),
@@ -150,7 +151,7 @@ async def list_artifacts(request: Request) -> Response:
     router, "/api/artifacts/{artifact_id}", ["GET"], Doc("Get an artifact", answer=ONE, etag=True)
 )
 async def get_artifact(artifact_id: str, request: Request) -> Response:
-    if artifact_id == "uploads":  # a sub-route, never an id (section 0)
+    if artifact_id == "uploads":  # a sub-route, never an id (docs/api.md#conventions)
         raise NotFound(messages.NOT_FOUND)
     return _one(await call(artifacts.get_artifact, engine_of(request), artifact_id))
 
@@ -165,8 +166,8 @@ async def get_artifact(artifact_id: str, request: Request) -> Response:
         body=body_schema(fields_of(ARTIFACT, UPDATABLE_FIELDS)),
         etag=True,
         if_match=True,
-        errors=frozenset({503}),
-        extra={404: _MISSING, 409: _STATE},
+        errors=frozenset({403, 503}),
+        extra={403: _SERVICE, 404: _MISSING, 409: _STATE},
     ),
 )
 async def update_artifact(artifact_id: str, request: Request) -> Response:
@@ -244,7 +245,8 @@ async def archive_artifact(artifact_id: str, request: Request) -> Response:
         example={"note": "Checked the page"},
         etag=True,
         if_match=True,
-        extra={409: _STATE},
+        errors=frozenset({403}),
+        extra={403: _SERVICE, 409: _STATE},
         description="`reviewedBy` is the caller; an optional `note` is kept as `reviewNote`.",
     ),
 )
@@ -272,7 +274,8 @@ async def approve_artifact(artifact_id: str, request: Request) -> Response:
         body_required=False,
         etag=True,
         if_match=True,
-        extra={409: _STATE},
+        errors=frozenset({403}),
+        extra={403: _SERVICE, 409: _STATE},
     ),
 )
 async def reject_artifact(artifact_id: str, request: Request) -> Response:
@@ -299,8 +302,8 @@ async def reject_artifact(artifact_id: str, request: Request) -> Response:
         body=body_schema(CREATE_FIELDS, ("type", "title", "storageUri")),
         etag=True,
         if_match=True,
-        errors=frozenset({503}),
-        extra={404: _MISSING, 409: _STATE},
+        errors=frozenset({403, 503}),
+        extra={403: _SERVICE, 404: _MISSING, 409: _STATE},
         description="The new artifact keeps the old one's task and bundle unless given; the "
         "old one becomes `superseded`. All or nothing.",
     ),

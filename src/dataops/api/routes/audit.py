@@ -1,4 +1,5 @@
-"""Audit history (11): `GET /api/audit-events?entityId=X` -> `{auditEvents}`, oldest first."""
+"""Audit history (docs/api.md#audit): `GET /api/audit-events?entityId=X` -> `{auditEvents}`,
+oldest first."""
 
 from __future__ import annotations
 

@@ -1,13 +1,21 @@
-"""Session routes (2.1): login, logout, me."""
+"""Session routes (docs/api.md#authentication): login, logout, me."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from dataops.api.http import call, engine_of, json_response, no_content, read_json
+from dataops.api.http import (
+    call,
+    client_of,
+    engine_of,
+    identity_of,
+    json_response,
+    no_content,
+    read_json,
+)
 from dataops.api.openapi import Doc, body_schema, envelope, ref
 from dataops.api.routes import route
-from dataops.engine import users
+from dataops.engine import credentials, sessions
 from dataops.model import messages
 from dataops.model.errors import Unauthorized
 from dataops.model.records import Field, Kind
@@ -37,15 +45,18 @@ def bearer_token(request: Request) -> str:
         body=CREDENTIALS,
         example={"email": "operator@example.com", "password": "<printed by make run>"},
         public=True,
-        errors=frozenset({401}),
-        extra={401: "Invalid email or password"},
+        errors=frozenset({401, 429}),
+        extra={
+            401: "Invalid email or password",
+            429: "Too many failed attempts for this account or client; try again later",
+        },
     ),
     slash=False,
 )
 async def login(request: Request) -> Response:
     body = await read_json(request)
-    user, token = await call(users.login, engine_of(request), body)
-    return json_response({"user": public(user), "token": token})
+    user, session = await credentials.login(engine_of(request), body, client_of(request))
+    return json_response({"user": public(user), "token": session.token})
 
 
 @route(
@@ -56,7 +67,7 @@ async def login(request: Request) -> Response:
     slash=False,
 )
 async def logout(request: Request) -> Response:
-    await call(users.logout, engine_of(request), bearer_token(request))
+    await call(sessions.end_session, engine_of(request), bearer_token(request))
     return no_content()
 
 
@@ -68,7 +79,9 @@ async def logout(request: Request) -> Response:
     slash=False,
 )
 async def me(request: Request) -> Response:
-    user = await call(users.session_user, engine_of(request), bearer_token(request))
-    if user is None:
+    """The caller as the pipeline identified them: a session's user, a service, or (portal
+    mode) the user or `portal-admin` the portal named."""
+    found = identity_of(request)
+    if found is None:
         raise Unauthorized(messages.UNAUTHORIZED)
-    return json_response({"user": public(user)})
+    return json_response({"user": found.as_json()})

@@ -1,4 +1,5 @@
-"""Bundle routes (7.1): `{bundle}`, `{bundle, tasks}`, `{bundles}`; other methods 405."""
+"""Bundle routes (docs/api.md#bundles): `{bundle}`, `{bundle, tasks}`, `{bundles}`; other methods
+405."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""`POST /api/cron/run` (7.5): only that exact path; other methods 405. (`/api/cron/export`
-lives in its own module; every other `/api/cron/*` path is 404.)"""
+"""`POST /api/cron/run` (docs/api.md#scheduled-work-and-exports): only that exact path; other
+methods 405. (`/api/cron/export` lives in its own module; every other `/api/cron/*` path is 404.)"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""`POST /api/cron/export` (7.7): a portable export into a new timestamped subdirectory of
-`EXPORT_OUTPUT_DIR`; other methods 405, other `/api/cron/*` paths 404."""
+"""`POST /api/cron/export` (docs/api.md#scheduled-work-and-exports): a portable export into a new
+timestamped subdirectory of `EXPORT_OUTPUT_DIR`; other methods 405, other `/api/cron/*` paths
+404."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""File routes (6.3, 6.4): multipart upload, `{files}` lists, `{file}`, raw downloads, delete.
+"""File routes (docs/api.md#files): multipart upload, `{files}` lists, `{file}`, raw downloads,
+delete.
 
 Files never answer 405: an unsupported method is 404 `Not found` like any unknown path.
 """

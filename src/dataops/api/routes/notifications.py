@@ -1,5 +1,5 @@
-"""Notification routes (7.6, 10.12): list for the trusted actor, dismiss one, dismiss the
-caller's. Never 405: an unsupported method or path is 404."""
+"""Notification routes (docs/api.md#notifications): list for the trusted actor, dismiss one,
+dismiss the caller's. Never 405: an unsupported method or path is 404."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Recurring config routes (7.4): `{recurringConfig}`, `{recurringConfigs}`, and generation at
-the exact path `/api/recurring/generate` (with a trailing slash it is the id `generate`)."""
+"""Recurring config routes (docs/api.md#recurring-tasks): `{recurringConfig}`,
+`{recurringConfigs}`, and generation at the exact path `/api/recurring/generate` (with a trailing
+slash it is the id `generate`)."""
 
 from __future__ import annotations
 

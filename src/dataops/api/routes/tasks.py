@@ -1,4 +1,4 @@
-"""Task routes (4.2-4.4, 11): bare task objects, `{tasks}` lists, ETag/If-Match, proof."""
+"""Task routes (docs/api.md#tasks): bare task objects, `{tasks}` lists, ETag/If-Match, proof."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ from dataops.model.tasks import ALLOWED_FIELDS, TASK
 router = APIRouter()
 
 _FIELDS = fields_of(TASK, ALLOWED_FIELDS)
+_SERVICE = "A service (an assistant's token) may not complete a task"
 _BUNDLE_MISSING = "`bundleId` names no bundle (`Bundle not found`), or no such task"
 PROOF = envelope(
     proof=envelope(
@@ -77,8 +78,8 @@ def _task_id(raw: str) -> str:
             "proofRequirement": {"type": "artifact", "label": "published page"},
         },
         etag=True,
-        errors=frozenset({404}),
-        extra={404: _BUNDLE_MISSING},
+        errors=frozenset({403, 404}),
+        extra={403: _SERVICE, 404: _BUNDLE_MISSING},
         description="The answer is the task itself (no envelope). Fields other than the "
         "client-settable ones are ignored.",
     ),
@@ -158,7 +159,8 @@ async def get_task(task_id: str, request: Request) -> Response:
         body=body_schema(_FIELDS),
         etag=True,
         if_match=True,
-        extra={404: _BUNDLE_MISSING},
+        errors=frozenset({403}),
+        extra={403: _SERVICE, 404: _BUNDLE_MISSING},
         description="Only the fields sent change; null removes an optional field. Completing "
         "a task whose proof is missing answers 400 with what is missing.",
     ),

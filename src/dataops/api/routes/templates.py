@@ -1,4 +1,4 @@
-"""Template routes (7.2): `{template}`, `{templates}`; other methods 405."""
+"""Template routes (docs/api.md#templates): `{template}`, `{templates}`; other methods 405."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""User read routes (6.5): `{users}`, `{user}` without password hashes; other methods 405,
-deeper paths 404."""
+"""User read routes (docs/api.md#users): `{users}`, `{user}` without password hashes; other
+methods 405, deeper paths 404."""
 
 from __future__ import annotations
 
