@@ -61,7 +61,9 @@ def _why(location: StoreLocation, exc: Exception) -> str:
                     return f"{folder} is a file, not a folder"
                 break
     if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
+        where = str(exc.filename or "")
+        shown = location.describe() if location.is_file else ""
+        return f"{exc.strerror} ({where})" if where and where != shown else exc.strerror
     return str(exc)
 
 

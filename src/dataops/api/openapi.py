@@ -388,9 +388,15 @@ def _responses(doc: Doc, path_params: Sequence[str]) -> JSON:
     return responses
 
 
+# Paths whose first segment is not the resource they belong with.
+_TAGS = {"health": "system", "me": "auth"}
+
+
 def _tag(path: str) -> str:
+    """The resource a path belongs to (`/api/<resource>/...`), which groups the reference."""
     parts = path.strip("/").split("/")
-    return parts[1] if len(parts) > 1 and parts[0] == "api" else "system"
+    resource = parts[1] if len(parts) > 1 and parts[0] == "api" else "system"
+    return _TAGS.get(resource, resource)
 
 
 def _spec_path(path: str) -> str:
