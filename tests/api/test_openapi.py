@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from dataops.api.app import create_app
 from dataops.api.openapi import body_schema, field_schema, record_schema
+from dataops.api.routes import DOCS
 from dataops.api.routes.system import ASSETS, DOCS_POLICY
 from dataops.engine.context import Engine
 from dataops.model.artifacts import ArtifactStatus
@@ -30,11 +31,27 @@ def document(engine: Engine) -> dict[str, Any]:
 
 def test_every_route_is_documented(engine: Engine, document: dict[str, Any]) -> None:
     app = create_app(engine)
+    mode = engine.settings.auth_mode
     routes = {
         (re.sub(r"\{(\w+)(:\w+)?\}", r"{\1}", route.path), method.lower())
         for route in app.routes
-        if isinstance(route, APIRoute) and route.include_in_schema
+        if isinstance(route, APIRoute)
+        and route.include_in_schema
+        and mode in DOCS[route.endpoint].modes
         for method in route.methods
+    }
+    # Only the portal's own routes are left out in this (none) mode.
+    assert {
+        route.path
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        and route.include_in_schema
+        and mode not in DOCS[route.endpoint].modes
+    } == {
+        "/api/portal/login",
+        "/api/portal/sessions/{session_id}",
+        "/api/portal/sessions/{session_id}/password",
+        "/api/portal/service-tokens/resolve",
     }
     documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
     assert routes == documented
@@ -159,3 +176,21 @@ def test_resources_that_never_answer_405_still_answer_404(client: TestClient) ->
         response = client.request(method, path)
         assert (response.status_code, response.json()) == (404, {"error": "Not found"})
         assert "allow" not in response.headers
+
+
+def test_the_document_describes_the_routes_of_the_running_mode(tmp_path: Any) -> None:
+    session = create_app(
+        make_engine(make_settings(tmp_path, DATAOPS_AUTH_MODE="session"))
+    ).openapi()
+    portal = create_app(
+        make_engine(
+            make_settings(tmp_path, DATAOPS_AUTH_MODE="portal", WORK_ENGINE_PORTAL_SECRET="s" * 32)
+        )
+    ).openapi()
+    assert "/api/auth/login" in session["paths"] and "/api/portal/login" not in session["paths"]
+    assert "/api/portal/login" in portal["paths"] and "/api/auth/login" not in portal["paths"]
+    assert session["security"] == [{"session": []}]
+    assert session["components"]["securitySchemes"]["session"]["scheme"] == "bearer"
+    assert portal["security"] == [{"portal": []}]
+    assert portal["components"]["securitySchemes"]["portal"]["name"] == "x-portal-secret"
+    assert "/api/tasks" in session["paths"] and "/api/tasks" in portal["paths"]

@@ -261,7 +261,7 @@ def create_app(engine: Engine, portal_secret: str | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document(app, DOCS)
+            app.openapi_schema = document(app, DOCS, engine.settings.auth_mode)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from dataops import __version__
+from dataops.config import AuthMode
 from dataops.model.artifacts import ARTIFACT
 from dataops.model.audit import AUDIT_EVENT
 from dataops.model.bundles import BUNDLE
@@ -94,6 +95,8 @@ class Doc:
     if_match: bool = False
     public: bool = False
     redirect: bool = False  # 302 to a presigned URL, or the bytes
+    # The authentication modes the route exists in (elsewhere it answers 404 and is left out).
+    modes: frozenset[AuthMode] = frozenset(AuthMode)
     description: str = ""
     extra: Mapping[int, str] = field(default_factory=dict)  # status -> what it means here
 
@@ -442,8 +445,31 @@ def _link_created_records(paths: JSON) -> None:
             created["links"] = links
 
 
-def document(app: FastAPI, docs: Mapping[Any, Doc]) -> JSON:
-    """The OpenAPI 3.1 document of every route that has a `Doc` (`docs`: by handler)."""
+SECURITY_SCHEMES: Mapping[AuthMode, JSON] = {
+    AuthMode.SESSION: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A session token of POST /api/auth/login, or a service token.",
+    },
+    AuthMode.PORTAL: {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-portal-secret",
+        "description": "The portal's shared secret, with `x-portal-auth: true` and the user "
+        "in `x-user-id` (the portal sends them; clients never do).",
+    },
+    AuthMode.NONE: {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-user-id",
+        "description": "Tests only: no credentials; `x-user-id` names the actor.",
+    },
+}
+
+
+def document(app: FastAPI, docs: Mapping[Any, Doc], mode: AuthMode) -> JSON:
+    """The OpenAPI 3.1 document of the routes that exist in authentication mode `mode`, each
+    described by its `Doc` (`docs`: by handler)."""
     operations: list[tuple[APIRoute, str, Doc]] = []
     for route in app.routes:
         if not isinstance(route, APIRoute) or not route.include_in_schema:
@@ -451,7 +477,8 @@ def document(app: FastAPI, docs: Mapping[Any, Doc]) -> JSON:
         doc = docs.get(route.endpoint)
         if doc is None:
             raise LookupError(f"route {route.path} has no Doc: describe it where it is registered")
-        operations += [(route, method, doc) for method in sorted(route.methods or ())]
+        if mode in doc.modes:
+            operations += [(route, method, doc) for method in sorted(route.methods or ())]
     # A handler's name, unless it serves several methods (then with the method).
     names = Counter(route.name for route, _, _ in operations)
     paths: JSON = {}
@@ -481,13 +508,7 @@ def document(app: FastAPI, docs: Mapping[Any, Doc]) -> JSON:
                 },
                 **RECORDS,
             },
-            "securitySchemes": {
-                "session": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "The token of POST /api/auth/login.",
-                }
-            },
+            "securitySchemes": {mode.value: SECURITY_SCHEMES[mode]},
         },
-        "security": [{"session": []}],
+        "security": [{mode.value: []}],
     }

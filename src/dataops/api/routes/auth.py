@@ -15,6 +15,7 @@ from dataops.api.http import (
 )
 from dataops.api.openapi import Doc, body_schema, envelope, ref
 from dataops.api.routes import route
+from dataops.config import AuthMode
 from dataops.engine import credentials, sessions
 from dataops.model import messages
 from dataops.model.errors import Unauthorized
@@ -22,6 +23,9 @@ from dataops.model.records import Field, Kind
 from dataops.model.users import public
 
 router = APIRouter()
+
+# In portal mode the portal logs people in: `/api/auth/*` answers 404 there.
+SESSIONS = frozenset({AuthMode.SESSION, AuthMode.NONE})
 
 CREDENTIALS = body_schema(
     (Field("email", Kind.TEXT, required=True), Field("password", Kind.TEXT, required=True)),
@@ -45,6 +49,7 @@ def bearer_token(request: Request) -> str:
         body=CREDENTIALS,
         example={"email": "operator@example.com", "password": "<printed by make run>"},
         public=True,
+        modes=SESSIONS,
         errors=frozenset({401, 429}),
         extra={
             401: "Invalid email or password",
@@ -63,7 +68,12 @@ async def login(request: Request) -> Response:
     router,
     "/api/auth/logout",
     ["POST"],
-    Doc("Log out: end the session of the bearer token, if any", ok=204, public=True),
+    Doc(
+        "Log out: end the session of the bearer token, if any",
+        ok=204,
+        public=True,
+        modes=SESSIONS,
+    ),
     slash=False,
 )
 async def logout(request: Request) -> Response:

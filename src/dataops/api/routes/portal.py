@@ -16,6 +16,7 @@ from dataops.api.http import (
 )
 from dataops.api.openapi import Doc, body_schema, envelope, ref
 from dataops.api.routes import route
+from dataops.config import AuthMode
 from dataops.engine import credentials, service_tokens, sessions
 from dataops.model import messages
 from dataops.model.errors import Unauthorized
@@ -24,7 +25,8 @@ from dataops.model.users import public
 
 router = APIRouter()
 
-_PORTAL_ONLY = "Not found: these routes exist in portal mode only"
+# The portal's own routes: in other modes they answer 404 and the document leaves them out.
+PORTAL = frozenset({AuthMode.PORTAL})
 _THROTTLED = "Too many failed attempts for this account or client; try again later"
 CREDENTIALS = body_schema(
     (Field("email", Kind.TEXT, required=True), Field("password", Kind.TEXT, required=True)),
@@ -63,8 +65,9 @@ SERVICE = envelope(
         "Portal: log a person in (a session for the portal's cookie)",
         answer=SESSION,
         body=CREDENTIALS,
-        errors=frozenset({401, 404, 429}),
-        extra={401: "Invalid email or password, or untrusted", 404: _PORTAL_ONLY, 429: _THROTTLED},
+        errors=frozenset({401, 429}),
+        extra={401: "Invalid email or password, or untrusted", 429: _THROTTLED},
+        modes=PORTAL,
     ),
 )
 async def login(request: Request) -> Response:
@@ -82,7 +85,7 @@ async def login(request: Request) -> Response:
     Doc(
         "Portal: the user of a live session",
         answer=envelope(user=ref("User")),
-        extra={404: _PORTAL_ONLY},
+        modes=PORTAL,
     ),
 )
 async def get_session(session_id: str, request: Request) -> Response:
@@ -96,7 +99,7 @@ async def get_session(session_id: str, request: Request) -> Response:
     router,
     "/api/portal/sessions/{session_id}",
     ["DELETE"],
-    Doc("Portal: end a session", ok=204, extra={404: _PORTAL_ONLY}),
+    Doc("Portal: end a session", ok=204, modes=PORTAL),
 )
 async def end_session(session_id: str, request: Request) -> Response:
     await call(sessions.end_session, engine_of(request), session_id)
@@ -114,10 +117,10 @@ async def end_session(session_id: str, request: Request) -> Response:
         errors=frozenset({403, 409, 429}),
         extra={
             403: "The current password is wrong",
-            404: _PORTAL_ONLY,
             409: "Changed by others right now; try again",
             429: _THROTTLED,
         },
+        modes=PORTAL,
     ),
 )
 async def change_password(session_id: str, request: Request) -> Response:
@@ -134,8 +137,7 @@ async def change_password(session_id: str, request: Request) -> Response:
         "Portal: the service a bearer service token belongs to",
         answer=SERVICE,
         body=body_schema((Field("token", Kind.TEXT, required=True),), ("token",)),
-        errors=frozenset({404}),
-        extra={404: _PORTAL_ONLY},
+        modes=PORTAL,
     ),
 )
 async def resolve_service_token(request: Request) -> Response:
