@@ -14,11 +14,11 @@ import os
 import secrets
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
@@ -53,6 +53,7 @@ app.add_typer(artifacts_app, name="artifacts")
 tokens_app = _group("Service tokens: identities for assistants and scripts (actor service:<name>).")
 app.add_typer(tokens_app, name="tokens")
 
+T = TypeVar("T")
 LOGIN_FILE_NAME = "operator-login.txt"
 OPERATOR_EMAIL = "operator@example.com"
 
@@ -78,22 +79,21 @@ def fail(exc: DataOpsError) -> typer.Exit:
 
 def store_of(config: Settings, *, create: bool = False) -> Store:
     """The configured store, named on stderr; missing (unless `create`) or unusable: one line."""
-    try:
-        store = open_store(config, create=create)
-    except ConfigError as exc:
-        raise usage_error(str(exc)) from None
-    typer.echo(f"Store: {config.store.describe()}", err=True)
-    return store
+    return _named(config, lambda: open_store(config, create=create))
 
 
 def engine_of(config: Settings, *, create: bool = False) -> Engine:
     """The engine with both stores, named as `store_of` does."""
+    return _named(config, lambda: open_engine(config, create=create))
+
+
+def _named(config: Settings, opener: Callable[[], T]) -> T:
     try:
-        engine = open_engine(config, create=create)
+        opened = opener()
     except ConfigError as exc:
         raise usage_error(str(exc)) from None
     typer.echo(f"Store: {config.store.describe()}", err=True)
-    return engine
+    return opened
 
 
 def close(engine: Engine) -> None:
@@ -209,14 +209,13 @@ def setup_local() -> None:
     """First run: an operator account and the demo data. Every run: print the login."""
     config = settings()
     local_only(config, "setup-local")
-    eng = engine_of(config, create=True)
-    try:
+    saved = login_file(config)
+    with opened_engine(create=True) as eng:
         if eng.store.count("users") == 0:
             password = secrets.token_urlsafe(12)
             user_cases.add_user(
                 eng, email=OPERATOR_EMAIL, name="Operator", password=password, role=Role.LEAD
             )
-            saved = login_file(config)
             if saved is not None:
                 write_private(saved, f"{OPERATOR_EMAIL} {password}\n")
             demo_data.load_demo(eng)
@@ -228,9 +227,6 @@ def setup_local() -> None:
             typer.echo(f"Login: {OPERATOR_EMAIL} / {password}")
         elif (login := read_login(config)) is not None:
             typer.echo(f"Login: {login[0]} / {login[1]}")
-    finally:
-        close(eng)
-    saved = login_file(config)
     if saved is not None and saved.is_file():
         typer.echo(f"(kept in {saved}, readable by you only)")
 
@@ -238,18 +234,12 @@ def setup_local() -> None:
 @app.command()
 def demo() -> None:
     """Load the demo workflows, episode, tasks and artifacts (idempotent)."""
-    config = settings()
-    local_only(config, "demo data")
-    eng = engine_of(config, create=True)
-    try:
+    local_only(settings(), "demo data")
+    with opened_engine(create=True) as eng:
         if demo_data.demo_loaded(eng):
             typer.echo("Demo data is already loaded.")
             return
         demo_data.load_demo(eng)
-    except DataOpsError as exc:
-        raise fail(exc) from None
-    finally:
-        close(eng)
     typer.echo("Demo data loaded: workflows, a podcast episode, tasks and artifacts.")
 
 

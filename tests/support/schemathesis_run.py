@@ -115,3 +115,13 @@ def run(tmp: Path, profile: Profile) -> subprocess.CompletedProcess[str]:
             check=False,
             cwd=tmp,
         )
+
+
+def assert_honoured(tmp: Path, profile: Profile) -> None:
+    """Run `profile` and fail with the run's report unless every operation was tested and
+    nothing failed."""
+    result = run(tmp, profile)
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, report[-20_000:]
+    tested, documented = operations_tested(report)
+    assert tested == documented >= 50
