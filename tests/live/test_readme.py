@@ -144,3 +144,23 @@ def test_the_examples_fail_loudly_without_a_token(tmp_path: Path) -> None:
             assert run.returncode == 1, script
             assert 'POST /api/bundles -> 401 {"error":"Unauthorized"}' in run.stdout + run.stderr
             assert "log in first: export DATAOPS_TOKEN (README)" in run.stderr
+
+
+def test_a_wrong_password_is_reported_not_kept_as_the_token(tmp_path: Path) -> None:
+    checkout = tmp_path / "dataops"
+    checkout.mkdir()
+    (checkout / ".venv").symlink_to(ROOT / ".venv")
+    login_block = readme_commands((ROOT / "README.md").read_text())[0]
+    with serve_like_make_run(checkout) as server:
+        (checkout / "var" / "operator-login.txt").write_text("operator@example.com wrong\n")
+        result = subprocess.run(
+            ["bash", "-c", f'set -euo pipefail\n{login_block}\necho "token=[$DATAOPS_TOKEN]"'],
+            cwd=checkout,
+            env=clean_env(DATAOPS_URL=server.url),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-2:] == ["login failed: check the password", "token=[]"]
