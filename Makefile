@@ -37,7 +37,7 @@ run: $(RUNTIME)
 	$(BIN)/dataops serve --host $(HOST) --port $(PORT)
 
 test: $(DEV)
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(DEV)
 	$(BIN)/ruff check src tests bench examples fuzz

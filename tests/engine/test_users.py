@@ -60,3 +60,30 @@ def test_accounts_are_named_by_email_or_id(engine: Engine) -> None:
     for unknown in ("ADA@example.com", "nobody", "", "   "):
         with pytest.raises(NotFound, match=r"^User not found$"):
             users.find_user(engine, unknown)
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "message"),
+    [
+        ("n" * 501, "ada@example.com", "name is too long (max 500)"),
+        (
+            "Ada AKIAIOSFODNN7EXAMPLE",
+            "ada@example.com",
+            "name must not contain signed URLs or tokens",
+        ),
+        (
+            "Ada",
+            "ada+ghp_" + "a1B2" * 9 + "@example.com",
+            "email must not contain signed URLs or tokens",
+        ),
+    ],
+)
+def test_a_user_record_follows_its_declared_rules(
+    engine: Engine, name: str, email: str, message: str
+) -> None:
+    """Accounts added from the command line export cleanly too: their names pass the limits
+    and the secret detector like every other record's free text."""
+    with pytest.raises(Invalid) as caught:
+        users.add_user(engine, email=email, name=name)
+    assert caught.value.message == message
+    assert engine.store.count("users") == 0

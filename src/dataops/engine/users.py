@@ -9,7 +9,7 @@ from dataops.engine import sessions, throttle
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle
-from dataops.model import actors, messages
+from dataops.model import actors, messages, records
 from dataops.model import users as model
 from dataops.model.errors import Conflict, Invalid, NotFound
 from dataops.model.users import Role
@@ -48,6 +48,7 @@ def add_user(
         raise Invalid(messages.INVALID_EMAIL)
     if not is_nonblank(name):
         raise Invalid(messages.MISSING_FIELD.format(field="name"))
+    records.check(model.USER, {"name": name, "email": email})
     chosen_role = model.parse_role(role)
     if user_id is not None and actors.is_reserved_id(user_id):
         raise Invalid(messages.USER_ID_RESERVED.format(id=user_id))

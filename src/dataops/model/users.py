@@ -10,7 +10,6 @@ from enum import StrEnum
 from typing import Any
 
 from dataops.model import messages
-from dataops.model.actors import is_non_user_actor as is_non_user_actor  # noqa: PLC0414 (the validator's import)
 from dataops.model.errors import Invalid
 from dataops.model.records import NAME_MAX, SHORT_TEXT_MAX, Field, Kind, RecordType
 

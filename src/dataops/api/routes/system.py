@@ -18,7 +18,8 @@ from dataops.model.errors import NotFound
 router = APIRouter()
 
 _HOME = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>DataOps work engine</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>DataOps work engine</title>
+<link rel="icon" href="data:,"></head>
 <body><h1>DataOps work engine</h1>
 <p>Version {__version__}. The HTTP API lives under <code>/api</code>:
 <a href="/api/docs">its reference</a> (<a href="/api/openapi.json">OpenAPI</a>);

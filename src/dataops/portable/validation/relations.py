@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dataops.model import messages, proof
+from dataops.model.actors import is_non_user_actor
 from dataops.model.artifacts import ArtifactStatus
 from dataops.model.audit import AuditAction, EntityType
 from dataops.model.proof import Evidence, ProofKind, Requirement
 from dataops.model.records import Field
-from dataops.model.users import is_non_user_actor
 from dataops.portable.mapping import (
     ARTIFACTS,
     AUDIT_EVENTS,
