@@ -128,9 +128,11 @@ def field_schema(spec: Field, *, request: bool = False) -> JSON:
     """The JSON Schema of one declared field (in a request, optional values may also be null:
     null removes an optional field on update and is ignored on create)."""
     schema = _kind_schema(spec, request=request)
-    if request and not spec.required:
-        schema = {"anyOf": [schema, {"type": "null"}]}
-    return schema
+    return _nullable(schema) if request and not spec.required else schema
+
+
+def _nullable(schema: JSON) -> JSON:
+    return {"anyOf": [schema, {"type": "null"}]}
 
 
 def _kind_schema(spec: Field, *, request: bool) -> JSON:
@@ -203,27 +205,19 @@ def record_schema(record: RecordType, names: Iterable[str] | None = None) -> JSO
 
 
 def body_schema(
-    fields: Iterable[Field],
-    required: Iterable[str] = (),
-    *,
-    description: str = "",
-    extra: bool = True,
+    fields: Iterable[Field], required: Iterable[str] = (), *, description: str = ""
 ) -> JSON:
     """A request body of declared fields; `required` names those a request must send (they
-    refuse null). With `extra`, fields not named here are accepted and ignored."""
+    refuse null, the others take null as "remove"). Other fields are ignored."""
     needed = set(required)
     specs = list(fields)
     properties: JSON = {}
     for spec in specs:
         schema = _kind_schema(spec, request=True)
-        properties[spec.name] = (
-            schema if spec.name in needed else {"anyOf": [schema, {"type": "null"}]}
-        )
+        properties[spec.name] = schema if spec.name in needed else _nullable(schema)
     body: JSON = {"type": "object", "properties": properties}
     if needed:
         body["required"] = [spec.name for spec in specs if spec.name in needed]
-    if not extra:
-        body["additionalProperties"] = False
     if description:
         body["description"] = description
     return body
@@ -286,10 +280,6 @@ PAGING: tuple[Param, ...] = (
     ),
     Param("cursor", {"type": "string"}, "`nextCursor` of the previous page."),
 )
-
-
-def query(name: str, schema: JSON, description: str, *, required: bool = False) -> Param:
-    return Param(name, schema, description, required)
 
 
 def field_param(spec: Field, description: str, *, required: bool = False) -> Param:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from dataops.api.http import call, engine_of, listing_response, page_of
-from dataops.api.openapi import PAGING, Doc, listing, query, ref
+from dataops.api.openapi import PAGING, Doc, Param, listing, ref
 from dataops.api.routes import route
 from dataops.engine import audit
 from dataops.model import messages
@@ -23,7 +23,7 @@ router = APIRouter()
         "An entity's history, oldest first",
         answer=listing("auditEvents", ref("AuditEvent")),
         query=(
-            query("entityId", {"type": "string", "minLength": 1}, "The entity.", required=True),
+            Param("entityId", {"type": "string", "minLength": 1}, "The entity.", required=True),
             *PAGING,
         ),
     ),

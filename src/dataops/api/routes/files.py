@@ -20,7 +20,7 @@ from dataops.api.http import (
     page_of,
 )
 from dataops.api.multipart import read_upload
-from dataops.api.openapi import PAGING, Doc, envelope, field_param, listing, query, ref
+from dataops.api.openapi import PAGING, Doc, Param, envelope, field_param, listing, ref
 from dataops.api.routes import route
 from dataops.engine import files
 from dataops.engine.binaries import Download
@@ -81,8 +81,8 @@ async def upload_file(request: Request) -> Response:
         query=(
             field_param(FILE.by_name["taskId"], "The files of one task."),
             field_param(FILE.by_name["bundleId"], "The files of one bundle."),
-            query("category", {"type": "string"}, "Files of one category."),
-            query("tag", {"type": "string"}, "Files with this tag."),
+            Param("category", {"type": "string"}, "Files of one category."),
+            Param("tag", {"type": "string"}, "Files with this tag."),
             *PAGING,
         ),
     ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from dataops.api.http import actor_of, call, engine_of, json_response, listing_response, page_of
-from dataops.api.openapi import PAGING, Doc, envelope, listing, query, ref
+from dataops.api.openapi import PAGING, Doc, Param, envelope, listing, ref
 from dataops.api.routes import route
 from dataops.engine import notifications
 
@@ -21,7 +21,7 @@ router = APIRouter()
         "The caller's notifications (and follow-ups that fell due)",
         answer=listing("notifications", ref("Notification")),
         query=(
-            query("all", {"type": "string"}, "`true`: dismissed ones too."),
+            Param("all", {"type": "string"}, "`true`: dismissed ones too."),
             *PAGING,
         ),
         errors=frozenset({409}),
