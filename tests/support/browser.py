@@ -1,8 +1,8 @@
 """One headless Chromium for the browser tests (Debian's `chromium`, driven by Playwright for
 Python through its `executable_path`: nothing downloads a browser of its own).
 
-Browser tests are marked `browser` and grouped onto one xdist worker, so the whole suite shares
-a single browser process. Without a browser they skip on a developer's machine and fail under
+Browser tests are marked `browser` and grouped onto one xdist worker; each browser test module
+shares one browser process. Without a browser they skip on a developer's machine and fail under
 CI (`CI` set), so a broken install can never pass silently.
 """
 
@@ -44,9 +44,11 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """The shared browser, started on first use and closed at the end of the session."""
+    """The browser of one test module, started on first use and closed after the module's last
+    test: Playwright's synchronous API keeps an event loop running in the thread while it is
+    open, and every later `asyncio.run` on the same worker (the engine's login) would fail."""
     executable = chromium_path()
     if executable is None:
         unavailable("no Chromium found (apt-get install chromium, or set DATAOPS_CHROMIUM)")
