@@ -1,9 +1,14 @@
 """One headless Chromium for the browser tests (Debian's `chromium`, driven by Playwright for
 Python through its `executable_path`: nothing downloads a browser of its own).
 
-Browser tests are marked `browser` and grouped onto one xdist worker; each browser test module
-shares one browser process. Without a browser they skip on a developer's machine and fail under
+Browser tests are marked `browser` and grouped onto one xdist worker, so the whole suite shares
+a single browser process. Without a browser they skip on a developer's machine and fail under
 CI (`CI` set), so a broken install can never pass silently.
+
+Playwright's sync API keeps an event loop marked as running in its thread while it is started,
+which breaks `asyncio.run` in any later test of the same process; so the shared browser is
+stopped as soon as the next test to run is not a browser test (`release_after`), and started
+again should another browser test come.
 """
 
 from __future__ import annotations
@@ -44,26 +49,52 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """The browser of one test module, started on first use and closed after the module's last
-    test: Playwright's synchronous API keeps an event loop running in the thread while it is
-    open, and every later `asyncio.run` on the same worker (the engine's login) would fail."""
-    executable = chromium_path()
-    if executable is None:
-        unavailable("no Chromium found (apt-get install chromium, or set DATAOPS_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright for Python is not installed")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=list(CHROMIUM_FLAGS)
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+class _SharedBrowser:
+    """The one browser of this process, and the Playwright driver behind it."""
+
+    def __init__(self) -> None:
+        self.playwright: Any = None
+        self.browser: Any = None
+
+    def get(self) -> Any:
+        if self.browser is None:
+            executable = chromium_path()
+            if executable is None:
+                unavailable("no Chromium found (apt-get install chromium, or set DATAOPS_CHROMIUM)")
+            try:
+                from playwright.sync_api import sync_playwright
+            except ImportError:
+                unavailable("Playwright for Python is not installed")
+            self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(
+                executable_path=executable, headless=True, args=list(CHROMIUM_FLAGS)
+            )
+        return self.browser
+
+    def stop(self) -> None:
+        if self.browser is not None:
+            self.browser.close()
+            self.playwright.stop()
+            self.browser = self.playwright = None
+
+
+SHARED = _SharedBrowser()
+
+
+def is_browser_test(item: pytest.Item | None) -> bool:
+    return item is not None and item.get_closest_marker("browser") is not None
+
+
+def release_after(item: pytest.Item, next_item: pytest.Item | None) -> None:
+    """After a browser test: stop the browser unless the next test needs it too."""
+    if is_browser_test(item) and not is_browser_test(next_item):
+        SHARED.stop()
+
+
+@pytest.fixture
+def browser() -> Any:
+    """The shared browser (started on first use; see `release_after`)."""
+    return SHARED.get()
 
 
 class ConsoleErrors(list[str]):
