@@ -1,37 +1,53 @@
 # Every target sets itself up: a fresh clone needs only Python 3.11 and make.
+#   make run [PORT=8000] [HOST=127.0.0.1]   the product with SQLite, local storage and demo data
+#   make test | lint | bench | fuzz          the development targets (they add the dev tools)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
 export DATAOPS_STORE ?= sqlite:///var/dataops.db
 export DATAOPS_BLOBS ?= local-dev:///var/blobs
 
 .PHONY: run test lint bench fuzz clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+$(BIN)/python:
+	@echo "make: creating the virtual environment $(VENV)/"
+	$(PYTHON) -m venv $(VENV)
 
-run: $(STAMP)
-	mkdir -p var
+# What serving needs, and nothing else (`pip install .` installs the same).
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	@echo "make: installing DataOps and its runtime dependencies into $(VENV)/ (first run only, about a minute)"
+	$(PIP) install -e .
+	@touch $@
+	@echo "make: installed; the command is $(BIN)/dataops"
+
+# The tools of `make test`, `lint`, `bench` and `fuzz`.
+$(DEV): pyproject.toml $(RUNTIME)
+	@echo "make: installing the development tools (pytest, schemathesis, moto, ruff, mypy) into $(VENV)/"
+	$(PIP) install -e '.[dev]'
+	@touch $@
+
+run: $(RUNTIME)
 	$(BIN)/dataops setup-local
-	$(BIN)/dataops serve --host 127.0.0.1 --port 8000
+	$(BIN)/dataops serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check src tests bench examples fuzz
 	$(BIN)/ruff format --check src tests bench examples fuzz
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-fuzz: $(STAMP)
+fuzz: $(DEV)
 	$(BIN)/python -m pytest fuzz $(PYTEST_ARGS)
 
 clean:

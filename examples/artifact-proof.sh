@@ -2,7 +2,8 @@
 # Scenario 1 of the product, through the portal: a bundle has a task that needs an approved
 # artifact; the task is refused, a public URL artifact is registered, attached and approved,
 # the task's proof is complete, and the task is done. A person does this (a service may not
-# approve or complete): sign in as one, see examples/portal-session.sh.
+# approve or complete): sign in as one, see examples/portal-session.sh. What it creates is
+# deleted again at the end (the artifact, which is never deleted, is archived); KEEP=1 keeps it.
 #
 #   examples/artifact-proof.sh [BASE_URL]        (or DATAOPS_URL; default http://127.0.0.1:8000)
 #
@@ -13,7 +14,7 @@ BASE="${1:-${DATAOPS_URL:-http://127.0.0.1:8000}}"
 source "$(dirname "$0")/portal-session.sh"
 portal_sign_in "$BASE"
 BODY_FILE="$(mktemp)"
-trap 'rm -f "$BODY_FILE" "${PORTAL_JAR:-}" "${PORTAL_HEADERS:-}"' EXIT
+bundle_id="" task_id="" artifact_id=""
 
 # api METHOD PATH EXPECTED_STATUS [JSON_BODY]: prints the response body, fails on another status.
 api() {
@@ -30,6 +31,21 @@ api() {
   fi
   cat "$BODY_FILE"
 }
+
+clean_up() {
+  if [[ -z "${KEEP:-}" ]]; then
+    echo "== clean up" >&2
+    if [[ -n "$task_id" ]]; then api DELETE "/tasks/$task_id" 204 >/dev/null || true; fi
+    if [[ -n "$artifact_id" ]]; then api PUT "/artifacts/$artifact_id/archive" 200 >/dev/null || true; fi
+    if [[ -n "$bundle_id" ]]; then
+      api PUT "/bundles/$bundle_id/archive" 200 >/dev/null || true
+      api DELETE "/bundles/$bundle_id" 204 >/dev/null || true
+    fi
+  fi
+  rm -f "$BODY_FILE"
+  portal_sign_out
+}
+trap clean_up EXIT
 
 # first_id JSON: the first "id" in a response (the record's own id comes first).
 first_id() {

@@ -7,7 +7,8 @@
 #   (neither: the login that `make run` printed, from var/operator-login.txt)
 #
 # After `portal_sign_in BASE_URL`: $API is the API's root (BASE_URL/work/api) and "${AUTH[@]}"
-# the curl arguments that authenticate a request. Needs bash and curl only.
+# the curl arguments that authenticate a request; `portal_sign_out` removes the session's
+# temporary files (call it from your EXIT trap). Needs bash and curl only.
 
 portal_sign_in() {
   local base="${1%/}" email="${DATAOPS_EMAIL:-}" password="${DATAOPS_PASSWORD:-}" status token
@@ -25,14 +26,18 @@ portal_sign_in() {
   fi
   PORTAL_JAR="$(mktemp)"
   PORTAL_HEADERS="$(mktemp)"
-  trap 'rm -f "$PORTAL_JAR" "$PORTAL_HEADERS"' EXIT
   # The login form: curl encodes the fields, whatever characters the password has.
   status="$(curl -sS -o /dev/null -D "$PORTAL_HEADERS" -c "$PORTAL_JAR" -w '%{http_code}' \
     --data-urlencode "email=$email" --data-urlencode "password=$password" "$base/login")"
   if [[ "$status" != "303" ]]; then
     echo "login as $email refused ($status)" >&2
+    portal_sign_out
     exit 1
   fi
   token="$(sed -n 's/^x-csrf-token: *//Ip' "$PORTAL_HEADERS" | tr -d '\r')"
   AUTH=(-b "$PORTAL_JAR" -H "X-CSRF-Token: $token")
+}
+
+portal_sign_out() {
+  rm -f "${PORTAL_JAR:-}" "${PORTAL_HEADERS:-}"
 }

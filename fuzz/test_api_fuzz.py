@@ -67,4 +67,4 @@ def test_random_requests_never_fail_the_server(
         params=query,
         headers={"content-type": "application/json"},
     )
-    assert_handled(response, f"{operation.method} {path} {body!r:.200}")
+    assert_handled(response, f"{operation.method} {path} {body!r:.200}", operation)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from dataops.bootstrap import open_store
 from dataops.cli import app
 from dataops.config import Settings
 from dataops.engine import identity, service_tokens
@@ -36,6 +37,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
+    open_store(Settings.from_env(values)).close()  # set up, as `dataops setup-local` would
     return values
 
 
@@ -60,17 +62,28 @@ def ok(*args: str) -> str:
 def refused(message: str, *args: str) -> None:
     result = dataops(*args)
     assert result.exit_code == 1, result.output
-    assert result.stderr.strip() == f"dataops: {message}"
+    # After the line that names the store the command opened.
+    assert result.stderr.strip().splitlines()[-1] == f"dataops: {message}"
 
 
 # --- users -----------------------------------------------------------------------------------
 
 
 def test_users_have_roles(env: dict[str, str]) -> None:
-    ok("users", "add", "--email", "ada@example.com", "--name", "Ada", "--id", "ada")
+    ok(
+        "users",
+        "add",
+        "--email",
+        "ada@example.com",
+        "--name",
+        "Ada",
+        "--id",
+        "ada",
+        "--no-password",
+    )
     added = ok(
         "users", "add", "--email", "grace@example.com", "--name", "Grace", "--id", "grace",
-        "--role", "lead",
+        "--role", "lead", "--no-password",
     )  # fmt: skip
     assert added.strip() == "grace  grace@example.com  Grace  lead"
     assert ok("users", "list").splitlines() == [
@@ -120,8 +133,12 @@ def test_reserved_ids_and_bad_users_are_refused(engine: Engine) -> None:
         refused(
             f"id {reserved} is reserved for an actor that is not a user",
             "users", "add", "--email", "x@example.com", "--name", "X", "--id", reserved,
+            "--no-password",
         )  # fmt: skip
-    refused("email must be an email address", "users", "add", "--email", "nope", "--name", "X")
+    refused(
+        "email must be an email address",
+        "users", "add", "--email", "nope", "--name", "X", "--no-password",
+    )  # fmt: skip
     assert engine.store.count("users") == 0
 
 

@@ -95,13 +95,13 @@ def test_an_output_becomes_an_artifact_in_the_review_queue(
         "sourceType": "assistant-output",
         "taskId": task["id"],
         "bundleId": bundle["id"],
-        "createdBy": "assistant",
+        "createdBy": "service:assistant",
         "createdAt": artifact["createdAt"],
         "updatedAt": artifact["updatedAt"],
     }
     assert key.startswith("dataops/outputs/")
     assert s3.body(key) == PREP
-    assert result.output.split() == [
+    assert result.stdout.split() == [
         artifact["id"],
         "needs-review",
         artifact["storageUri"],

@@ -12,7 +12,14 @@ from starlette.applications import Starlette
 
 from dataops.blobs.base import BlobStore
 from dataops.blobs.local import LocalBlobStore, disabled_warning
-from dataops.config import AuthMode, ConfigError, Environment, Settings, check_portal_secret
+from dataops.config import (
+    AuthMode,
+    ConfigError,
+    Environment,
+    Settings,
+    StoreLocation,
+    check_portal_secret,
+)
 from dataops.engine.binaries import remove_stale_temporaries
 from dataops.engine.context import Engine, Policy
 from dataops.model.users import MIN_PASSWORD_LENGTH
@@ -24,14 +31,49 @@ if TYPE_CHECKING:
 log = logging.getLogger("dataops")
 
 
-def open_store(settings: Settings) -> Store:
-    if settings.store.kind == "sqlite":
-        from dataops.store.sqlite import SQLiteStore
+class StoreUnavailable(ConfigError):
+    """The configured store does not exist (and may not be created here) or cannot be opened."""
 
-        return SQLiteStore(settings.store.path)
-    if settings.store.kind == "dynamodb":
+
+def open_store(settings: Settings, *, create: bool = True) -> Store:
+    """The metadata store of `DATAOPS_STORE`. With `create=False` a store that does not exist
+    yet is refused instead of made empty (commands that only read or change data); a path that
+    cannot hold a database is refused in one line either way."""
+    location = settings.store
+    if location.kind == "dynamodb":
         return open_dynamodb(settings)
-    raise ValueError(f"unsupported store kind {settings.store.kind!r}")
+    if location.kind != "sqlite":
+        raise ValueError(f"unsupported store kind {location.kind!r}")
+    import sqlite3
+
+    from dataops.store.sqlite import SQLiteStore
+
+    if location.is_file and not create and not location.file().is_file():
+        raise StoreUnavailable(
+            f"no store at {location.describe()}: set DATAOPS_STORE to an existing store, or "
+            "create one with `dataops setup-local`"
+        )
+    try:
+        return SQLiteStore(location.path)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreUnavailable(
+            f"cannot open the store at {location.describe()}: {_why(location, exc)}"
+        ) from None
+
+
+def _why(location: StoreLocation, exc: Exception) -> str:
+    """What keeps a database file from being opened, in words."""
+    if location.is_file:
+        for folder in location.file().parents:
+            if folder.exists():
+                if not folder.is_dir():
+                    return f"{folder} is a file, not a folder"
+                break
+    if isinstance(exc, OSError) and exc.strerror:
+        where = str(exc.filename or "")
+        shown = location.describe() if location.is_file else ""
+        return f"{exc.strerror} ({where})" if where and where != shown else exc.strerror
+    return str(exc)
 
 
 def open_dynamodb(settings: Settings) -> DynamoDBStore:
@@ -93,10 +135,13 @@ def policy_for(settings: Settings) -> Policy:
     )
 
 
-def open_engine(settings: Settings) -> Engine:
+def open_engine(settings: Settings, *, create: bool = True) -> Engine:
     blobs = open_blobs(settings)
     return Engine(
-        settings=settings, store=open_store(settings), blobs=blobs, policy=policy_for(settings)
+        settings=settings,
+        store=open_store(settings, create=create),
+        blobs=blobs,
+        policy=policy_for(settings),
     )
 
 

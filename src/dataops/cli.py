@@ -1,22 +1,31 @@
-"""The `dataops` command: serve the engine, manage users, and (later) data-safety commands."""
+"""The `dataops` command: serve the engine, manage users, scheduled work and data safety.
+
+Every command that uses the metadata store names it (its absolute path, on stderr); only the
+commands that set a store up (`serve`, `engine`, `setup-local`, `demo`, `users add`, `import`)
+may create one, every other command refuses a store that does not exist. A problem with the
+configuration or the store ends a command with one line, never a traceback.
+"""
 
 from __future__ import annotations
 
+import errno
 import getpass
 import os
 import secrets
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
 from starlette.applications import Starlette
 
 from dataops.bootstrap import engine_app, open_engine, open_store, portal_app, serve_app
-from dataops.config import ConfigError, Environment, Settings
+from dataops.config import ConfigError, Environment, Settings, StoreLocation
 from dataops.engine import artifact_binaries, cron, service_tokens
 from dataops.engine import demo as demo_data
 from dataops.engine import users as user_cases
@@ -27,22 +36,26 @@ from dataops.model.errors import DataOpsError
 from dataops.model.users import Role, role_of
 from dataops.store.base import Store
 
-app = typer.Typer(help="DataOps work engine.", no_args_is_help=True, add_completion=False)
-users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+
+def _group(help_text: str) -> typer.Typer:
+    # Plain help (no Rich panels): options read `--json`, not `--json <bool>`.
+    return typer.Typer(
+        help=help_text, no_args_is_help=True, add_completion=False, rich_markup_mode=None
+    )
+
+
+app = _group("DataOps work engine.")
+users_app = _group("Manage user accounts.")
 app.add_typer(users_app, name="users")
-cron_app = typer.Typer(
-    help="Scheduled work: automatic templates and notifications.", no_args_is_help=True
-)
+cron_app = _group("Scheduled work: automatic templates and notifications.")
 app.add_typer(cron_app, name="cron")
-artifacts_app = typer.Typer(help="Artifacts: register outputs for review.", no_args_is_help=True)
+artifacts_app = _group("Artifacts: register outputs for review.")
 app.add_typer(artifacts_app, name="artifacts")
-tokens_app = typer.Typer(
-    help="Service tokens: identities for assistants and scripts (actor service:<name>).",
-    no_args_is_help=True,
-)
+tokens_app = _group("Service tokens: identities for assistants and scripts (actor service:<name>).")
 app.add_typer(tokens_app, name="tokens")
 
-LOGIN_FILE = Path("var/operator-login.txt")
+T = TypeVar("T")
+LOGIN_FILE_NAME = "operator-login.txt"
 OPERATOR_EMAIL = "operator@example.com"
 
 
@@ -51,33 +64,18 @@ def settings() -> Settings:
     try:
         return Settings.from_env()
     except ConfigError as exc:
-        raise configuration_error(exc) from None
+        raise usage_error(f"configuration error: {exc}") from None
 
 
-def configuration_error(exc: ConfigError) -> typer.Exit:
-    typer.echo(f"dataops: configuration error: {exc}", err=True)
+def usage_error(message: str) -> typer.Exit:
+    """One line on stderr and exit 2: the command could not start."""
+    typer.echo(f"dataops: {message}", err=True)
     return typer.Exit(2)
-
-
-def engine_for(config: Settings) -> Engine:
-    """The engine on the configured stores; a store that cannot open (a missing DynamoDB table
-    or index, an unreachable endpoint) ends the command with one line that names it."""
-    try:
-        return open_engine(config)
-    except ConfigError as exc:
-        raise configuration_error(exc) from None
-
-
-def store_for(config: Settings) -> Store:
-    try:
-        return open_store(config)
-    except ConfigError as exc:
-        raise configuration_error(exc) from None
 
 
 def reopenable(config: Settings) -> bool:
     """Whether worker processes can open the store again (an in-memory database cannot)."""
-    return config.store.kind != "sqlite" or config.store.path != ":memory:"
+    return config.store.kind != "sqlite" or config.store.is_file
 
 
 def fail(exc: DataOpsError) -> typer.Exit:
@@ -85,60 +83,147 @@ def fail(exc: DataOpsError) -> typer.Exit:
     return typer.Exit(1)
 
 
+def store_of(config: Settings, *, create: bool = False) -> Store:
+    """The configured store, named on stderr; missing (unless `create`) or unusable: one line."""
+    return _named(config, lambda: open_store(config, create=create))
+
+
+def engine_of(config: Settings, *, create: bool = False) -> Engine:
+    """The engine with both stores, named as `store_of` does."""
+    return _named(config, lambda: open_engine(config, create=create))
+
+
+def _named(config: Settings, opener: Callable[[], T]) -> T:
+    try:
+        opened = opener()
+    except ConfigError as exc:
+        raise usage_error(str(exc)) from None
+    typer.echo(f"Store: {config.store.describe()}", err=True)
+    return opened
+
+
+def close(engine: Engine) -> None:
+    engine.store.close()
+    engine.hasher.close()
+    if engine.blobs is not None:
+        engine.blobs.close()
+
+
 @contextmanager
-def opened_engine() -> Iterator[Engine]:
-    """The engine of the configured store for one command: a domain error ends the command
-    with its message (exit 1); the store is closed whatever happens."""
-    eng = engine_for(settings())
+def opened_engine(*, create: bool = False) -> Iterator[Engine]:
+    """The engine of the configured store for one command (named as `store_of` does): a domain
+    error ends the command with its message (exit 1); the stores close whatever happens."""
+    eng = engine_of(settings(), create=create)
     try:
         yield eng
     except DataOpsError as exc:
         raise fail(exc) from None
     finally:
-        eng.store.close()
-        eng.hasher.close()
-        if eng.blobs is not None:
-            eng.blobs.close()
+        close(eng)
 
 
-def _serve(application: Callable[[Settings, str, int], Starlette], host: str, port: int) -> None:
+def login_file(config: Settings) -> Path | None:
+    """Where a local installation keeps its operator login: beside the database file."""
+    return config.store.file().parent / LOGIN_FILE_NAME if config.store.is_file else None
+
+
+def write_private(path: Path, text: str) -> None:
+    """A new file only its owner may read (it holds a password)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(text)
+
+
+def read_login(config: Settings) -> tuple[str, str] | None:
+    path = login_file(config)
+    if path is None or not path.is_file():
+        return None
+    email, _, password = path.read_text().strip().partition(" ")
+    return email, password
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is printed: a port in use ends the command
+    with one line instead of a login URL that belongs to another server."""
     try:
-        served = application(settings(), host, port)
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise usage_error(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise usage_error(
+                f"port {port} on {host} is already in use (is another server running?); "
+                f"stop it or choose another port: --port {port + 1} (make run PORT={port + 1})"
+            ) from None
+        raise usage_error(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _serve(
+    application: Callable[[Settings, str, int], Starlette],
+    host: str,
+    port: int,
+    *,
+    login_page: bool,
+) -> None:
+    config = settings()
+    sock = listen(host, port)
+    try:
+        served = application(config, host, port)
     except ConfigError as exc:
-        raise configuration_error(exc) from None
+        sock.close()
+        raise usage_error(str(exc)) from None
+    typer.echo(f"Store: {config.store.describe()}", err=True)
+    shown_host = f"[{host}]" if ":" in host else host
+    typer.echo(f"DataOps is running on http://{shown_host}:{port}  (Ctrl-C stops it)")
+    login = read_login(config) if config.env is not Environment.PRODUCTION else None
+    if login is not None:
+        where = f"  at http://{shown_host}:{port}/login" if login_page else ""
+        typer.echo(f"Login: {login[0]} / {login[1]}{where}")
     # The portal and the engine decide themselves whom to believe about the client's address
     # (DATAOPS_TRUSTED_PROXIES); uvicorn's own reading of X-Forwarded-For stays off.
-    uvicorn.run(served, host=host, port=port, log_level="info", proxy_headers=False)
+    server = uvicorn.Server(uvicorn.Config(served, log_level="info", proxy_headers=False))
+    server.run(sockets=[sock])
 
 
-HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
-PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+JobsOption = Annotated[
+    int | None,
+    typer.Option(min=1, metavar="N", help="Worker processes (default: one per core, max 4)."),
+]
+HostOption = Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")]
+PortOption = Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")]
 
 
 @app.command()
 def engine(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Serve the engine API alone (/api/*), for deployments that run the portal apart."""
-    _serve(lambda config, _host, _port: engine_app(config), host, port)
+    _serve(lambda config, _host, _port: engine_app(config), host, port, login_page=False)
 
 
 @app.command()
 def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Serve the product in one process: the portal (login, /work, /work/api) with the engine
     behind it."""
-    _serve(serve_app, host, port)
+    _serve(serve_app, host, port, login_page=True)
 
 
 @app.command()
 def portal(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Serve the portal alone, in front of the engine at DATAOPS_ENGINE_URL (shared secret:
     WORK_ENGINE_PORTAL_SECRET)."""
-    _serve(portal_app, host, port)
+    _serve(portal_app, host, port, login_page=True)
 
 
 def local_only(config: Settings, what: str) -> None:
     if config.env is Environment.PRODUCTION:
-        typer.echo(f"dataops: {what} is for local installations only", err=True)
-        raise typer.Exit(2)
+        raise usage_error(f"{what} is for local installations only")
 
 
 @app.command("setup-local")
@@ -146,47 +231,44 @@ def setup_local() -> None:
     """First run: an operator account and the demo data. Every run: print the login."""
     config = settings()
     local_only(config, "setup-local")
-    eng = engine_for(config)
-    try:
+    saved = login_file(config)
+    with opened_engine(create=True) as eng:
         if eng.store.count("users") == 0:
             password = secrets.token_urlsafe(12)
             user_cases.add_user(
                 eng, email=OPERATOR_EMAIL, name="Operator", password=password, role=Role.LEAD
             )
-            LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
-            LOGIN_FILE.write_text(f"{OPERATOR_EMAIL} {password}\n")
+            if saved is not None:
+                write_private(saved, f"{OPERATOR_EMAIL} {password}\n")
             demo_data.load_demo(eng)
             report = cron.run(eng)  # so the demo shows what is due, overdue or missing proof
             typer.echo(
                 "Demo data loaded: workflows, a podcast episode, tasks and artifacts "
                 f"({sum(report.notifications.values())} notifications from a first cron run)."
             )
-    finally:
-        eng.store.close()
-    if LOGIN_FILE.exists():
-        email, _, password = LOGIN_FILE.read_text().strip().partition(" ")
-        typer.echo(f"Login: {email} / {password}  at http://127.0.0.1:8000/login")
+            typer.echo(f"Login: {OPERATOR_EMAIL} / {password}")
+        elif (login := read_login(config)) is not None:
+            typer.echo(f"Login: {login[0]} / {login[1]}")
+    if saved is not None and saved.is_file():
+        typer.echo(f"(kept in {saved}, readable by you only)")
 
 
 @app.command()
 def demo() -> None:
     """Load the demo workflows, episode, tasks and artifacts (idempotent)."""
-    config = settings()
-    local_only(config, "demo data")
-    eng = engine_for(config)
-    try:
+    local_only(settings(), "demo data")
+    with opened_engine(create=True) as eng:
         if demo_data.demo_loaded(eng):
             typer.echo("Demo data is already loaded.")
             return
         demo_data.load_demo(eng)
-    except DataOpsError as exc:
-        raise fail(exc) from None
-    finally:
-        eng.store.close()
     typer.echo("Demo data loaded: workflows, a podcast episode, tasks and artifacts.")
 
 
 UserArgument = Annotated[str, typer.Argument(metavar="EMAIL_OR_ID", help="The user's email or id.")]
+PasswordOption = Annotated[
+    str | None, typer.Option(metavar="PASSWORD", help="Prompted for on a terminal.")
+]
 
 
 def _user_line(user: dict[str, object]) -> str:
@@ -194,19 +276,36 @@ def _user_line(user: dict[str, object]) -> str:
 
 
 @users_app.command("add")
-def users_add(
-    email: Annotated[str, typer.Option(help="Login email (unique).")],
-    name: Annotated[str, typer.Option(help="Display name.")],
-    user_id: Annotated[str | None, typer.Option("--id", help="Keep this id.")] = None,
-    password: Annotated[str | None, typer.Option(help="Prompted for on a terminal.")] = None,
-    role: Annotated[Role, typer.Option(help="member, or lead (waivers, team administration).")] = (
-        Role.MEMBER
-    ),
+def users_add(  # noqa: PLR0917 (Typer maps parameters to options)
+    email: Annotated[str, typer.Option(metavar="EMAIL", help="Login email (unique).")],
+    name: Annotated[str, typer.Option(metavar="NAME", help="Display name.")],
+    user_id: Annotated[str | None, typer.Option("--id", metavar="ID", help="Keep this id.")] = None,
+    password: PasswordOption = None,
+    no_password: Annotated[
+        bool,
+        typer.Option(
+            "--no-password", help="An account that cannot log in (an assignee, for example)."
+        ),
+    ] = False,
+    role: Annotated[
+        Role, typer.Option(help="member, or lead (waivers, team administration).")
+    ] = Role.MEMBER,
 ) -> None:
     """Create a user account."""
-    if password is None and sys.stdin.isatty():
-        password = getpass.getpass("Password (empty for none): ") or None
-    with opened_engine() as eng:
+    if password is not None and no_password:
+        raise usage_error("give --password or --no-password, not both")
+    if password is None and not no_password:
+        if not sys.stdin.isatty():
+            raise usage_error(
+                "--password is required when not on a terminal "
+                "(or --no-password for an account that cannot log in)"
+            )
+        password = getpass.getpass("Password: ")
+        if not password:
+            raise usage_error(
+                "the password is empty (use --no-password for an account that cannot log in)"
+            )
+    with opened_engine(create=True) as eng:
         user = user_cases.add_user(
             eng, email=email, name=name, user_id=user_id, password=password, role=role
         )
@@ -222,15 +321,11 @@ def users_list() -> None:
 
 
 @users_app.command("set-password")
-def users_set_password(
-    user: UserArgument,
-    password: Annotated[str | None, typer.Option(help="Prompted for on a terminal.")] = None,
-) -> None:
+def users_set_password(user: UserArgument, password: PasswordOption = None) -> None:
     """Set or replace a user's password; every session of the user ends."""
     if password is None:
         if not sys.stdin.isatty():
-            typer.echo("dataops: --password is required when not on a terminal", err=True)
-            raise typer.Exit(2)
+            raise usage_error("--password is required when not on a terminal")
         password = getpass.getpass("New password: ")
     with opened_engine() as eng:
         _, ended = user_cases.set_password(eng, user, password)
@@ -301,36 +396,65 @@ def tokens_revoke(
     typer.echo(f"Token of service:{name} revoked.")
 
 
-@cron_app.command("run")
-def cron_run() -> None:
-    """Run the cron runner once for today (UTC); prints what it created as JSON."""
-    from dataops.model import jsonvalue
+def cron_text(report: cron.CronReport, today: str) -> list[str]:
+    """A cron run as people read it."""
+    created = f"{len(report.created)}"
+    if report.created:
+        created += f" ({', '.join(report.created)})"
+    notes = ", ".join(f"{count} {kind}" for kind, count in sorted(report.notifications.items()))
+    return [
+        f"Cron run for {today} (UTC)",
+        f"  bundles created from automatic templates: {created}; already there: {report.skipped}",
+        f"  notifications created: {notes or 'none'}",
+        f"  unfinished temporary uploads removed: {report.temporaries_removed}",
+    ]
 
-    eng = engine_for(settings())
-    try:
+
+@cron_app.command("run")
+def cron_run(
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print {created, skipped, notifications, temporariesRemoved}, as "
+            "POST /api/cron/run answers.",
+        ),
+    ] = False,
+) -> None:
+    """Run the cron runner once for today (UTC): bundles of automatic templates, follow-up,
+    overdue and missing-evidence notifications."""
+    with opened_engine() as eng:
         report = cron.run(eng)
-    finally:
-        eng.store.close()
-    summary = {
-        "created": report.created,
-        "skipped": report.skipped,
-        "notifications": report.notifications,
-        "temporariesRemoved": report.temporaries_removed,
-    }
-    typer.echo(jsonvalue.dumps(summary).decode())
+        today = eng.today()
+    if as_json:
+        typer.echo(jsonvalue.dumps(report.as_json()).decode())
+    else:
+        for line in cron_text(report, today):
+            typer.echo(line)
 
 
 @artifacts_app.command("register-output")
 def artifacts_register_output(
-    path: Annotated[Path, typer.Argument(help="The output file (e.g. documents/prep.md).")],
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="The output file (e.g. documents/prep.md).")
+    ],
     *,
     artifact_type: Annotated[
-        str, typer.Option("--type", help="Artifact type, e.g. podcast-doc or report.")
+        str,
+        typer.Option("--type", metavar="TYPE", help="Artifact type, e.g. podcast-doc or report."),
     ],
-    title: Annotated[str, typer.Option(help="What the output is, for the reviewer.")],
-    task: Annotated[str | None, typer.Option(help="The task it is proof for.")] = None,
-    bundle: Annotated[str | None, typer.Option(help="The bundle (workflow run).")] = None,
-    description: Annotated[str | None, typer.Option(help="Longer description.")] = None,
+    title: Annotated[
+        str, typer.Option(metavar="TITLE", help="What the output is, for the reviewer.")
+    ],
+    task: Annotated[
+        str | None, typer.Option(metavar="TASK_ID", help="The task it is proof for.")
+    ] = None,
+    bundle: Annotated[
+        str | None, typer.Option(metavar="BUNDLE_ID", help="The bundle (workflow run).")
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Longer description.")
+    ] = None,
     assistant_job: Annotated[
         str | None,
         typer.Option("--assistant-job", metavar="ID", help="The assistant run that produced it."),
@@ -344,7 +468,12 @@ def artifacts_register_output(
         ),
     ] = None,
     actor: Annotated[
-        str | None, typer.Option(help="Who produced it (createdBy); default: assistant.")
+        str | None,
+        typer.Option(
+            metavar="ACTOR",
+            help="Who produced it (createdBy), e.g. service:podcast-assistant; default: "
+            f"{artifact_binaries.DEFAULT_OUTPUT_ACTOR}.",
+        ),
     ] = None,
 ) -> None:
     """Upload an assistant's output to the blob store and register it as an artifact awaiting
@@ -360,17 +489,10 @@ def artifacts_register_output(
     if remote is not None:
         _register_output_remotely(remote, path, output, actor)
         return
-    eng = engine_for(settings())
-    try:
+    with opened_engine() as eng:
         artifact = artifact_binaries.register_output(
             eng, path, output, actor or artifact_binaries.DEFAULT_OUTPUT_ACTOR
         )
-    except DataOpsError as exc:
-        raise fail(exc) from None
-    finally:
-        eng.store.close()
-        if eng.blobs is not None:
-            eng.blobs.close()
     _print_registered(artifact)
 
 
@@ -403,15 +525,13 @@ def export_command(
             metavar="DIR", help="Where to write it (default exports/dataops-<timestamp>)."
         ),
     ] = None,
-    jobs: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes (default: one per core, max 4).")
-    ] = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Write a portable export of every entity (manifest.json + one JSONL file per entity)."""
     from dataops.portable import console, export, workers
 
     config = settings()
-    eng = Engine(settings=config, store=store_for(config))  # an export needs no blob store
+    eng = Engine(settings=config, store=store_of(config))  # an export needs no blob store
     try:
         generated_at = eng.now()
         target = directory or export.default_target(generated_at)
@@ -437,9 +557,7 @@ def validate_export_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print {valid, errors, warnings, entityCounts}.")
     ] = False,
-    jobs: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes (default: one per core, max 4).")
-    ] = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Check an export against every validation rule; exit 0 valid, 1 invalid, 2 usage."""
     from dataops.portable import console, workers
@@ -490,7 +608,12 @@ def import_command(
     from dataops.portable import console, restore
 
     config = settings()
-    store = store_for(config)
+    if dry_run and config.store.is_file and not config.store.file().is_file():
+        # Nothing to compare with: the dry run reads an empty store and creates none.
+        typer.echo(f"Store: {config.store.describe()} (does not exist yet)", err=True)
+        store = open_store(replace(config, store=StoreLocation("sqlite", ":memory:")))
+    else:
+        store = store_of(config, create=True)
     try:
         if dry_run:
             report = restore.dry_run(store, directory, jobs=jobs, batch_size=batch_size)
@@ -524,24 +647,22 @@ def restore_drill_command(
             "export there.",
         ),
     ] = None,
-    jobs: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes (default: one per core, max 4).")
-    ] = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Rehearse a restore on a scratch copy of the store (which is only read); exit 1 on failure."""
     import shutil
     import tempfile
 
+    from dataops.model import messages
     from dataops.portable import drill, workers
 
     config = settings()
     if keep is not None and keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
         typer.echo(f"dataops: {messages.DRILL_DIRECTORY_OCCUPIED.format(path=keep)}", err=True)
         raise typer.Exit(1)
-    source = Engine(settings=config, store=store_for(config))
+    source = Engine(settings=config, store=store_of(config))
     workdir = keep or Path(tempfile.mkdtemp(prefix="dataops-restore-drill-"))
-    where = "dynamodb://" if config.store.kind == "dynamodb" else f"sqlite:///{config.store.path}"
-    typer.echo(f"Restore drill of {where} in {workdir}")
+    typer.echo(f"Restore drill of {config.store.describe()} in {workdir}")
     try:
         workdir.mkdir(parents=True, exist_ok=True)
         result = drill.run_drill(
@@ -575,7 +696,7 @@ def migrate(
         return
     from dataops.store.dynamodb import DynamoDBStore
 
-    store = store_for(config)
+    store = store_of(config)
     assert isinstance(store, DynamoDBStore)
     try:
         migration = store.migrate(dry_run=dry_run)

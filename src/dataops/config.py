@@ -12,6 +12,7 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import TypeVar
 
 from dataops.model.values import parse_digits
@@ -40,6 +41,21 @@ class StoreLocation:
 
     kind: str
     path: str = ""
+
+    @property
+    def is_file(self) -> bool:
+        """A SQLite database file (not `:memory:`): it exists or not, and can be reopened."""
+        return self.kind == "sqlite" and self.path != ":memory:"
+
+    def file(self) -> Path:
+        """The database file, absolute (relative paths are read from the working folder)."""
+        return Path(self.path).absolute()
+
+    def describe(self) -> str:
+        """Where the store is, as people should read it: the absolute path of a file."""
+        if self.is_file:
+            return str(self.file())
+        return f"{self.kind}:///{self.path}" if self.path else f"{self.kind}://"
 
 
 @dataclass(frozen=True)

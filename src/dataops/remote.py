@@ -2,7 +2,7 @@
 engine: an assistant registers its outputs through the public entry point (the portal's
 `/work/api`, or an engine's `/api`) as a service, with the token in `DATAOPS_SERVICE_TOKEN`.
 
-An output goes up as a direct upload (api-contract.md 11): the engine hands out a presigned PUT
+An output goes up as a direct upload (docs/api.md#artifacts): the engine hands out a presigned PUT
 for exactly the file's size and SHA-256, the bytes go straight to the blob store, and the
 registration then verifies them before it records the artifact. Standard library only: the
 command needs no HTTP dependency of its own.

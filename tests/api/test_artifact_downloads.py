@@ -1,4 +1,4 @@
-"""`GET /api/artifacts/:id/download` (api-contract.md 11): a 302 to a presigned URL for S3, the
+"""`GET /api/artifacts/:id/download` (docs/api.md#artifacts): a 302 to a presigned URL for S3, the
 bytes for local-dev (refused outside local/test), 409 for binaries DataOps does not hold."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The proof gate with artifacts (api-contract.md 4.5, 11) and the product scenarios 1-4
+"""The proof gate with artifacts (docs/api.md#proof) and the product scenarios 1-4
 (product.md) through the HTTP API, with the exact refusal messages."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Direct uploads (api-contract.md 11) against moto in server mode: the client asks for an upload,
+"""Direct uploads (docs/api.md#artifacts) against moto in server mode: the client asks for an upload,
 PUTs the bytes to the presigned URL with plain HTTP, then registers the artifact with `uploadId`.
 The engine verifies size and SHA-256 itself (moto, unlike S3, neither checks nor reports
 checksums); anything that does not match is deleted and nothing is recorded."""

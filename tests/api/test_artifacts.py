@@ -1,4 +1,4 @@
-"""The artifact API (api-contract.md 5.3-5.7, 10.4-10.7, 10.13-10.15, 11) through HTTP."""
+"""The artifact API (docs/api.md#artifacts) through HTTP."""
 
 from __future__ import annotations
 

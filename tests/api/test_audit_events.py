@@ -1,4 +1,4 @@
-"""The audit trail (api-contract.md 9.2, 11): every artifact status change, registration,
+"""The audit trail (docs/export-format.md): every artifact status change, registration,
 attach/detach and supersede, task completion and reopening; `GET /api/audit-events`."""
 
 from __future__ import annotations

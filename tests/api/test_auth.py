@@ -1,4 +1,4 @@
-"""Authentication in all three modes (api-contract.md sections 1 and 2)."""
+"""Authentication in all three modes (docs/api.md#authentication)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bundles through the HTTP API: api-contract.md 7.1 with section 10's differences."""
+"""Bundles through the HTTP API: docs/api.md#bundles."""
 
 from __future__ import annotations
 

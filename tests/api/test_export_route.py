@@ -1,4 +1,4 @@
-"""`POST /api/cron/export` (api-contract.md 7.7): a portable export into a new timestamped
+"""`POST /api/cron/export` (docs/api.md#scheduled-work-and-exports): a portable export into a new timestamped
 subdirectory of EXPORT_OUTPUT_DIR."""
 
 from __future__ import annotations

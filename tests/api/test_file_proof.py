@@ -1,4 +1,4 @@
-"""File proof through the HTTP API with real uploads (product.md scenario 4, api-contract.md 4.4,
+"""File proof through the HTTP API with real uploads (product.md scenario 4, docs/api.md#proof,
 4.5, 10.11): file records satisfy `requiresFile` and `proofRequirement.type = file`, never an
 artifact requirement; deleting the last file blocks completion again; a task with files cannot
 be deleted."""

@@ -547,6 +547,6 @@ def test_in_production_uploads_and_downloads_of_local_binaries_are_refused(
         f["id"] for f in client.get("/api/files", params={"taskId": task["id"]}).json()["files"]
     ] == [record["id"]]
 
-    # Validation still comes first (6.3 order): the guard is step 9.
+    # Validation still comes first (the upload order): the guard is step 9.
     missing = upload(client, "no-such-task")
     assert (missing.status_code, missing.json()) == (404, {"error": "Task not found"})

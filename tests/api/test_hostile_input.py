@@ -23,7 +23,7 @@ def test_every_route_survives_hostile_bodies_and_ids(client: TestClient, engine:
                     content=body,
                     headers={"content-type": "application/json"},
                 )
-                assert_handled(response, f"{operation.method} {path} {body[:60]!r}")
+                assert_handled(response, f"{operation.method} {path} {body[:60]!r}", operation)
                 requests += 1
     assert requests > 1000
 
@@ -49,4 +49,4 @@ def test_every_list_survives_hostile_query_strings(client: TestClient, engine: E
             continue
         for query in queries:
             response = client.get(f"{operation.path}?{query}")
-            assert_handled(response, f"GET {operation.path}?{query}")
+            assert_handled(response, f"GET {operation.path}?{query}", operation)

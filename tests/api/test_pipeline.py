@@ -1,4 +1,4 @@
-"""The request pipeline and HTTP conventions: api-contract.md sections 0, 1 and 10.2."""
+"""The request pipeline and HTTP conventions: docs/api.md#conventions and #errors."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Portal mode: the hardened pipeline (duplicate headers, actors that must exist, the client
-address header) and the portal-support routes of api-contract.md 11: login, sessions, password
+address header) and the portal-support routes (docs/identity.md): login, sessions, password
 change, service-token resolution. Every refusal writes nothing."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tasks through the HTTP API: api-contract.md 4.1-4.5 with section 10's differences."""
+"""Tasks through the HTTP API: docs/api.md#tasks and #proof."""
 
 from __future__ import annotations
 

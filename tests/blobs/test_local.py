@@ -1,5 +1,5 @@
 """The local-dev blob store: atomic writes inside one directory, paths that cannot escape it, and
-the production guard (every operation refused with the contract's 409, nothing on disk)."""
+the production guard (every operation refused with the API's 409, nothing on disk)."""
 
 from __future__ import annotations
 

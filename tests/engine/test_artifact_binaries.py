@@ -44,7 +44,7 @@ def test_an_output_in_local_dev_storage(engine: Engine, prep: Path, tmp_path: Pa
     assert (artifact["status"], artifact["sourceType"], artifact["createdBy"]) == (
         "needs-review",
         "assistant-output",
-        "assistant",
+        "service:assistant",
     )
 
 

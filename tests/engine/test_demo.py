@@ -49,7 +49,7 @@ def test_demo_loads_a_podcast_episode(engine: Engine, client: TestClient) -> Non
     assert recording["storageUri"] == "local-dev://demo/episode-42/raw.wav"
     assert recording["checksum"] == demo.RECORDING_CHECKSUM
     assert recording["sizeBytes"] == len(demo.RECORDING)
-    assert recording["reviewedBy"] == "demo"
+    assert recording["reviewedBy"] == "system"
 
 
 def test_the_demo_recording_is_an_object_of_the_blob_store(

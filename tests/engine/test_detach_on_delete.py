@@ -1,4 +1,4 @@
-"""Deletes keep relationships valid (api-contract.md 10.11): deleting a task detaches its
+"""Deletes keep relationships valid (docs/api.md#resources): deleting a task detaches its
 artifacts; deleting an archived bundle detaches its tasks and artifacts; both record why."""
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dataops.bootstrap import engine_app
+from dataops.bootstrap import engine_app, open_store
 from dataops.cli import app as cli_app
 from dataops.config import Settings
 from dataops.engine import cron
@@ -70,15 +70,16 @@ def test_a_killed_upload_leaves_a_partial_file_that_cron_run_removes(tmp_path: P
     (partial,) = blobs.glob("files/.partial-*")
     assert not (blobs / "files" / "killed").exists()
 
+    open_store(Settings.from_env(env_for(tmp_path))).close()  # set up, as serving would
     runner = CliRunner()
-    fresh = runner.invoke(cli_app, ["cron", "run"], env=env_for(tmp_path))
+    fresh = runner.invoke(cli_app, ["cron", "run", "--json"], env=env_for(tmp_path))
     assert fresh.exit_code == 0, fresh.output
     assert '"temporariesRemoved":0' in fresh.output
     assert partial.exists()  # less than an hour old: perhaps a write still in progress
 
     moment = time.time() - HOUR - 60
     os.utime(partial, (moment, moment))
-    stale = runner.invoke(cli_app, ["cron", "run"], env=env_for(tmp_path))
+    stale = runner.invoke(cli_app, ["cron", "run", "--json"], env=env_for(tmp_path))
     assert stale.exit_code == 0, stale.output
     assert '"temporariesRemoved":1' in stale.output
     assert stored_blobs(blobs) == []

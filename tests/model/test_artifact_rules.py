@@ -1,5 +1,5 @@
-"""The artifact record rules of api-contract.md 5.2 (first failure wins) with 10.13-10.15, and
-the review transitions of section 11."""
+"""The artifact record rules (docs/api.md#artifacts, first failure wins) with the field rules, and
+the review transitions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Audit redaction (api-contract.md 9.2): before/after keep no secrets, signed URLs or bulk."""
+"""Audit redaction (docs/export-format.md): before/after keep no secrets, signed URLs or bulk."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Storage providers: inference from a URI (api-contract.md 5.1). What is signed or secret is
+"""Storage providers: inference from a URI (docs/api.md#artifacts). What is signed or secret is
 tests/model/test_secrets.py's."""
 
 from __future__ import annotations

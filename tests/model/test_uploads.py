@@ -1,4 +1,4 @@
-"""Direct upload requests (api-contract.md 11): every field checked in order, with exact messages,
+"""Direct upload requests (docs/api.md#artifacts): every field checked in order, with exact messages,
 and the content types guessed for stored outputs."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`dataops export [DIR]` and `dataops validate-export DIR` (api-contract.md 9.4): summaries,
+"""`dataops export [DIR]` and `dataops validate-export DIR` (docs/export-format.md): summaries,
 the JSON report, and exit codes 0 valid, 1 invalid, 2 usage."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataops.engine import users
 from dataops.engine.context import Engine
 from dataops.model import jsonvalue
 from dataops.portable import console
+from dataops.store.sqlite import SQLiteStore
 from tests.portable.builder import valid_records, write_export_dir
 
 runner = CliRunner()
@@ -28,7 +29,22 @@ def store_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DATAOPS_STORE", f"sqlite:///{tmp_path / 'dataops.db'}")
     monkeypatch.setenv("DATAOPS_BLOBS", f"local-dev:///{tmp_path / 'blobs'}")
     monkeypatch.chdir(tmp_path)
+    SQLiteStore(str(tmp_path / "dataops.db")).close()  # an empty store, as setup would leave it
     return tmp_path
+
+
+def test_export_refuses_a_store_that_does_not_exist(store_env: Path) -> None:
+    (store_env / "dataops.db").unlink()
+
+    result = runner.invoke(app, ["export", "backup"])
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"dataops: no store at {store_env / 'dataops.db'}: set DATAOPS_STORE to an existing "
+        "store, or create one with `dataops setup-local`\n"
+    )
+    assert not (store_env / "dataops.db").exists()
+    assert not (store_env / "backup").exists()
 
 
 def test_export_to_a_directory_prints_one_summary_line(store_env: Path) -> None:

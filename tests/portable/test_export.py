@@ -1,4 +1,4 @@
-"""Writing exports (api-contract.md 9.1): complete, deterministic to the byte, checksummed, and
+"""Writing exports (docs/export-format.md): complete, deterministic to the byte, checksummed, and
 atomic: a target either holds a whole export or nothing."""
 
 from __future__ import annotations
@@ -255,6 +255,18 @@ def test_two_exports_of_unchanged_data_are_byte_identical(
         assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
     assert first.checksums == second.checksums == later.checksums
     assert later.generated_at != T0
+    # Exactly what differs when the clock moved on: the manifest's `generated_at`, nothing else.
+    for name in os.listdir(tmp_path / "first"):
+        if name != "manifest.json":
+            later_bytes = (tmp_path / "later" / name).read_bytes()
+            assert (tmp_path / "first" / name).read_bytes() == later_bytes
+    manifests = [
+        jsonvalue.loads((tmp_path / folder / "manifest.json").read_bytes())
+        for folder in ("first", "later")
+    ]
+    assert {key for key in manifests[0] if manifests[0][key] != manifests[1][key]} == {
+        "generated_at"
+    }
 
 
 def test_settings_and_options_fill_the_source_fields(tmp_path: Path) -> None:

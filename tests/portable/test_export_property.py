@@ -1,4 +1,4 @@
-"""After any sequence of API calls, an export validates with no errors (api-contract.md 10.11).
+"""After any sequence of API calls, an export validates with no errors (docs/api.md#resources).
 
 Hypothesis drives random sequences over the engine's write routes, with several actors: tasks
 (create, update with status changes and proof, complete, delete), bundles (create, from a

@@ -1,4 +1,4 @@
-"""Importing exports (api-contract.md 9.4): invalid exports are refused with the validator's
+"""Importing exports (docs/export-format.md): invalid exports are refused with the validator's
 errors and write nothing; a valid one goes into an empty store with ids, timestamps and actors
 kept; a store holding other records needs --upsert; an interrupted import completes on rerun
 with identical results; the dry run reports what an import would do and writes nothing."""
@@ -91,7 +91,7 @@ def test_import_into_an_empty_store_keeps_every_record_as_exported(
     assert export_of(target, tmp_path / "again", engine) == entity_files(export)
     artifact = target.get("artifacts", "artifact-1")
     assert artifact is not None
-    # Ids, timestamps and actors exactly as exported (10.4: import keeps body actors).
+    # Ids, timestamps and actors exactly as exported (import keeps body actors).
     assert (artifact["createdBy"], artifact["reviewedBy"], artifact["reviewedAt"]) == (
         "user-ada",
         "user-ada",

@@ -1,5 +1,5 @@
 """`dataops import DIR [--dry-run] [--upsert]` and `dataops restore-drill [--keep DIR]`
-(api-contract.md 9.4): reports, summaries, exit codes (0 done, 1 invalid or refused, 2 usage),
+(docs/export-format.md): reports, summaries, exit codes (0 done, 1 invalid or refused, 2 usage),
 a real crash mid-import that a rerun completes, and the drill on the demo data."""
 
 from __future__ import annotations
@@ -199,13 +199,21 @@ def test_import_of_an_invalid_export_prints_the_errors_and_writes_nothing(
         "  - tasks[0] references missing bundle_id: bundle-gone",
     ]
     assert result.stderr == (
+        f"Store: {store_env / 'dataops.db'}\n"
         f"dataops: Export {export} is invalid (2 errors); nothing was imported\n"
     )
     assert set(stored(store_env).values()) == {0}
 
 
+def add_grace() -> None:
+    added = runner.invoke(
+        app, ["users", "add", "--email", "grace@example.com", "--name", "Grace", "--no-password"]
+    )
+    assert added.exit_code == 0, added.output
+
+
 def test_a_store_with_other_records_needs_upsert(store_env: Path) -> None:
-    runner.invoke(app, ["users", "add", "--email", "grace@example.com", "--name", "Grace"])
+    add_grace()
     export = write_export_dir(store_env / "export")
 
     refused = runner.invoke(app, ["import", str(export)])
@@ -213,6 +221,7 @@ def test_a_store_with_other_records_needs_upsert(store_env: Path) -> None:
 
     assert refused.exit_code == 1
     assert refused.stderr == (
+        f"Store: {store_env / 'dataops.db'}\n"
         "dataops: The store already holds records that this export does not hold identically "
         "(1); import into an empty store, or pass --upsert to merge the export into it\n"
     )
@@ -329,7 +338,7 @@ def test_an_import_killed_mid_load_leaves_an_empty_store_and_a_rerun_completes(
 
 
 def test_an_upsert_killed_mid_transaction_completes_on_rerun(store_env: Path) -> None:
-    runner.invoke(app, ["users", "add", "--email", "grace@example.com", "--name", "Grace"])
+    add_grace()
     export = many_tasks(store_env / "export")
 
     killed = killed_import(export, "--upsert")
@@ -369,7 +378,7 @@ def test_restore_drill_passes_on_the_demo_data(store_env: Path) -> None:
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"Restore drill of sqlite:///{store_env / 'dataops.db'} in ")
+    assert lines[0].startswith(f"Restore drill of {store_env / 'dataops.db'} in ")
     steps = [line.split()[:2] for line in lines[1:-1]]
     assert steps == [
         ["PASS", "export"],

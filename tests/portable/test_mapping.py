@@ -1,4 +1,4 @@
-"""Runtime records (camelCase, as stored) become export records (snake_case), api-contract.md
+"""Runtime records (camelCase, as stored) become export records (snake_case), docs/export-format.md
 9.2: what is kept, what is dropped, and the legacy file rule."""
 
 from __future__ import annotations

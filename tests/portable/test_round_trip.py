@@ -1,5 +1,5 @@
 """Export -> import into an empty store -> export gives byte-identical entity files
-(api-contract.md 9.4), for a store filled through the API and after any sequence of API calls;
+(docs/export-format.md), for a store filled through the API and after any sequence of API calls;
 and what the restored store holds: the same records, actors and timestamps, legacy files that
 still download, users without passwords until one is set."""
 

@@ -1,4 +1,4 @@
-"""The export validator (api-contract.md 9.3): each way an export can be broken gives its exact
+"""The export validator (docs/export-format.md): each way an export can be broken gives its exact
 error, every error is listed (never only the first), and no input makes it crash."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Hostile requests against every route of the engine: the routes come from the app's OpenAPI
-document, so a new route is covered as soon as it exists. Used by tests/api (a fixed set) and by
-fuzz/ (random bodies, `make fuzz`)."""
+document, so a new route is covered as soon as it exists, and every answer must be one of the
+statuses the document lists for it. Used by tests/api (a fixed set) and by fuzz/ (random
+bodies, `make fuzz`)."""
 
 from __future__ import annotations
 
@@ -91,6 +92,8 @@ RAW_BODIES: tuple[bytes, ...] = (
 class Operation:
     method: str
     path: str
+    # The statuses the OpenAPI document lists for it.
+    statuses: frozenset[int] = frozenset()
 
     def expand(self, ids: dict[str, str]) -> list[str]:
         """The path with real ids, and with ids that name nothing or try to escape."""
@@ -109,7 +112,9 @@ class Operation:
 def operations(engine: Engine) -> list[Operation]:
     document = create_app(engine).openapi()
     return [
-        Operation(method.upper(), path) for path, ops in document["paths"].items() for method in ops
+        Operation(method.upper(), path, frozenset(int(status) for status in op["responses"]))
+        for path, ops in document["paths"].items()
+        for method, op in ops.items()
     ]
 
 
@@ -121,12 +126,18 @@ def hostile_bodies() -> Iterator[bytes]:
         yield jsonvalue.dumps(dict.fromkeys(FIELD_NAMES, value))
 
 
-def assert_handled(response: Any, where: str) -> None:
-    """Never a 500; every error answers the contract's JSON error body."""
+def assert_handled(response: Any, where: str, operation: Operation | None = None) -> None:
+    """Never a 500; every error answers the API's JSON error body, with a status the OpenAPI
+    document lists for the operation (when given)."""
     assert response.status_code < 500, f"{where}: {response.status_code} {response.text[:300]}"
     if response.status_code >= 400:
         assert response.headers["content-type"] == "application/json", where
         assert set(response.json()) == {"error"}, where
+    if operation is not None:
+        assert response.status_code in operation.statuses, (
+            f"{where}: {response.status_code} {response.text[:200]} is not documented "
+            f"(documented: {sorted(operation.statuses)})"
+        )
 
 
 def seed(client: TestClient) -> dict[str, str]:

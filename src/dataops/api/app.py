@@ -1,5 +1,6 @@
-"""The engine's ASGI application: the request pipeline of api-contract.md section 1, the
-contract's error bodies everywhere (no FastAPI `detail`, no slash redirects), and the routes."""
+"""The engine's ASGI application: the request pipeline (authentication, the trusted actor), the
+API's error bodies everywhere (no FastAPI `detail`, no slash redirects, `Allow` on 405), the
+routes and their OpenAPI document (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dataops.api.http import error_response
+from dataops.api.openapi import document
 from dataops.api.routes import (
+    DOCS,
     artifact_binaries,
     artifacts,
     audit,
@@ -65,6 +70,14 @@ _METHOD_NOT_ALLOWED_PREFIXES = (
     "/api/cron/export",
 )
 _EXEMPT = ("/", "/api/health", "/api/auth/login")
+# The API's description is no secret: readable without a session, in every mode.
+_REFERENCE = ("/api/openapi.json", "/api/docs")
+
+
+def _is_public(path: str) -> bool:
+    return path in _EXEMPT or path in _REFERENCE or path.startswith("/api/docs/")
+
+
 # The portal's header for the browser's address (trusted like the others: only with the secret).
 CLIENT_HEADER = "x-portal-client-ip"
 # Headers that say who is calling: each may appear at most once.
@@ -155,7 +168,7 @@ class RequestPipeline:
             return error_response(404, messages.NOT_FOUND)
         forwarded = ",".join(headers.get("x-forwarded-for", ()))
         client = client_address(peer, forwarded, self.trusted_proxies)
-        if not is_api or path in _EXEMPT or path.startswith("/api/auth"):
+        if not is_api or _is_public(path) or path.startswith("/api/auth"):
             return Admission(None, client)  # session routes check their own tokens
         if self.mode is AuthMode.SESSION or path == "/api/me":
             token = _bearer(header("authorization"))
@@ -172,7 +185,7 @@ class RequestPipeline:
     ) -> Admission | Response:
         if path.startswith("/api/auth"):
             return error_response(404, messages.NOT_FOUND)
-        if not is_api or path in _EXEMPT:
+        if not is_api or _is_public(path):
             return Admission(None, None)
         trusted = header("x-portal-auth") == "true" and hmac.compare_digest(
             header("x-portal-secret").encode(), self.portal_secret
@@ -208,9 +221,34 @@ def _bearer(header: str) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods a request to `path` would reach a documented handler with: for each, the
+    route the router would pick (the first full match) must be one of ours (DOCS)."""
+    allowed = []
+    for method in _METHODS:
+        scope = {"type": "http", "path": path, "method": method}
+        for candidate in app.router.routes:
+            match, _ = candidate.matches(scope)
+            if match is Match.FULL:
+                if getattr(candidate, "endpoint", None) in DOCS:
+                    allowed.append(method)
+                break
+    return allowed
+
+
+def method_not_allowed(request: Request) -> Response:
+    """405 with `Allow` (RFC 9110), only for the resources that answer 405 at all."""
+    response = error_response(405, messages.METHOD_NOT_ALLOWED)
+    response.headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+    return response
+
+
 def _not_routed(request: Request, status: int) -> Response:
     if status == 405 and request.url.path.startswith(_METHOD_NOT_ALLOWED_PREFIXES):
-        return error_response(405, messages.METHOD_NOT_ALLOWED)
+        return method_not_allowed(request)
     return error_response(404, messages.NOT_FOUND)
 
 
@@ -229,13 +267,22 @@ def create_app(engine: Engine, portal_secret: str | None = None) -> FastAPI:
         redirect_slashes=False,
         docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served by routes/system.py, built by api/openapi.py
     )
     app.router.redirect_slashes = False
     app.state.engine = engine
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document(app, DOCS, engine.settings.auth_mode)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(errors.DataOpsError)
     async def domain_error(request: Request, exc: errors.DataOpsError) -> Response:
+        if isinstance(exc, errors.MethodNotAllowed):
+            return method_not_allowed(request)
         return error_for(exc)
 
     @app.exception_handler(HTTPException)
@@ -248,6 +295,8 @@ def create_app(engine: Engine, portal_secret: str | None = None) -> FastAPI:
         return error_response(500, messages.INTERNAL_ERROR)
 
     for module in ROUTE_MODULES:
-        app.include_router(module.router)
+        # The routes themselves, in order (not a nested router): the OpenAPI document and
+        # `Allow` read them, and every one is matched as registered.
+        app.router.routes.extend(module.router.routes)
     app.add_middleware(RequestPipeline, engine=engine, portal_secret=secret)
     return app

@@ -1,4 +1,4 @@
-"""Streaming multipart/form-data for uploads (api-contract.md 6.3 steps 1-3 and the size limit).
+"""Streaming multipart/form-data for uploads (docs/api.md#files), within the size limit.
 
 The body is fed chunk by chunk to python-multipart's low-level parser. Text fields are kept in
 memory (bounded), the file part goes to an anonymous temporary file while its SHA-256 and size
@@ -185,7 +185,7 @@ class FormReader:
 
     def _part_end(self) -> None:
         if self._file_part is not None:
-            # The last file part wins (6.3 step 3): an earlier one is dropped.
+            # The last file part wins (docs/api.md#files): an earlier one is dropped.
             if self.file is not None:
                 self.file.close()
             self.file = self._file_part.finished()
@@ -217,7 +217,7 @@ async def read_upload(request: Request, *, max_file_bytes: int, spool: bool) -> 
             received += len(chunk)
             if reader is None:
                 if received:
-                    break  # without a boundary there are no fields (6.3 step 3)
+                    break  # without a boundary there are no fields (docs/api.md#files)
                 continue
             pending += chunk
             if len(pending) >= _BATCH:

@@ -5,7 +5,7 @@ back as a stream, answers `head` and `delete`, and names each object with a sche
 URI (`local-dev://<key>`, `s3://<bucket>/<key>`). Downloads either stream through the engine
 or, where the backend can (S3), go to a short-lived presigned URL generated per request.
 Backends that refuse some operations in some environments (local disk in production) say so
-with the contract's 409 through `check_writable` / `check_readable`.
+with the API's 409 through `check_writable` / `check_readable`.
 """
 
 from __future__ import annotations

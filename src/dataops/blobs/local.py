@@ -4,7 +4,7 @@ Writes are atomic (a temporary file in the target's directory, fsync, rename), k
 the engine, and every path is resolved inside the directory (`..`, absolute paths and symlinks
 that lead outside are refused), so neither a client's filename nor a legacy record's
 `storagePath` can reach anything else on the disk. Outside `local`/`test` the store refuses
-every read and write with the contract's 409 and touches nothing on disk.
+every read and write with the API's 409 and touches nothing on disk.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The binaries behind artifacts that DataOps owns (api-contract.md 11): direct uploads to S3
+"""The binaries behind artifacts that DataOps owns (docs/api.md#artifacts): direct uploads to S3
 (upload sessions, then registration by `uploadId` after verifying the object), downloads, and
 assistant outputs registered from a local file.
 
@@ -49,7 +49,7 @@ UPLOAD_URL_SECONDS = 3_600
 UPLOAD_REGISTRATION_SECONDS = 86_400
 UPLOAD_PENDING = "pending"
 UPLOAD_REGISTERED = "registered"
-DEFAULT_OUTPUT_ACTOR = "assistant"
+DEFAULT_OUTPUT_ACTOR = "service:assistant"
 # Fields of an artifact that a direct upload decides: the body may repeat them, not change them.
 _FIXED_BY_UPLOAD = ("storageUri", "storageProvider", "contentType", "checksum", "sizeBytes")
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")

@@ -1,7 +1,7 @@
 """Artifact use cases: register, list, read, update, attach, archive, approve, reject, supersede.
 
 Every write is one transaction holding the artifact, the refs its task and bundle keep of it
-(10.7) and its audit events; review transitions (section 11) are enforced on every path.
+and its audit events; review transitions (docs/api.md#artifacts) are enforced on every path.
 Read-modify-write loops retry on a concurrent change; `If-Match` turns a stale artifact version
 into 412 instead.
 """
@@ -27,7 +27,7 @@ from dataops.store.base import Create, Item, Replace, Write
 
 # Many clients may attach to one task at once: each conflict costs one re-read.
 
-# List filters in the order an index is chosen: the most selective first (5.4).
+# List filters in the order an index is chosen: the most selective first (docs/api.md#artifacts).
 LIST_FILTERS: tuple[tuple[str, str], ...] = (
     ("taskId", "GSI-Task"),
     ("bundleId", "GSI-Bundle"),
@@ -227,7 +227,7 @@ def _registered_event(engine: Engine, record: Mapping[str, Any], actor: str | No
     )
 
 
-# --- register (5.3) -------------------------------------------------------------------------
+# --- register (docs/api.md#artifacts) -------------------------------------------------------------
 
 
 def _new_record(
@@ -236,7 +236,7 @@ def _new_record(
     actor: str | None,
     inherited: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A new artifact from a create body with the defaults of 5.3; not yet validated."""
+    """A new artifact from a create body with its defaults; not yet validated."""
     trusted = engine.policy.body_actors_trusted  # 10.4
     raw_uri = body.get("storageUri")
     uri = js_trim(raw_uri) if isinstance(raw_uri, str) else raw_uri
@@ -322,7 +322,7 @@ def store_new_artifact(
     return created
 
 
-# --- update (5.5) ---------------------------------------------------------------------------
+# --- update (docs/api.md#artifacts) ---------------------------------------------------------------
 
 
 def _updates_of(engine: Engine, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -345,7 +345,7 @@ def _updates_of(engine: Engine, body: Mapping[str, Any]) -> dict[str, Any]:
 def update_artifact(
     engine: Engine, artifact_id: str, body: Any, actor: str | None, if_match: int | None = None
 ) -> Item:
-    """5.5: 404, body, If-Match, fields, validation (400), transition (409), relationships
+    """In order: 404, body, If-Match, fields, validation (400), transition (409), relationships
     (404), then one transaction with refreshed refs and audit events."""
     _require(engine, artifact_id)
     if not is_object(body) or not body:
@@ -387,7 +387,7 @@ def update_artifact(
     return _rewrite(engine, artifact_id, if_match, change)
 
 
-# --- attach (5.6 with 10.5) -----------------------------------------------------------------
+# --- attach (docs/api.md#artifacts) ---------------------------------------------------------------
 
 
 def attach_artifact(
@@ -396,7 +396,7 @@ def attach_artifact(
     """Record the owner on the artifact and a current ref on the task and/or bundle.
 
     Every target is verified before anything is written, and everything is one transaction:
-    a missing bundle leaves the task untouched (10.5)."""
+    a missing bundle leaves the task untouched (docs/api.md#artifacts)."""
     _require(engine, artifact_id)
     if not is_object(body):
         raise Invalid(messages.REQUEST_BODY_REQUIRED)
@@ -451,7 +451,7 @@ def attach_artifact(
     return _rewrite(engine, artifact_id, if_match, change)
 
 
-# --- archive, approve, reject (5.7, 11) ------------------------------------------------------
+# --- archive, approve, reject (docs/api.md#artifacts) ---------------------------------------------
 
 
 def _set_status(
@@ -527,7 +527,7 @@ def reject_artifact(
     )
 
 
-# --- supersede (11) -------------------------------------------------------------------------
+# --- supersede (docs/api.md#artifacts) ------------------------------------------------------------
 
 
 def supersede_artifact(

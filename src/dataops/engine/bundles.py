@@ -47,7 +47,7 @@ def bundle_tasks(engine: Engine, bundle_id: str, page: PageRequest) -> Listing:
 
 
 def create_bundle(engine: Engine, body: Any) -> tuple[Item, list[Item] | None]:
-    """7.1: returns the bundle and, when made from a template, its tasks in definition order."""
+    """The bundle and, when made from a template, its tasks in definition order."""
     from dataops.engine import templates
 
     if not is_object(body):

@@ -1,6 +1,7 @@
-"""The cron runner (7.5): automatic templates create their bundle once per anchor date, and the
-routine notifications are raised once each: follow-up-due, task-overdue, missing-evidence. It
-also removes temporary files that interrupted writes left in the blob store.
+"""The cron runner (docs/api.md#scheduled-work-and-exports): automatic templates create their bundle
+once per anchor date, and the routine notifications are raised once each: follow-up-due,
+task-overdue, missing-evidence. It also removes temporary files that interrupted writes left in the
+blob store.
 
 Everything it creates has an id derived from what it stands for (template + anchor date,
 kind + task + due date), and is written with create-if-absent: two runs at once, or a run
@@ -45,6 +46,15 @@ class CronReport:
         if number:
             key = str(kind)  # a plain str, also for a NotificationType (JSON keys)
             self.notifications[key] = self.notifications.get(key, 0) + number
+
+    def as_json(self) -> dict[str, Any]:
+        """What `POST /api/cron/run` answers and `dataops cron run --json` prints."""
+        return {
+            "created": self.created,
+            "skipped": self.skipped,
+            "notifications": self.notifications,
+            "temporariesRemoved": self.temporaries_removed,
+        }
 
 
 def run(engine: Engine) -> CronReport:

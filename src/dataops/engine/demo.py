@@ -21,8 +21,10 @@ from dataops.engine.context import Engine
 from dataops.engine.demo_workflows import demo_id, load_demo_workflows, workflows_loaded
 from dataops.model.values import add_days
 
-DEMO_ACTOR = "demo"
-ASSISTANT_ACTOR = "podcast-assistant"
+# The demo acts as the engine itself and as the assistant's service identity: actors every
+# export knows (neither is a user).
+DEMO_ACTOR = "system"
+ASSISTANT_ACTOR = "service:podcast-assistant"
 
 
 def _silence(seconds: int) -> bytes:

@@ -1,5 +1,6 @@
-"""Detaching artifacts from a task, bundle or file that is being deleted (10.11): the artifacts
-stay (they are records of outputs), they only stop naming what is gone, so exports stay valid.
+"""Detaching artifacts from a task, bundle or file that is being deleted (docs/api.md#resources):
+the artifacts stay (they are records of outputs), they only stop naming what is gone, so exports
+stay valid.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""File use cases (api-contract.md 6.1-6.4): upload a spooled file into the blob store and record
+"""File use cases (docs/api.md#files): upload a spooled file into the blob store and record
 it, list, read, download and delete.
 
 The binary and its record change together: an upload whose record cannot be written deletes the
@@ -189,7 +189,7 @@ def list_files(engine: Engine, query: Mapping[str, str], page: PageRequest) -> L
 
 
 def open_download(engine: Engine, file_id: str) -> Download:
-    """6.4: a presigned redirect (S3) or an open stream (local-dev); 409 for local binaries
+    """A presigned redirect (S3) or an open stream (local-dev); 409 for local binaries
     outside local/test; 404 when the binary is not where the record says."""
     record = engine.store.get("files", file_id) if file_id else None
     if record is None:

@@ -1,5 +1,5 @@
-"""Notification use cases (7.6 with 10.12): list (generating due follow-ups first), dismiss one,
-dismiss the caller's; and what every generator shares: the record, and addressing a
+"""Notification use cases (docs/api.md#notifications): list (generating due follow-ups first),
+dismiss one, dismiss the caller's; and what every generator shares: the record, and addressing a
 notification only to a user who exists."""
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def list_notifications(
     engine: Engine, actor: str | None, include_dismissed: bool, page: PageRequest
 ) -> Listing:
     """Undismissed newest first; with `include_dismissed`, the dismissed ones follow (newest
-    first). Only what the actor may see (10.12)."""
+    first). Only what the actor may see (docs/api.md#notifications)."""
     generate_follow_ups(engine)
     partitions = [Partition("notifications", "GSI-Open", "open", descending=True)]
     if include_dismissed:
@@ -107,7 +107,7 @@ def list_notifications(
 
 
 def dismiss(engine: Engine, notification_id: str, actor: str | None) -> Item:
-    """Dismiss one the caller can see; a missing one is 404, never a stub (10.6)."""
+    """Dismiss one the caller can see; a missing one is 404, never a stub (docs/api.md#errors)."""
 
     def attempt() -> Item:
         notification = engine.store.get("notifications", notification_id)

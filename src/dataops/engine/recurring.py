@@ -1,4 +1,4 @@
-"""Recurring config use cases (7.4) and task generation.
+"""Recurring config use cases (docs/api.md#recurring-tasks) and task generation.
 
 A generated task's id is derived from (config id, date), so "already generated" is one batched
 read by id plus a create-if-absent write: generation is idempotent, also when two runs race.

@@ -50,7 +50,7 @@ def create_task(engine: Engine, body: Any, actor: str | None) -> Item:
     task_id = engine.new_id()
     writes: list[Write] = []
     if fields.get("status") == TaskStatus.DONE:
-        # Completion fields are not recorded for a task created as done (4.2), but the
+        # Completion fields are not recorded for a task created as done (docs/api.md#tasks), but the
         # completion is: the audit trail says who created it done.
         proof.enforce(engine, fields, None)
         writes.append(
@@ -88,7 +88,7 @@ def task_proof(engine: Engine, task_id: str) -> list[Requirement]:
 
 
 def list_tasks(engine: Engine, query: Mapping[str, str], page: PageRequest) -> Listing:
-    """4.3: the first filter present wins: date > startDate/endDate > bundleId > status."""
+    """The first filter present wins: date > startDate/endDate > bundleId > status."""
     date, start, end = query.get("date"), query.get("startDate"), query.get("endDate")
     bundle_id, status = query.get("bundleId"), query.get("status")
     if date:
@@ -131,7 +131,7 @@ def _date_range(start: str | None, end: str | None) -> list[Partition]:
 def update_task(
     engine: Engine, task_id: str, body: Any, actor: str | None, if_match: int | None = None
 ) -> Item:
-    """4.4: validation, existence, waiting rule, completion gate, write, stage transition."""
+    """In order: validation, existence, waiting rule, completion gate, write, stage transition."""
     if not is_object(body):
         raise Invalid(messages.REQUEST_BODY_REQUIRED)
     updates = model.validate_update(body)

@@ -21,7 +21,7 @@ from dataops.store.base import Delete, Item, Replace, Write
 
 
 def create_template(engine: Engine, body: Any, template_id: str | None = None) -> Item:
-    """7.2 POST; `template_id` keeps a known id (demo data), else a new one is drawn."""
+    """A new template; `template_id` keeps a known id (demo data), else a new one is drawn."""
     if not is_object(body):
         raise Invalid(messages.INVALID_JSON)
     fields = _with_engine_refs(engine, model.validate_create(body))
@@ -56,7 +56,7 @@ def get_template(engine: Engine, template_id: str) -> Item:
 
 
 def update_template(engine: Engine, template_id: str, body: Any) -> Item:
-    """7.2 PUT: body, existence, fields, validation; nulls remove optional fields."""
+    """A template's update: body, existence, fields, validation; nulls remove optional fields."""
     if body is INVALID_BODY:
         raise Invalid(messages.INVALID_JSON)
     if not is_object(body) or not body:
@@ -87,7 +87,7 @@ def delete_template(engine: Engine, template_id: str) -> None:
 
 
 def inherited_bundle_fields(template: Mapping[str, Any]) -> dict[str, Any]:
-    """What a bundle takes from its template unless the caller sets it (7.1 step 9)."""
+    """What a bundle takes from its template unless the caller sets it (docs/api.md#bundles)."""
     inherited: dict[str, Any] = {}
     if isinstance(template.get("references"), list) and template["references"]:
         inherited["references"] = template["references"]
@@ -113,7 +113,7 @@ def _offset(definition: Mapping[str, Any]) -> int:
 def instantiate_tasks(
     engine: Engine, template: Mapping[str, Any], bundle: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
-    """The task records of a new bundle, in definition order (7.3)."""
+    """The task records of a new bundle, in definition order (docs/api.md#templates)."""
     now = engine.now()
     tags = template.get("tags") if isinstance(template.get("tags"), list) else None
     tasks = []

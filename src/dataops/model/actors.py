@@ -23,10 +23,6 @@ def check_service_name(name: str) -> str:
     return name
 
 
-def service_actor(name: str) -> str:
-    return SERVICE_PREFIX + check_service_name(name)
-
-
 def service_name(actor: str | None) -> str | None:
     """The name of a well-formed service actor, else None."""
     if actor is None or not actor.startswith(SERVICE_PREFIX):

@@ -1,6 +1,5 @@
 """Artifacts: durable metadata records for outputs and proof (never the content itself): the
-enums, the validation rules of api-contract.md 5.2 with 10.13-10.15, and the review transitions
-of section 11."""
+enums, their validation rules and the review transitions (docs/api.md#artifacts)."""
 
 from __future__ import annotations
 
@@ -76,7 +75,8 @@ REVIEW_NOTE = Field("reviewNote", Kind.TEXT, TEXT_MAX)
 # Where the binary is and what it holds: a change is judged like a new registration.
 LOCATION_FIELDS = ("storageUri", "storageProvider", "checksum")
 
-# Every field of an artifact, in the order the export validator reports them (9.3 rule 10).
+# Every field of an artifact, in the order the export validator reports them (docs/export-format.md,
+# rule 10).
 ARTIFACT = RecordType(
     "artifacts",
     (
@@ -117,7 +117,7 @@ ARTIFACT = RecordType(
     ),
 )
 
-# 5.5: what a PUT may change (`createdBy`, `id`, `createdAt` never; review fields only where
+# What a PUT may change (`createdBy`, `id`, `createdAt` never; review fields only where
 # the body's actors are trusted, see engine/artifacts.py).
 UPDATABLE_FIELDS: tuple[str, ...] = (
     "type",
@@ -142,7 +142,7 @@ UPDATABLE_FIELDS: tuple[str, ...] = (
     "tags",
     "metadata",
 )
-# 5.3: optional fields copied from a create body when present.
+# Optional fields copied from a create body when present.
 OPTIONAL_CREATE_FIELDS: tuple[str, ...] = (
     "description",
     "filename",
@@ -159,13 +159,13 @@ OPTIONAL_CREATE_FIELDS: tuple[str, ...] = (
     "tags",
     "metadata",
 )
-# Fields whose value the trusted actor and the server clock decide (10.4).
+# Fields whose value the trusted actor and the server clock decide (docs/api.md#conventions).
 ACTOR_FIELDS = frozenset({"createdBy", "reviewedBy", "reviewedAt"})
 # Always present on a record: a null in an update is refused by validation, not a removal.
 REQUIRED_FIELDS = frozenset(
     {"type", "title", "status", "storageProvider", "storageUri", "dataClass", "sourceType"}
 )
-# A change to one of these refreshes the refs that tasks and bundles hold (10.7).
+# A change to one of these refreshes the refs that tasks and bundles hold (docs/api.md#artifacts).
 REF_FIELDS = ("type", "title", "storageUri", "status")
 RELATIONSHIPS: tuple[tuple[str, str, str], ...] = (
     ("taskId", "tasks", messages.TASK_NOT_FOUND),
@@ -247,7 +247,7 @@ def validate(record: Mapping[str, Any], *, require_core: bool, local_storage_all
     records.check(ARTIFACT, record)
 
 
-# 5.2 rule 11: these are judged in this order, after the enums.
+# These are judged in this order, after the enums.
 _IDS_AND_TAGS = (
     "taskId",
     "bundleId",
@@ -265,7 +265,7 @@ def _check_declared(record: Mapping[str, Any], *names: str) -> None:
     records.check(tuple(ARTIFACT.by_name[name] for name in names), record)
 
 
-# --- review transitions (section 11) ------------------------------------------------------------
+# --- review transitions (docs/api.md#artifacts) ---------------------------------------------------
 
 _S = ArtifactStatus
 # Which status may follow which through PUT, approve, reject and archive. `superseded` is reached

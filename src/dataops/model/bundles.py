@@ -1,4 +1,5 @@
-"""Bundles (one workflow run: an episode, an event): stages, statuses and the rules of 7.1."""
+"""Bundles (one workflow run: an episode, an event): stages, statuses and their rules
+(docs/api.md#bundles)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class BundleStatus(StrEnum):
 
 EMOJI_MAX = 32
 
-# Every field of a bundle, in the order the export validator reports them (9.3 rule 6).
+# Every field of a bundle, in the order the export validator reports them (docs/export-format.md,
+# rule 6).
 BUNDLE = RecordType(
     "bundles",
     (
@@ -81,7 +83,7 @@ def check_title(value: Any) -> None:
 
 
 def check_anchor_date(value: Any) -> None:
-    """Steps 3-4 of 7.1; an impossible day such as 2026-02-30 fails the format too (10.3)."""
+    """Present, then a real calendar day: 2026-02-30 fails the format too."""
     if not truthy(value):
         raise Invalid(messages.MISSING_FIELD.format(field="anchorDate"))
     if not is_calendar_date(value):
@@ -89,15 +91,15 @@ def check_anchor_date(value: Any) -> None:
 
 
 def check_field_types(fields: Mapping[str, Any]) -> None:
-    """The contract's shape of named links, then every declared rule (10.13, 10.15): types,
-    limits, links and the secret detector."""
+    """The contract's shape of named links, then every declared rule (docs/api.md#field-rules):
+    types, limits, links and the secret detector."""
     f.check_named_links(fields, "references")
     f.check_named_links(fields, "bundleLinks")
     records.check(BUNDLE, fields)
 
 
 def validate_create(body: Mapping[str, Any]) -> None:
-    """Steps 2-4 and 6-8 of 7.1 (the template lookup, step 5, is the engine's)."""
+    """Title and anchor date, before the template is looked up (that is the engine's)."""
     check_title(body.get("title"))
     check_anchor_date(body.get("anchorDate"))
 

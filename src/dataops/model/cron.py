@@ -1,4 +1,4 @@
-"""Standard five-field cron expressions, for the dates they match (api-contract.md 7.4, 10.12).
+"""Standard five-field cron expressions, for the dates they match (docs/api.md#recurring-tasks).
 
 Fields: minute, hour, day-of-month, month, day-of-week. Each is `*` or a comma list of values,
 ranges (`1-5`) and steps (`*/2`, `1-10/3`, `5/15` = from 5 to the end); months and weekdays also

@@ -114,7 +114,7 @@ def check_named_links(fields: Mapping[str, Any], name: str) -> None:
 
 
 def apply_updates(existing: Mapping[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:
-    """The record after a partial update: values replace, nulls remove (section 8)."""
+    """The record after a partial update: values replace, nulls remove (docs/data-model.md)."""
     merged = dict(existing)
     for name, value in updates.items():
         if value is None:

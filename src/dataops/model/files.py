@@ -1,4 +1,4 @@
-"""File records (api-contract.md 6.1-6.4): categories, display filenames, upload field rules,
+"""File records (docs/api.md#files): categories, display filenames, upload field rules,
 download content types and the storage URI of legacy records.
 
 A file record is metadata of a binary uploaded through the engine; the binary itself lives in
@@ -31,9 +31,10 @@ class FileCategory(StrEnum):
     DOCUMENT = "document"
 
 
-# Every field of a file record, in the order the export validator reports them (9.3 rule 9).
-# `storageUri` is the engine's own (`local-dev://<key>`, `s3://<bucket>/<key>`, or a legacy
-# `storagePath` turned into a URI as it was written), so it is text, not a client's URI.
+# Every field of a file record, in the order the export validator reports them
+# (docs/export-format.md, rule 9). `storageUri` is the engine's own (`local-dev://<key>`,
+# `s3://<bucket>/<key>`, or a legacy `storagePath` turned into a URI as it was written), so it is
+# text, not a client's URI.
 FILE = RecordType(
     "files",
     (
@@ -52,7 +53,7 @@ FILE = RecordType(
     ),
 )
 
-# 6.4: download Content-Type by extension, exactly these values (no charset).
+# Download Content-Type by extension, exactly these values (no charset).
 CONTENT_TYPES: Mapping[str, str] = {
     ".txt": "text/plain",
     ".html": "text/html",
@@ -97,7 +98,7 @@ def display_filename(raw: str) -> str:
 
 
 def content_type_for(filename: str) -> str:
-    """6.4: the download Content-Type by the filename's extension (case-insensitive)."""
+    """The download Content-Type by the filename's extension (case-insensitive)."""
     _, dot, extension = filename.rpartition(".")
     if not dot:
         return DEFAULT_CONTENT_TYPE
@@ -124,7 +125,7 @@ _MORE_CONTENT_TYPES: Mapping[str, str] = {
 
 def guess_content_type(filename: str) -> str:
     """The content type of a file the engine stores on someone's behalf (assistant outputs,
-    direct uploads without one): the download table of 6.4, then common media and text types."""
+    direct uploads without one): the download table, then common media and text types."""
     known = content_type_for(filename)
     if known != DEFAULT_CONTENT_TYPE:
         return known
@@ -156,7 +157,7 @@ def part_content_type(raw: str | None) -> str:
 
 
 def check_filename(filename: str) -> None:
-    """A display filename: present (else the file is missing, 6.1) and at most 255 chars."""
+    """A display filename: present (else the file is missing) and at most 255 chars."""
     if not filename:
         raise Invalid(messages.MISSING_FIELD.format(field="file"))
     records.check_field(FILE.by_name["filename"], filename)
@@ -173,7 +174,7 @@ def parse_category(raw: str | None) -> FileCategory:
 
 
 def parse_tags(raw: str) -> list[str]:
-    """6.3 step 8: the `tags` field is a JSON array of strings (10.15 limits apply)."""
+    """The `tags` field is a JSON array of strings (the field limits apply)."""
     try:
         tags = jsonvalue.loads(raw)
     except jsonvalue.JsonError:
@@ -186,7 +187,8 @@ def parse_tags(raw: str) -> list[str]:
 
 def legacy_storage_uri(storage_path: str) -> str:
     """A legacy `storagePath` (`<taskId>/<filename>`, written by the reference service) as a
-    scheme-qualified URI: `local-dev://` + the path with `\\` turned into `/` (9.2)."""
+    scheme-qualified URI: `local-dev://` + the path with `\\` turned into `/`
+    (docs/export-format.md)."""
     return LEGACY_URI_PREFIX + storage_path.replace("\\", "/")
 
 

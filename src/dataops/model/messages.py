@@ -124,7 +124,7 @@ BUNDLE_STAGE_INVALID = (
 BUNDLE_STATUS_INVALID = "Invalid status value. Must be one of: active, archived"
 BUNDLE_DELETE_NOT_ARCHIVED = "Only archived bundles can be deleted"
 
-# --- artifacts (section 5, 10.13-10.15, 11) ------------------------------------------------------
+# --- artifacts (docs/api.md#artifacts) ------------------------------------------------------
 ARTIFACT_NOT_FOUND = "Artifact not found"
 ARTIFACT_TYPE_INVALID = (
     "type must be one of: podcast-doc, transcript, recording, report, invoice, event-page, "
@@ -158,7 +158,7 @@ ATTACH_TARGET_REQUIRED = "taskId or bundleId is required"
 ARTIFACT_TRANSITION = "Cannot change artifact status from {current} to {requested}"
 AUDIT_ENTITY_REQUIRED = "entityId is required: GET /api/audit-events?entityId=<id>"
 
-# --- files and binary storage (section 6) ---------------------------------------------------------
+# --- files and binary storage (docs/api.md#files) -------------------------------------------------
 FILE_NOT_FOUND = "File not found"
 FILE_NOT_ON_DISK = "File not found on disk"
 UPLOAD_NOT_MULTIPART = "Content-Type must be multipart/form-data"
@@ -173,7 +173,7 @@ UPLOAD_LOCAL_DISABLED = (
 )
 DOWNLOAD_LOCAL_DISABLED = "Local filesystem downloads are disabled outside local/test mode"
 
-# --- artifact binaries: downloads, direct uploads, assistant outputs (11) -------------------------
+# --- artifact binaries: downloads, direct uploads, assistant outputs (docs/api.md#artifacts) ------
 ARTIFACT_NOT_STORED = "Artifact binary is not stored by DataOps; open its storageUri"
 ARTIFACT_BINARY_MISSING = "Artifact binary not found"
 UPLOAD_REQUEST_SIZE_INVALID = "sizeBytes must be a non-negative integer"
@@ -223,7 +223,7 @@ CLAIM_CHECKSUM_UNVERIFIABLE = (
     "checksum cannot be verified: the object has no SHA-256 in S3 and is over {limit} bytes"
 )
 
-# --- templates, recurring configs, cron, notifications (section 7) --------------------------------
+# --- templates, recurring configs, cron, notifications --------------------------------------------
 TEMPLATE_DEFINITIONS_REQUIRED = "taskDefinitions must be a non-empty array"
 TEMPLATE_DEFINITION_NOT_OBJECT = "taskDefinitions[{index}] must be an object"
 TEMPLATE_DEFINITION_MISSING = "taskDefinitions[{index}] is missing required field: {field}"
@@ -250,8 +250,8 @@ NOTIFICATION_NOT_FOUND = "Notification not found"
 CRON_LEAD_OUTSIDE_CALENDAR = "triggerLeadDays leads outside the calendar"
 
 
-# --- portable export and validation (section 9.3) -------------------------------------------------
-# Writing (9.1, 9.4, 7.7)
+# --- portable export and validation (docs/export-format.md) ---------------------------------------
+# Writing (docs/export-format.md)
 EXPORT_OUTPUT_DIR_NOT_CONFIGURED = "EXPORT_OUTPUT_DIR is not configured"
 EXPORT_S3_UNSUPPORTED = "Exports to s3:// targets are not supported yet; use a local directory"
 EXPORT_TARGET_EXISTS = "Export target {path} already exists and is not empty"
@@ -260,7 +260,7 @@ EXPORT_WITHOUT_AUDIT_EVENTS = (
     "manifest lists no audit_events: an export without audit history (such as one from the "
     "reference service); done tasks are checked without their completion events"
 )
-# Validation (9.3): manifest and files, rules 1-3 and 12
+# Validation (docs/export-format.md): manifest and files, rules 1-3 and 12
 MANIFEST_INVALID = "manifest.json is missing or invalid: {reason}"
 MANIFEST_SCHEMA_VERSION = "manifest schema_version must be dataops.execution.v1"
 MANIFEST_FORMAT_VERSION = "manifest export_format_version must be 1"
@@ -318,7 +318,7 @@ WARN_PROOF_NO_LONGER_HOLDS = "{ctx} was completed with proof that no longer hold
 WARN_TOO_LONG = "{ctx} field {field} is longer than the API accepts (max {limit})"
 WARN_TOO_LARGE = "{path} is larger than the API accepts (max {limit} bytes)"
 
-# --- import and restore (section 9.4) -------------------------------------------------------------
+# --- import and restore (docs/export-format.md) ---------------------------------------------------
 IMPORT_EXPORT_INVALID = "Export {path} is invalid ({count} errors); nothing was imported"
 IMPORT_STORE_NOT_EMPTY = (
     "The store already holds records that this export does not hold identically ({count}); "

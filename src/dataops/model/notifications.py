@@ -21,7 +21,8 @@ class NotificationType(StrEnum):
     AUTOMATION_FAILURE = "automation-failure"
 
 
-# Every field of a notification, in the order the export validator reports them (9.3 rule 11).
+# Every field of a notification, in the order the export validator reports them
+# (docs/export-format.md, rule 11).
 NOTIFICATION = RecordType(
     "notifications",
     (

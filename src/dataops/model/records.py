@@ -69,7 +69,7 @@ class Extras(Enum):
 
 
 class Shape(Enum):
-    """The JSON shape a field keeps in an export (api-contract 9.2): what survives mapping."""
+    """The JSON shape a field keeps in an export (docs/export-format.md): what survives mapping."""
 
     STRING = "string"  # kept only when a non-empty string
     BOOLEAN = "boolean"
@@ -153,11 +153,9 @@ class RecordType:
     entity: str
     fields: tuple[Field, ...]
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
-    by_export: Mapping[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {spec.name: spec for spec in self.fields})
-        object.__setattr__(self, "by_export", {spec.export: spec for spec in self.fields})
 
     @property
     def id_field(self) -> Field:

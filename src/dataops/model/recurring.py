@@ -1,5 +1,5 @@
 """Recurring configs (a task that comes back on a cron schedule) and the generation window:
-the rules and messages of api-contract.md 7.4, with real cron (10.12) and calendar dates (10.3)."""
+their rules and messages, with real cron and calendar dates (docs/api.md#recurring-tasks)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Where things may live: storage providers, which of them DataOps owns, provider inference
-and agreement with the URI, storage URIs and artifact metadata (api-contract.md 5.1, 10.13,
-10.14). What counts as signed, a credential or a secret is model/secrets.py's to decide.
+and agreement with the URI, storage URIs and artifact metadata
+(docs/api.md#field-rules, docs/storage-policy.md). What counts as signed, a credential or a
+secret is model/secrets.py's to decide.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ OWNED_PROVIDERS = frozenset({StorageProvider.S3, StorageProvider.LOCAL_DEV})
 
 
 def infer_provider(uri: str) -> StorageProvider:
-    """Provider from a storage URI (first match wins, api-contract.md 5.1)."""
+    """Provider from a storage URI (first match wins)."""
     if uri.startswith("s3://"):
         return StorageProvider.S3
     if uri.startswith("local-dev://"):
@@ -54,14 +55,14 @@ def infer_provider(uri: str) -> StorageProvider:
     return StorageProvider.UNKNOWN
 
 
-# --- checks with the contract's messages (10.13, 10.14) ----------------------------------------
+# --- checks with the contract's messages (docs/api.md#field-rules) --------------------------------
 
 METADATA_MAX_BYTES = 4096
 
 
 def check_storage_uri(uri: Any, spec: Field) -> None:
     """A non-empty URI with an allowed scheme that names a place, and is neither signed nor
-    temporary nor carrying credentials (api-contract.md 5.2 rule 6 and 10.13)."""
+    temporary nor carrying credentials (docs/api.md#artifacts)."""
     if not isinstance(uri, str) or not uri.strip():
         raise Invalid(messages.STORAGE_URI_INVALID)
     for problem in problems([spec], {spec.name: uri}):
@@ -81,8 +82,8 @@ _PROVIDER_SCHEMES = {StorageProvider.S3: "s3", StorageProvider.LOCAL_DEV: "local
 
 
 def check_provider_agrees(provider: str, uri: str) -> None:
-    """`s3` <-> `s3://` and `local-dev` <-> `local-dev://`, both ways (10.13): a local file cannot
-    pass as `unknown`, and an `s3` record always names an object."""
+    """`s3` <-> `s3://` and `local-dev` <-> `local-dev://`, both ways (docs/api.md#field-rules):
+    a local file cannot pass as `unknown`, and an `s3` record always names an object."""
     scheme = scheme_of(uri)
     for owned, owned_scheme in _PROVIDER_SCHEMES.items():
         if (provider == owned) != (scheme == owned_scheme):

@@ -1,4 +1,4 @@
-"""Tasks: fields, statuses and the validation rules of api-contract.md 4.1-4.4 and section 10."""
+"""Tasks: fields, statuses and their validation rules (docs/api.md#tasks)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ PROOF_REQUIREMENT = ObjectShape(
 SYSTEMS = Field("systems", Kind.TEXT_LIST, TAGS_MAX_ITEMS, item_limit=TAG_MAX)
 VALIDATION = Field("validation", Kind.TEXT_OR_OBJECT, TEXT_MAX, shape=f.FREE_FORM)
 
-# Every field of a task, in the order the export validator reports them (9.3 rule 5).
+# Every field of a task, in the order the export validator reports them (docs/export-format.md, rule
+# 5).
 TASK = RecordType(
     "tasks",
     (
@@ -97,7 +98,7 @@ TASK = RecordType(
     ),
 )
 
-# Client-settable fields, identical for create and update (4.1).
+# Client-settable fields, identical for create and update (docs/api.md#tasks).
 ALLOWED_FIELDS: tuple[str, ...] = (
     "description",
     "date",
@@ -143,7 +144,7 @@ def check_status(value: Any) -> None:
 
 
 def check_doc_context(fields: Mapping[str, Any], prefix: str = "") -> None:
-    """instructionDocId, instructionStepId, phase, systems, validation (4.1)."""
+    """instructionDocId, instructionStepId, phase, systems, validation (docs/api.md#tasks)."""
     for name in ("instructionDocId", "instructionStepId", "phase"):
         if name in fields and fields[name] is not None and not isinstance(fields[name], str):
             raise Invalid(messages.MUST_BE_STRING.format(field=f"{prefix}{name}"))
@@ -205,13 +206,13 @@ def check_waiting(effective: Mapping[str, Any]) -> None:
 
 
 def check_field_types(fields: Mapping[str, Any]) -> None:
-    """Every declared rule the contract's checks above leave open (section 10): types, limits,
+    """Every declared rule the contract's checks above leave open (docs/api.md): types, limits,
     links and the secret detector."""
     records.check(TASK, fields)
 
 
 def validate_create(body: Mapping[str, Any]) -> dict[str, Any]:
-    """Steps 2-9 of 4.2; returns the fields to store (nulls dropped)."""
+    """A create body's fields in order; returns the fields to store (nulls dropped)."""
     check_description(body.get("description"))
     check_date(body.get("date"))
     fields = pick_allowed(body)
@@ -227,7 +228,7 @@ def validate_create(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def validate_update(body: Mapping[str, Any]) -> dict[str, Any]:
-    """Steps 2-6 of 4.4 (before the existence check); null values mean "remove"."""
+    """An update's fields in order (before the existence check); null values mean "remove"."""
     updates = pick_allowed(body)
     if not updates:
         raise Invalid(messages.NO_VALID_FIELDS)

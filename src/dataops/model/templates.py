@@ -1,4 +1,4 @@
-"""Workflow templates: the fields and every validation rule of api-contract.md 7.2 (with the
+"""Workflow templates: the fields and every validation rule (docs/api.md#templates, with the
 limits of 10.15). Task definitions are stored verbatim (extra keys kept) once each passes.
 
 Fields the reference stored unchecked are checked here where an instantiated bundle or task
@@ -31,7 +31,7 @@ from dataops.model.records import (
 from dataops.model.tasks import PROOF_REQUIREMENT, SYSTEMS, VALIDATION, check_proof_requirement
 from dataops.model.values import is_nonblank, is_number, is_object, is_string_array, truthy
 
-# The create fields; PUT accepts the same set (7.2).
+# The create fields; PUT accepts the same set (docs/api.md#templates).
 FIELDS: tuple[str, ...] = (
     "name",
     "type",
@@ -52,8 +52,8 @@ AUTOMATIC = "automatic"
 # Ten years either way: far beyond any workflow, and no date arithmetic can overflow.
 MAX_OFFSET_DAYS = 3660
 
-# A task definition: what instantiation copies into each task (7.3), checked as the task's own
-# fields are; extra keys a client adds stay small plain values.
+# A task definition: what instantiation copies into each task (docs/api.md#templates), checked as
+# the task's own fields are; extra keys a client adds stay small plain values.
 TASK_DEFINITION = ObjectShape(
     (
         Field("refId", Kind.ID, SHORT_TEXT_MAX, required=True),
@@ -89,7 +89,8 @@ LINK_DEFINITION = ObjectShape(
     (Field("name", Kind.TEXT, NAME_MAX),), Extras.SCALARS, SMALL_OBJECT_MAX_BYTES
 )
 
-# Every field of a template, in the order the export validator reports them (9.3 rule 7).
+# Every field of a template, in the order the export validator reports them (docs/export-format.md,
+# rule 7).
 TEMPLATE = RecordType(
     "templates",
     (
@@ -176,7 +177,7 @@ def check_definitions(value: Any) -> None:
 
 
 def check_doc_context(fields: Mapping[str, Any]) -> None:
-    """sourceDocIds and phases (7.2 "template doc context")."""
+    """sourceDocIds and phases (the template's doc context)."""
     if _present(fields, "sourceDocIds") and not is_string_array(fields["sourceDocIds"]):
         raise Invalid(messages.MUST_BE_STRING_ARRAY.format(field="sourceDocIds"))
     if not _present(fields, "phases"):

@@ -1,4 +1,4 @@
-"""Direct uploads (api-contract.md 11): the rules of an upload request, `{filename, contentType,
+"""Direct uploads (docs/api.md#artifacts): the rules of an upload request, `{filename, contentType,
 sizeBytes, checksum}`, checked in that order before anything is presigned or stored."""
 
 from __future__ import annotations

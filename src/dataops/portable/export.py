@@ -1,4 +1,4 @@
-"""Writing portable exports (api-contract.md 9.1): every entity streamed from the store into its
+"""Writing portable exports (docs/export-format.md): every entity streamed from the store into its
 JSONL file, then `manifest.json`, all in a temporary directory next to the target that is
 renamed into place only when complete, so a crash never leaves something that looks complete.
 
@@ -47,7 +47,7 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """Manifest values that override the engine's settings and clock (9.1)."""
+    """Manifest values that override the engine's settings and clock (docs/export-format.md)."""
 
     generated_at: str | None = None
     source_environment: str | None = None
@@ -69,7 +69,7 @@ class ExportSummary:
         return sum(self.entity_counts.values())
 
     def as_json(self) -> dict[str, Any]:
-        """The body of `POST /api/cron/export` (7.7)."""
+        """The body of `POST /api/cron/export` (docs/api.md#scheduled-work-and-exports)."""
         return {
             "output_dir": self.output_dir,
             "schema_version": self.schema_version,
@@ -167,7 +167,7 @@ def export_to_configured_dir(engine: Engine, options: ExportOptions | None = Non
 
 
 def default_target(generated_at: str) -> Path:
-    """`exports/dataops-<timestamp>` (9.4), relative to the working directory."""
+    """`exports/dataops-<timestamp>` (docs/export-format.md), relative to the working directory."""
     return Path(DEFAULT_EXPORTS_DIR) / directory_name(generated_at)
 
 
@@ -285,7 +285,7 @@ def _manifest(
     counts: dict[str, int],
     checksums: dict[str, str],
 ) -> dict[str, Any]:
-    """Key order as 9.1 lists it; the manifest is written indented by 2 spaces."""
+    """Key order as docs/export-format.md lists it; the manifest is written indented by 2 spaces."""
     settings = engine.settings
     return {
         "schema_version": SCHEMA_VERSION,

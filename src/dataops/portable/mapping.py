@@ -1,7 +1,7 @@
 """The one place that knows both shapes of a record: it turns stored runtime records (camelCase)
-into portable export records (snake_case), api-contract.md 9.1-9.2, and export records back into
-runtime records for an import (9.4): which entities are exported, from which table, in which
-file, and how each field is carried over.
+into portable export records (snake_case, docs/export-format.md), and export records back into
+runtime records for an import (docs/export-format.md): which entities are exported, from which
+table, in which file, and how each field is carried over.
 
 The fields are the entity's declaration in model/ (`model.tasks.TASK`, ...): its export name,
 runtime name and export shape decide what survives (an optional string only when it is a
@@ -39,7 +39,7 @@ REDACTIONS = ("users.password_hash", "sessions")
 OMITTED_ENTITIES = ("sessions", "assistant_jobs")
 
 
-# How a runtime value is carried into the export (9.2 helpers): the shape its declaration gives.
+# How a runtime value is carried into the export: the shape its declaration gives.
 Kind = Shape
 
 
@@ -149,7 +149,7 @@ ARTIFACTS = Entity(ARTIFACT, "artifacts")
 NOTIFICATIONS = Entity(NOTIFICATION, "notifications")
 AUDIT_EVENTS = Entity(AUDIT_EVENT, "audit_events")
 
-# The fixed export order (9.1); audit events are this project's addition, last.
+# The fixed export order (docs/export-format.md); audit events are this project's addition, last.
 ENTITIES: tuple[Entity, ...] = (
     USERS,
     TASKS,
@@ -181,7 +181,7 @@ class Mapper:
         self._legacy_files = entity is FILES
 
     def __call__(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """The export record, top-level keys in alphabetical order (9.1 line format)."""
+        """The export record, top-level keys in alphabetical order (the line format)."""
         fields: list[tuple[str, Any]] = []
         by_runtime = self._by_runtime
         for key, stored in record.items():
@@ -203,7 +203,7 @@ class Mapper:
 
 
 def _legacy_storage(record: Mapping[str, Any], fields: list[tuple[str, Any]]) -> None:
-    """9.2: a file record with only the legacy `storagePath` exports a `local-dev://` URI."""
+    """A file record with only the legacy `storagePath` exports a `local-dev://` URI."""
     if any(name == "storage_uri" for name, _ in fields):
         return
     path = record.get("storagePath")
@@ -241,7 +241,7 @@ class Restorer:
 
     def __call__(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """(the runtime record, the export fields left out). `null`, `""` and `[]` mean absent
-        in an export (9.2) and are left out without being named."""
+        in an export (docs/export-format.md) and are left out without being named."""
         runtime: dict[str, Any] = {}
         left_out: list[str] = []
         strings, others = self._strings, self._others

@@ -1,4 +1,4 @@
-"""Restoring portable exports (api-contract.md 9.4): the dry-run report, and the import of a
+"""Restoring portable exports (docs/export-format.md): the dry-run report, and the import of a
 valid export into a store, in batches and in dependency order. Into an empty store that can load
 all or nothing (the optional `BulkLoading` capability: SQLite, DynamoDB) the whole import is one
 load, committed only once the validation passed, so a crash leaves the store as it was;
@@ -9,7 +9,7 @@ What makes an export acceptable is decided by `validate.py` alone (it builds the
 graph: every entity's ids and every reference between records): an export it rejects is never
 imported, and the dry run reports its errors next to the records they name. Records are
 mapped back by `mapping.Restorer` (the inverse of the export mapping) and written as exported:
-ids, timestamps and actors exactly (10.4: the one path where body actors are kept), so export
+ids, timestamps and actors exactly (the one path where body actors are kept), so export
 -> import -> export gives byte-identical entity files.
 """
 
@@ -79,7 +79,8 @@ IMPORT_ORDER: tuple[Entity, ...] = (
 # DynamoDB backend splits it into a few transactions and a crash loses little work.
 DEFAULT_BATCH_SIZE = 500
 _RETRIES = 20
-# The validator names a record `<entity>[<index>]` at the start of each of its errors (9.3).
+# The validator names a record `<entity>[<index>]` at the start of each of its errors
+# (docs/export-format.md).
 _RECORD_CONTEXT = re.compile(r"^(" + "|".join(entity.name for entity in ENTITIES) + r")\[(\d+)\]")
 
 Progress = Callable[[int], None]
@@ -98,9 +99,10 @@ class ExportRefused(Invalid):
 
 @dataclass
 class DryRunReport:
-    """`{valid, errors, warnings, totalRecords, wouldWrite, skipped, invalid}` (9.4): per
-    entity, records that an import would write (new, or different from the stored record),
-    records already stored identically, and records the validator's errors name."""
+    """`{valid, errors, warnings, totalRecords, wouldWrite, skipped, invalid}`
+    (docs/export-format.md): per entity, records that an import would write (new, or different
+    from the stored record), records already stored identically, and records the validator's
+    errors name."""
 
     validation: ValidationReport
     would_write: dict[str, int] = field(default_factory=dict)
@@ -245,7 +247,7 @@ def import_export(
     validated: ValidationReport | None = None,
     fork_validation: bool = False,
 ) -> ImportSummary:
-    """Import a valid export into `store` (9.4).
+    """Import a valid export into `store` (docs/export-format.md).
 
     Into an empty store every record is written as exported; where the store can load all or
     nothing (`BulkLoading`), the whole import is one load that commits only when the

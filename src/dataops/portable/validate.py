@@ -1,4 +1,4 @@
-"""Validating portable exports (api-contract.md 9.3): every error with its exact text, in the
+"""Validating portable exports (docs/export-format.md): every error with its exact text, in the
 contract's order, plus warnings; never stops at the first error and never crashes, whatever the
 files contain.
 
@@ -74,7 +74,7 @@ _UNREFERENCED = (NOTIFICATIONS.name, AUDIT_EVENTS.name)
 
 @dataclass
 class ValidationReport:
-    """`{valid, errors, warnings, entityCounts}` (9.3)."""
+    """`{valid, errors, warnings, entityCounts}` (docs/export-format.md)."""
 
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -94,8 +94,9 @@ class ValidationReport:
 
 
 def validate_export(directory: str | Path, *, jobs: int = 1) -> ValidationReport:
-    """Check an export directory against every rule of 9.3; with `jobs > 1`, entity files are
-    read by that many worker processes (same report, in less time on several cores)."""
+    """Check an export directory against every rule of docs/export-format.md; with `jobs > 1`,
+    entity files are read by that many worker processes (same report, in less time on several
+    cores)."""
     directory = Path(directory)
     manifest, problem = read_manifest(directory / MANIFEST_FILE)
     if manifest is None:
@@ -116,7 +117,8 @@ class _Checked:
 @dataclass
 class _Scan:
     """One entity file, read: what the validation keeps of it. `readable` is False when the
-    file was missing or held invalid JSON; the entity is then skipped (9.3 rule 3)."""
+    file was missing or held invalid JSON; the entity is then skipped (docs/export-format.md,
+    rule 3)."""
 
     entity: str
     filename: str | None = None
@@ -322,7 +324,8 @@ class _Validation:
                 continue
             assert isinstance(line, bytes)
             if is_blank(line):
-                # Blank lines at the end are trimmed (9.3 rule 3); any other is invalid JSON.
+                # Blank lines at the end are trimmed (docs/export-format.md, rule 3); any other is
+                # invalid JSON.
                 blank_since = blank_since or line_no
                 continue
             if blank_since:

@@ -1,6 +1,6 @@
 """Tables, keys and indexes, declared once and shared by every backend.
 
-Names follow api-contract.md section 8: each logical table has a DynamoDB table (configurable
+Names follow docs/data-model.md: each logical table has a DynamoDB table (configurable
 through its environment variable), an item key prefix (`TASK#<id>`) and the secondary indexes
 its access patterns need, so that no request path scans a table. Index keys are record
 attributes, or values derived from the record (`hash_fn`, `range_fn`) for sparse indexes such

@@ -10,6 +10,7 @@ process (a CLI command next to the server) waits instead of failing.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -110,6 +111,14 @@ def _record_id(table: str, doc: Mapping[str, Any]) -> str:
     return item_id
 
 
+def _create_private(path: Path) -> None:
+    """A new database file readable by its owner only (SQLite gives its `-wal` and `-shm`
+    files the same permissions); an existing file is left as it is."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 class SQLiteStore:
     """Store backed by one SQLite database file (or `:memory:`)."""
 
@@ -118,7 +127,7 @@ class SQLiteStore:
         self.tables = tables
         self._layouts = {name: _Layout.of(table) for name, table in tables.items()}
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(path))
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA busy_timeout = 30000")

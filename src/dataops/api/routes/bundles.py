@@ -1,4 +1,5 @@
-"""Bundle routes (7.1): `{bundle}`, `{bundle, tasks}`, `{bundles}`; other methods 405."""
+"""Bundle routes (docs/api.md#bundles): `{bundle}`, `{bundle, tasks}`, `{bundles}`; other methods
+405."""
 
 from __future__ import annotations
 
@@ -14,20 +15,59 @@ from dataops.api.http import (
     page_of,
     read_json,
 )
+from dataops.api.openapi import (
+    PAGING,
+    Doc,
+    array,
+    body_schema,
+    envelope,
+    fields_of,
+    listing,
+    ref,
+)
 from dataops.api.routes import route
 from dataops.engine import bundles
+from dataops.model.bundles import BUNDLE, UPDATABLE_FIELDS
 
 router = APIRouter()
 
+_CONCURRENT = "Changed by others right now; try again"
+CREATED = {
+    "type": "object",
+    "properties": {"bundle": ref("Bundle"), "tasks": array(ref("Task"))},
+    "required": ["bundle"],
+    "description": "`tasks` (in definition order) when the bundle was made from a template.",
+}
 
-@route(router, "/api/bundles", ["GET"])
+
+@route(
+    router,
+    "/api/bundles",
+    ["GET"],
+    Doc("List bundles", answer=listing("bundles", ref("Bundle")), query=PAGING),
+)
 async def list_bundles(request: Request) -> Response:
     return listing_response(
         "bundles", await call(bundles.list_bundles, engine_of(request), page_of(request))
     )
 
 
-@route(router, "/api/bundles", ["POST"])
+@route(
+    router,
+    "/api/bundles",
+    ["POST"],
+    Doc(
+        "Create a bundle, or instantiate a template",
+        ok=201,
+        answer=CREATED,
+        body=body_schema(BUNDLE.writable(), ("title", "anchorDate")),
+        example={"title": "Episode 42", "anchorDate": "2026-12-10", "tags": ["podcast"]},
+        errors=frozenset({404}),
+        extra={404: "`templateId` names no template (`Template not found`)"},
+        description="With `templateId`, the template's tasks are created dated from "
+        "`anchorDate`, all or nothing.",
+    ),
+)
 async def create_bundle(request: Request) -> Response:
     body = await read_json(request)
     bundle, tasks = await call(bundles.create_bundle, engine_of(request), body)
@@ -35,32 +75,74 @@ async def create_bundle(request: Request) -> Response:
     return json_response(payload, 201)
 
 
-@route(router, "/api/bundles/{bundle_id}", ["GET"])
+@route(
+    router,
+    "/api/bundles/{bundle_id}",
+    ["GET"],
+    Doc("Get a bundle", answer=envelope(bundle=ref("Bundle"))),
+)
 async def get_bundle(bundle_id: str, request: Request) -> Response:
     return json_response({"bundle": await call(bundles.get_bundle, engine_of(request), bundle_id)})
 
 
-@route(router, "/api/bundles/{bundle_id}", ["PUT"])
+@route(
+    router,
+    "/api/bundles/{bundle_id}",
+    ["PUT"],
+    Doc(
+        "Change a bundle",
+        answer=envelope(bundle=ref("Bundle")),
+        body=body_schema(fields_of(BUNDLE, UPDATABLE_FIELDS)),
+        errors=frozenset({409}),
+        extra={409: _CONCURRENT},
+    ),
+)
 async def update_bundle(bundle_id: str, request: Request) -> Response:
     body = await read_json(request)
     bundle = await call(bundles.update_bundle, engine_of(request), bundle_id, body)
     return json_response({"bundle": bundle})
 
 
-@route(router, "/api/bundles/{bundle_id}", ["DELETE"])
+@route(
+    router,
+    "/api/bundles/{bundle_id}",
+    ["DELETE"],
+    Doc(
+        "Delete an archived bundle",
+        ok=204,
+        errors=frozenset({400, 409}),
+        extra={400: "The bundle is not archived", 409: _CONCURRENT},
+        description="Its tasks and artifacts stay, detached; its notifications go.",
+    ),
+)
 async def delete_bundle(bundle_id: str, request: Request) -> Response:
     await call(bundles.delete_bundle, engine_of(request), bundle_id, actor_of(request))
     return no_content()
 
 
-@route(router, "/api/bundles/{bundle_id}/archive", ["PUT"])
+@route(
+    router,
+    "/api/bundles/{bundle_id}/archive",
+    ["PUT"],
+    Doc(
+        "Archive a bundle",
+        answer=envelope(bundle=ref("Bundle")),
+        errors=frozenset({409}),
+        extra={409: _CONCURRENT},
+    ),
+)
 async def archive_bundle(bundle_id: str, request: Request) -> Response:
     return json_response(
         {"bundle": await call(bundles.archive_bundle, engine_of(request), bundle_id)}
     )
 
 
-@route(router, "/api/bundles/{bundle_id}/tasks", ["GET"])
+@route(
+    router,
+    "/api/bundles/{bundle_id}/tasks",
+    ["GET"],
+    Doc("List a bundle's tasks", answer=listing("tasks", ref("Task")), query=PAGING),
+)
 async def bundle_tasks(bundle_id: str, request: Request) -> Response:
     listing = await call(bundles.bundle_tasks, engine_of(request), bundle_id, page_of(request))
     return listing_response("tasks", listing)

@@ -1,5 +1,5 @@
-"""Reading entity files (9.3 rules 3 and 4): lines in blocks, hashed as they are read, without
-ever holding a line longer than a record can be."""
+"""Reading entity files (docs/export-format.md, rules 3 and 4): lines in blocks, hashed as they
+are read, without ever holding a line longer than a record can be."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The manifest (9.3 rules 1, 2 and 12): reading it, its own fields, its markers, and the file
-name it gives each entity."""
+"""The manifest (docs/export-format.md, rules 1, 2 and 12): reading it, its own fields, its
+markers, and the file name it gives each entity."""
 
 from __future__ import annotations
 

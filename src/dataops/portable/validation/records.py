@@ -1,5 +1,5 @@
-"""Each record against its entity's declaration (9.3 rules 4-11, 13 and 14): the rules of
-model/records.py in the export's words, and the few rules about one record as a whole.
+"""Each record against its entity's declaration (docs/export-format.md, rules 4-11, 13 and 14): the
+rules of model/records.py in the export's words, and the few rules about one record as a whole.
 
 Over-limit values are warnings: the API refuses them, but an export written elsewhere (the
 reference service had no limits) still restores. Everything else the declaration says is an
@@ -123,10 +123,11 @@ def _judged_as_reference(problem: Problem) -> bool:
 
 
 def export_message(problem: Problem, ctx: str) -> str:
-    """A problem in the export validator's words (9.3's generic texts)."""
+    """A problem in the export validator's words (the generic texts of docs/export-format.md)."""
     path, code, spec = problem.path, problem.code, problem.field
     if code is Code.NOT_STRING and spec is not None:
-        # 9.3 words type errors of required strings, dates and timestamps by what is expected.
+        # The export format words type errors of required strings, dates and timestamps by what is
+        # expected.
         if spec.required:
             code = Code.MISSING
         elif spec.kind is Kind.DATE:

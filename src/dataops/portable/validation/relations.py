@@ -1,7 +1,7 @@
-"""How records relate (9.3): references between entities, the warnings of rule 15, and whether
-a done task's proof holds. Facts about each entity are gathered while its file is read and kept
-only when the whole file was readable; the completion proof is then judged by the proof gate
-itself (model/proof.py) on the evidence the export holds, never by a copy of its rules.
+"""How records relate (docs/export-format.md): references between entities, the warnings of rule 15,
+and whether a done task's proof holds. Facts about each entity are gathered while its file is read
+and kept only when the whole file was readable; the completion proof is then judged by the proof
+gate itself (model/proof.py) on the evidence the export holds, never by a copy of its rules.
 """
 
 from __future__ import annotations
