@@ -172,6 +172,6 @@ def test_the_command_line_stops_with_one_line_naming_the_missing_table(
 
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"dataops: configuration error: DynamoDB table {prefix}Tasks does not exist (create it "
+        f"dataops: DynamoDB table {prefix}Tasks does not exist (create it "
         "with the deployment template, or set DATAOPS_AUTO_CREATE_TABLES=true)"
     )
