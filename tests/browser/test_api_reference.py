@@ -33,3 +33,24 @@ def test_the_reference_renders_every_operation_from_this_origin_only(
         shot = screenshot(page, "api-reference", tmp_path)
     assert shot.stat().st_size > 10_000
     assert requested and all(url.startswith(server.url) for url in requested), requested
+
+
+def test_the_reference_works_through_the_portal_for_a_signed_in_person(
+    page: Any, tmp_path: Path
+) -> None:
+    """At /work/api/docs the page, its assets and the document come through the broker, which
+    keeps the page's own strict policy (every other brokered answer is sandboxed)."""
+    from tests.portal.conftest import ADA, start_product
+
+    for product in start_product(tmp_path):
+        page.goto(product.url + "/login?next=%2Fwork%2Fapi%2Fdocs")
+        page.get_by_label("Email").fill(ADA["email"])
+        page.get_by_label("Password").fill(ADA["password"])
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_selector(".opblock")
+        assert page.url == product.url + "/work/api/docs"
+        document = page.evaluate("() => fetch('openapi.json').then(answer => answer.json())")
+        operations = sum(len(methods) for methods in document["paths"].values())
+        assert page.locator(".opblock").count() == operations
+        tasks = page.request.get(product.url + "/work/api/tasks?status=todo")
+        assert "sandbox" in tasks.headers["content-security-policy"]

@@ -237,10 +237,15 @@ class _Answer:
 
 def returned_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The engine's headers a client may see, a `/api/...` Location rewritten to the portal's
-    `/work/api/...`, and the headers that keep a brokered answer inert in a browser."""
+    `/work/api/...`, and the headers that keep a brokered answer inert in a browser. The one
+    exception: an answer the engine gives a policy of its own is one of its own pages (the API
+    reference, scripts from this origin only), and keeps that policy."""
     kept: list[tuple[bytes, bytes]] = []
+    own_policy: tuple[bytes, bytes] | None = None
     for key, value in raw:
         name = key.lower()
+        if name == b"content-security-policy":
+            own_policy = (name, value)
         if name not in RETURNED_RESPONSE_HEADERS:
             continue
         if name == b"location" and (value == b"/api" or value.startswith(b"/api/")):
@@ -249,6 +254,8 @@ def returned_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, by
             kept.append((name, value))
     if not any(name == b"cache-control" for name, _ in kept):
         kept.append(DEFAULT_CACHE_CONTROL)
+    if own_policy is not None:
+        return [*kept, own_policy, BROKERED_RESPONSE_HEADERS[1]]
     return kept + list(BROKERED_RESPONSE_HEADERS)
 
 
