@@ -33,6 +33,7 @@ from dataops.api.routes import (
     recurring,
     system,
     tasks,
+    team,
     templates,
 )
 from dataops.api.routes import (
@@ -66,6 +67,7 @@ _METHOD_NOT_ALLOWED_PREFIXES = (
     "/api/templates",
     "/api/recurring",
     "/api/users",
+    "/api/team",
     "/api/cron/run",
     "/api/cron/export",
 )
@@ -98,6 +100,7 @@ ROUTE_MODULES = (
     templates,
     recurring,
     user_routes,
+    team,
     notifications,
     cron,
     export,
