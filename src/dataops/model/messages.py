@@ -244,6 +244,7 @@ TEMPLATE_TASK_DATE_OUT_OF_RANGE = (
     "Invalid date: anchorDate plus taskDefinitions[{index}].offsetDays is not a calendar date"
 )
 RECURRING_NOT_FOUND = "Recurring config not found"
+RECURRING_DISABLED = "This recurring config is disabled; enable it to generate its tasks"
 CRON_FIELD_COUNT = "Invalid {name} format: must have exactly 5 space-separated fields"
 CRON_VALUE_OUT_OF_RANGE = "Invalid {name}: {field} value {value} is out of range {low}-{high}"
 CRON_VALUE_INVALID = "Invalid {name}: {field} field has an invalid value '{part}'"
