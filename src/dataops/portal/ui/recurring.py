@@ -42,7 +42,10 @@ async def show_recurring(
     )
     if configs_reply.status != 200:
         return kit.engine_error_page(request, configs_reply)
-    configs = kit.records(configs_reply, "recurringConfigs")
+    configs = [
+        {"enabled": True, "assigneeId": None, **config}
+        for config in kit.records(configs_reply, "recurringConfigs")
+    ]
     # Each config's version, for the If-Match of its edit form.
     versions = await asyncio.gather(
         *(kit.engine(request, "GET", f"{PATH_API}/{path_segment(c['id'])}") for c in configs)
@@ -58,8 +61,10 @@ async def show_recurring(
         configs=configs,
         etags=etags,
         names=names,
-        assignee_options=[("", "Nobody in particular")]
-        + [(str(u["id"]), names[str(u["id"])]) for u in people if not u.get("deactivatedAt")],
+        assignee_options=[
+            ("", "Nobody in particular"),
+            *((str(u["id"]), names[str(u["id"])]) for u in people if not u.get("deactivatedAt")),
+        ],
         start=today.isoformat(),
         end=(today + datetime.timedelta(days=DEFAULT_WINDOW_DAYS)).isoformat(),
         notice=notice,

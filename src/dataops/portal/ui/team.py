@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from dataops.model.users import Role
+from dataops.portal.broker import Reply
 from dataops.portal.pages import page
 from dataops.portal.ui import kit
 from dataops.portal.ui.kit import Failure, path_segment
@@ -51,10 +52,16 @@ async def show_team(
     )
     if users_reply.status != 200:
         return kit.engine_error_page(request, users_reply)
-    people = kit.records(users_reply, "users")
+    people = [
+        {"deactivatedAt": None, "deactivatedBy": None, **user}
+        for user in kit.records(users_reply, "users")
+    ]
     people.sort(key=lambda user: (bool(user.get("deactivatedAt")), str(user.get("name", ""))))
     names = {str(user["id"]): str(user.get("name") or user.get("email")) for user in people}
-    tokens = kit.records(tokens_reply, "serviceTokens") if tokens_reply is not None else []
+    tokens = [
+        {"createdBy": None, "expiresAt": None, "lastUsedAt": None, **token}
+        for token in (kit.records(tokens_reply, "serviceTokens") if tokens_reply else [])
+    ]
     return kit.show(
         request,
         "team.html",
@@ -80,7 +87,7 @@ async def team_page(request: Request) -> Response:
 
 
 async def _refused(
-    request: Request, reply: kit.Reply, form: str, controls: tuple[str, ...] = (), **values: str
+    request: Request, reply: Reply, form: str, controls: tuple[str, ...] = (), **values: str
 ) -> Response:
     return await show_team(request, kit.failure_of(reply, form, controls, values))
 
@@ -104,7 +111,6 @@ async def add_user(request: Request) -> Response:
         "value": str(added.get("temporaryPassword", "")),
     }
     return await show_team(request, secret=secret, notice=f"{user['name']} was added.")
-
 
 
 @page
@@ -180,7 +186,8 @@ async def create_token(request: Request) -> Response:
     answer = reply.json()
     service = answer["serviceToken"]
     secret = {"kind": "service token", "for": str(service["actor"]), "value": str(answer["token"])}
-    return await show_team(request, secret=secret, notice=f"A token for {service['actor']} was created.")
+    notice = f"A token for {service['actor']} was created."
+    return await show_team(request, secret=secret, notice=notice)
 
 
 @page

@@ -86,9 +86,39 @@ def slug(text: str, taken: set[str], fallback: str) -> str:
     return candidate
 
 
+def shown(record: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """A record for a page: every optional field it shows is there (None when not set)."""
+    return {**dict.fromkeys(names), **record}
+
+
+TEMPLATE_SHOWN = (
+    "emoji",
+    "tags",
+    "defaultAssigneeId",
+    "triggerType",
+    "triggerSchedule",
+    "triggerLeadDays",
+    "taskDefinitions",
+    "phases",
+    "updatedAt",
+)
+DEFINITION_SHOWN = (
+    "proofRequirement",
+    "requiredLinkName",
+    "requiresFile",
+    "phase",
+    "instructionsUrl",
+    "stageOnComplete",
+    "assigneeId",
+    "isMilestone",
+)
+
+
 def _list(template: Mapping[str, Any], field: str) -> list[dict[str, Any]]:
     value = template.get(field)
-    return [dict(item) for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    if not isinstance(value, list):
+        return []
+    return [dict(item) for item in value if isinstance(item, dict)]
 
 
 def _index(fields: Mapping[str, str], items: list[dict[str, Any]]) -> int:
@@ -105,7 +135,7 @@ async def show_list(request: Request, failure: Failure | None = None) -> Respons
     reply = await kit.engine(request, "GET", "/api/templates")
     if reply.status != 200:
         return kit.engine_error_page(request, reply)
-    templates = kit.records(reply, "templates")
+    templates = [shown(template, TEMPLATE_SHOWN) for template in kit.records(reply, "templates")]
     templates.sort(key=lambda template: str(template.get("name", "")).lower())
     return kit.show(request, "templates.html", failure, templates=templates)
 
@@ -123,7 +153,11 @@ async def create_template(request: Request) -> Response:
         "name": fields.get("name", "").strip(),
         "type": fields.get("type", "").strip(),
         "taskDefinitions": [
-            {"refId": slug(description, set(), "task-1"), "description": description, "offsetDays": 0}
+            {
+                "refId": slug(description, set(), "task-1"),
+                "description": description,
+                "offsetDays": 0,
+            }
         ],
     }
     if not description:
@@ -155,17 +189,21 @@ async def show_template(
         request,
         "template.html",
         failure,
-        template=template,
+        record=shown(template, TEMPLATE_SHOWN),
         etag=reply.etag,
-        phases=phases,
-        definitions=_list(template, "taskDefinitions"),
-        references=_list(template, "references"),
-        link_definitions=_list(template, "bundleLinkDefinitions"),
-        phase_options=[("", "No phase")] + [(p["id"], str(p.get("name", p["id"]))) for p in phases],
-        stage_options=[("", "No stage")] + list(STAGES),
-        proof_options=[("", "No proof required")] + list(PROOF_TYPES),
-        assignee_options=[("", "Nobody in particular")]
-        + [(str(user["id"]), str(user.get("name") or user.get("email"))) for user in people],
+        phases=[shown(phase, ("stage",)) for phase in phases],
+        definitions=[shown(d, DEFINITION_SHOWN) for d in _list(template, "taskDefinitions")],
+        references=[shown(item, ("name", "url")) for item in _list(template, "references")],
+        link_definitions=[
+            shown(item, ("name",)) for item in _list(template, "bundleLinkDefinitions")
+        ],
+        phase_options=[("", "No phase"), *((p["id"], str(p.get("name", p["id"]))) for p in phases)],
+        stage_options=[("", "No stage"), *STAGES],
+        proof_options=[("", "No proof required"), *PROOF_TYPES],
+        assignee_options=[
+            ("", "Nobody in particular"),
+            *((str(user["id"]), str(user.get("name") or user.get("email"))) for user in people),
+        ],
         triggers=TRIGGERS,
         today=datetime.date.today().isoformat(),
         here=template_url(template_id),
@@ -174,7 +212,7 @@ async def show_template(
 
 @page
 async def editor_page(request: Request) -> Response:
-    return await show_template(request, request.path_params["template_id"])
+    return await show_template(request, request.path_params["template_id"], None)
 
 
 Change = Callable[[dict[str, Any], Mapping[str, str]], dict[str, Any]]
@@ -203,7 +241,7 @@ async def _edit(
         request, "PUT", f"/api/templates/{path_segment(template_id)}", body, if_match=seen or None
     )
     if written.ok:
-        return kit.back_to(url + ANCHORS.get(form.split("-")[0], ""))
+        return kit.back_to(url + ANCHORS.get(form.split("-", 1)[0], ""))
     failure = kit.failure_of(written, form, controls, fields)
     return await show_template(request, template_id, failure)
 

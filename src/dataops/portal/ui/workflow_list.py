@@ -56,7 +56,7 @@ async def show_list(request: Request, failure: Failure | None = None) -> Respons
     stage = chosen(request, "stage", {value for value, _ in STAGES})
     status = chosen(request, "status", {value for value, _ in STATUSES})
     workflows = [
-        bundle
+        {"emoji": None, "anchorDate": None, "stage": None, "templateId": None, **bundle}
         for bundle in kit.records(bundles_reply, "bundles")
         if (not template or bundle.get("templateId") == template)
         and (not stage or bundle.get("stage") == stage)
@@ -81,8 +81,10 @@ async def show_list(request: Request, failure: Failure | None = None) -> Respons
         workflows=workflows,
         progress=done,
         template_names=template_names,
-        template_options=[("", "Any template")]
-        + sorted(template_names.items(), key=lambda item: item[1].lower()),
+        template_options=[
+            ("", "Any template"),
+            *sorted(template_names.items(), key=lambda item: item[1].lower()),
+        ],
         stage_options=[("", "Any stage"), *STAGES],
         status_options=STATUSES,
         filters={"template": template, "stage": stage, "status": status},
