@@ -8,9 +8,13 @@ from types import ModuleType
 
 from starlette.routing import Route
 
-from dataops.portal.ui import workflows
+from dataops.portal.ui import artifacts, tasks, workflows
 
-MODULES: tuple[ModuleType, ...] = (workflows,)
+MODULES: tuple[ModuleType, ...] = (
+    workflows,
+    tasks,
+    artifacts,
+)
 
 
 def routes() -> list[Route]:
