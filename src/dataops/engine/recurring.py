@@ -49,9 +49,7 @@ def get_config(engine: Engine, config_id: str) -> Item:
     return config
 
 
-def update_config(
-    engine: Engine, config_id: str, body: Any, if_match: int | None = None
-) -> Item:
+def update_config(engine: Engine, config_id: str, body: Any, if_match: int | None = None) -> Item:
     """Only the fields sent change; with `if_match` a config changed since is a 412."""
     if body is INVALID_BODY:
         raise Invalid(messages.INVALID_JSON)

@@ -8,12 +8,24 @@ from types import ModuleType
 
 from starlette.routing import Route
 
-from dataops.portal.ui import artifacts, tasks, workflows
+from dataops.portal.ui import (
+    artifacts,
+    recurring,
+    tasks,
+    team,
+    template_editor,
+    workflow_list,
+    workflows,
+)
 
 MODULES: tuple[ModuleType, ...] = (
+    workflow_list,
     workflows,
     tasks,
     artifacts,
+    template_editor,
+    recurring,
+    team,
 )
 
 
