@@ -254,6 +254,7 @@ CRON_LEAD_OUTSIDE_CALENDAR = "triggerLeadDays leads outside the calendar"
 # Writing (docs/export-format.md)
 EXPORT_OUTPUT_DIR_NOT_CONFIGURED = "EXPORT_OUTPUT_DIR is not configured"
 EXPORT_S3_UNSUPPORTED = "Exports to s3:// targets are not supported yet; use a local directory"
+EXPORT_S3_TARGET_INVALID = "EXPORT_OUTPUT_DIR must name a bucket: s3://<bucket>[/<prefix>]"
 EXPORT_TARGET_EXISTS = "Export target {path} already exists and is not empty"
 EXPORT_WRITE_FAILED = "Export could not be written to {path}: {reason}"
 EXPORT_WITHOUT_AUDIT_EVENTS = (
