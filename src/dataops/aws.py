@@ -25,6 +25,7 @@ import asyncio
 import base64
 import json
 import logging
+import threading
 import urllib.parse
 import uuid
 from collections.abc import Coroutine, Iterable, Mapping
@@ -152,16 +153,16 @@ async def call_asgi(app: ASGIApp, scope: Scope, body: bytes) -> Answer:
     return Answer(int(start["status"]), headers, b"".join(chunks))
 
 
-_loop: asyncio.AbstractEventLoop | None = None
+_loops = threading.local()
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run on the container's one event loop (kept between invocations, like the clients and
-    connection pools made on it)."""
-    global _loop  # noqa: PLW0603 - one loop per Lambda container
-    if _loop is None or _loop.is_closed():
-        _loop = asyncio.new_event_loop()
-    return _loop.run_until_complete(coroutine)
+    """Run on this thread's event loop, kept between invocations like the clients and
+    connection pools made on it (a Lambda container calls its handler on one thread)."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_loops, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _loops.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(coroutine)
 
 
 # --- the engine's payload: what the broker sends and what it gets back ---------------------------
