@@ -123,6 +123,7 @@ def test_an_s3_output_dir_without_a_bucket_is_refused(tmp_path: Path) -> None:
         "error": "EXPORT_OUTPUT_DIR must name a bucket: s3://<bucket>[/<prefix>]"
     }
 
+
 def test_unwritable_output_dir(tmp_path: Path) -> None:
     (tmp_path / "occupied").write_text("a file, not a directory")
     engine = make_engine(make_settings(tmp_path, EXPORT_OUTPUT_DIR=str(tmp_path / "occupied")))
