@@ -170,9 +170,7 @@ def test_a_body_too_large_for_an_invoke_is_refused_before_the_engine(
 
     assert refused["statusCode"] == 413
     assert json_of(refused) == {
-        "error": "Request body too large: at most 4669440 bytes pass through the portal on AWS; "
-        "upload large files straight to S3 with a direct upload session "
-        "(POST /work/api/artifacts/uploads)"
+        "error": "Request body too large: at most 4669440 bytes pass through the portal on AWS; upload large files straight to S3 with a direct upload session (POST /work/api/artifacts/uploads)"
     }
     assert deployment.lambda_client.payloads == []
     assert deployment.engine.store.count("files") == 0
@@ -344,8 +342,7 @@ def test_an_answer_too_large_without_a_bucket_is_refused_in_words(
 
     assert answer["status"] == 413
     assert json.loads(answer["body"]) == {
-        "error": "The answer is larger than AWS Lambda can carry (6 MB); ask for it in pages "
-        "(limit and cursor)"
+        "error": "The answer is larger than AWS Lambda can carry (6 MB); ask for it in pages (limit and cursor)"
     }
 
 
