@@ -32,21 +32,6 @@ FUNCTIONS = ("PortalFunction", "EngineFunction", "SchedulerFunction")
 # The functions that open the store and the blob store: the engine and the scheduled runs.
 DATA_FUNCTIONS = ("EngineFunction", "SchedulerFunction")
 
-# Logical tables whose records are the team's: point-in-time recovery on (issue 19, item 1).
-TEAM_RECORDS = frozenset(
-    {
-        "tasks",
-        "recurring_configs",
-        "bundles",
-        "templates",
-        "users",
-        "files",
-        "artifacts",
-        "notifications",
-        "audit_events",
-        "service_tokens",
-    }
-)
 # Variables config.py reads that no function of the template may set, and why.
 NOT_ON_LAMBDA = {
     "WORK_ENGINE_PORTAL_SECRET": "the secret lives in Secrets Manager (..._SECRET_NAME)",
@@ -168,7 +153,7 @@ def test_tables_are_encrypted_retained_tagged_and_named_after_the_stack() -> Non
         assert {tag["Key"] for tag in props["Tags"]} == {"Project", "App", "DataClass"}
 
 
-def test_ttl_where_records_expire_and_recovery_where_the_teams_records_are() -> None:
+def test_ttl_where_records_expire_and_recovery_on_every_table() -> None:
     for physical, logical in physical_tables().values():
         props = properties(table_resource(logical[0]))
         if physical.ttl:
@@ -178,9 +163,10 @@ def test_ttl_where_records_expire_and_recovery_where_the_teams_records_are() -> 
             }
         else:
             assert "TimeToLiveSpecification" not in props
-        holds_records = any(table.name in TEAM_RECORDS for table in logical)
+        # Every table, the commit records included: a restore brings them all to one instant
+        # (docs/data-safety.md).
         recovery = props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
-        assert recovery is True or not holds_records, physical.name
+        assert recovery is True, physical.name
     sessions = properties(table_resource(TABLES["sessions"]))
     assert "TimeToLiveSpecification" in sessions
     assert all(
