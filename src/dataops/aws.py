@@ -455,13 +455,13 @@ def function_url_scope(event: Mapping[str, Any]) -> tuple[Scope, bytes]:
     http = context["http"]
     raw_path = str(event.get("rawPath") or http.get("path") or "/")
     headers = [
-        (str(key).lower().encode("latin-1"), str(value).encode("latin-1"))
+        (_wire(str(key).lower()), _wire(str(value)))
         for key, value in (event.get("headers") or {}).items()
         if str(key).lower() != "cookie"
     ]
     cookies = event.get("cookies") or []
     if cookies:
-        headers.append((b"cookie", "; ".join(cookies).encode("latin-1")))
+        headers.append((b"cookie", _wire("; ".join(map(str, cookies)))))
     source = http.get("sourceIp")
     scope: Scope = {
         "type": "http",
@@ -470,8 +470,8 @@ def function_url_scope(event: Mapping[str, Any]) -> tuple[Scope, bytes]:
         "method": str(http["method"]).upper(),
         "scheme": "https",
         "path": urllib.parse.unquote(raw_path),
-        "raw_path": raw_path.encode("latin-1"),
-        "query_string": str(event.get("rawQueryString") or "").encode("latin-1"),
+        "raw_path": _wire(raw_path),
+        "query_string": _wire(str(event.get("rawQueryString") or "")),
         "root_path": "",
         "headers": headers,
         "client": (source, 0) if source else None,
@@ -479,6 +479,11 @@ def function_url_scope(event: Mapping[str, Any]) -> tuple[Scope, bytes]:
     }
     body = decode_body(event.get("body"), event.get("isBase64Encoded"))
     return scope, body
+
+
+def _wire(text: str) -> bytes:
+    """Text of an event as the bytes a server would have received (UTF-8; never an error)."""
+    return text.encode("utf-8", "replace")
 
 
 def function_url_response(answer: Answer) -> dict[str, Any]:

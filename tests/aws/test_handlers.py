@@ -415,3 +415,20 @@ def test_the_portal_names_its_function_url_as_its_origin(deployment: Deployment)
         headers={"content-type": "application/json", "origin": ORIGIN},
     )
     assert own["statusCode"] == 200
+
+
+def test_an_event_with_text_no_http_server_would_send_is_still_answered(
+    deployment: Deployment,
+) -> None:
+    event = url_event(
+        "GET",
+        "/work/caf%C3%A9",
+        query="q=caf%C3%A9",
+        headers={"x-note": "café \ud800", "accept": "text/html"},
+        cookies=["dataops_session=naïve"],
+    )
+
+    answer = aws.portal_handler(event, None)
+
+    assert answer["statusCode"] == 303
+    assert answer["headers"]["location"].startswith("/login?next=")
