@@ -277,6 +277,16 @@ def test_every_handler_named_in_the_template_imports() -> None:
     assert template()["Globals"]["Function"]["Runtime"] == "python3.11"
 
 
+def test_sam_build_finds_a_make_target_for_every_function() -> None:
+    """`BuildMethod: makefile` runs `make build-<LogicalId>` in the code's folder (CodeUri)."""
+    code = (TEMPLATE.parent / template()["Globals"]["Function"]["CodeUri"]).resolve()
+    makefile = (code / "Makefile").read_text()
+    targets = set(re.findall(r"^([\w .-]+):", makefile, flags=re.MULTILINE))
+    named = {target for line in targets for target in line.split()}
+    assert {f"build-{function}" for function in FUNCTIONS} <= named
+    assert "$(ARTIFACTS_DIR)" in makefile
+
+
 def test_the_portal_has_the_only_function_url() -> None:
     functions = resources("AWS::Serverless::Function")
     with_url = [
