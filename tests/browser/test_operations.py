@@ -334,3 +334,33 @@ def test_a_member_sees_the_team_and_is_refused_its_actions(page: Any, product: P
     assert answer.status == 403
     assert "Only a lead can manage the team" in answer.text()
     assert users.get_user(product.engine, "ada").get("deactivatedAt") is None
+
+
+def focused(page: Any) -> str:
+    return str(
+        page.evaluate(
+            "document.activeElement && (document.activeElement.id || document.activeElement.textContent.trim())"
+        )
+    )
+
+
+def test_a_person_is_added_by_keyboard_alone(page: Any, product: Product) -> None:
+    """From the top of the team page, Tab reaches the add form; its controls come in reading
+    order, and Enter sends it."""
+    sign_in(page, product, ADA, "/work/team")
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        if focused(page) == "add-user-name":
+            break
+    assert focused(page) == "add-user-name"
+    page.keyboard.type("Katherine")
+    page.keyboard.press("Tab")
+    assert focused(page) == "add-user-email"
+    page.keyboard.type("katherine@example.com")
+    page.keyboard.press("Tab")
+    assert focused(page) == "add-user-role"
+    page.keyboard.press("Tab")
+    assert focused(page) == "Add person"
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("textbox", name="Temporary password")).to_be_visible()
+    assert users.find_by_email(product.engine, "katherine@example.com") is not None
