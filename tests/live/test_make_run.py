@@ -58,7 +58,7 @@ def test_serve_prints_a_login_that_opens_the_login_page(tmp_path: Path) -> None:
                 time.sleep(0.1)
         assert page.status_code == 200
         assert 'name="password"' in page.text
-        with httpx.Client(base_url=url.removesuffix("/login")) as browser:
+        with httpx.Client(base_url=url.removesuffix("/login"), timeout=60) as browser:
             signed_in = browser.post("/login", json={"email": email, "password": password})
             assert signed_in.status_code == 200, signed_in.text
             assert signed_in.json()["user"]["email"] == email
