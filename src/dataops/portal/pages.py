@@ -142,6 +142,7 @@ def render(
         and request.headers.get("hx-history-restore-request") != "true"
     )
     context.setdefault("failure", None)
+    context.setdefault("rendered_forms", set())  # filled by the forms macro as it renders
     html = portal.templates.get_template(template).render(
         visitor=visitor,
         csrf_token=token,
