@@ -17,7 +17,6 @@ from starlette.routing import Route
 from dataops.portal.pages import page
 from dataops.portal.ui import kit
 from dataops.portal.ui.kit import Failure, path_segment
-from dataops.portal.ui.notices import unplaced
 
 PATH = "/work/recurring"
 PATH_API = "/api/recurring"
@@ -69,17 +68,6 @@ async def show_recurring(
         start=today.isoformat(),
         end=(today + datetime.timedelta(days=DEFAULT_WINDOW_DAYS)).isoformat(),
         notice=notice,
-        unplaced=unplaced(
-            failure,
-            [
-                "new-config",
-                *(
-                    f"{form}-{config['id']}"
-                    for config in configs
-                    for form in ("enabled", "delete", "generate", "config")
-                ),
-            ],
-        ),
     )
 
 

@@ -23,7 +23,6 @@ from dataops.portal.broker import Reply
 from dataops.portal.pages import page
 from dataops.portal.ui import kit
 from dataops.portal.ui.kit import Failure, path_segment
-from dataops.portal.ui.notices import unplaced
 
 PATH = "/work/team"
 ROLES: tuple[tuple[str, str], ...] = tuple((role.value, role.value.capitalize()) for role in Role)
@@ -74,18 +73,7 @@ async def show_team(
         roles=ROLES,
         secret=secret,
         notice=notice,
-        unplaced=unplaced(failure, _forms(people, tokens) if lead else ()),
     )
-
-
-def _forms(people: list[dict[str, Any]], tokens: list[dict[str, Any]]) -> list[str]:
-    """The forms a lead's page shows."""
-    forms = ["add-user", "create-token", *(f"revoke-{token['name']}" for token in tokens)]
-    for person in people:
-        forms += [f"role-{person['id']}", f"account-{person['id']}"]
-        if not person.get("deactivatedAt"):
-            forms.append(f"reset-{person['id']}")
-    return forms
 
 
 async def _nothing() -> None:

@@ -15,7 +15,6 @@ from dataops.model.bundles import BundleStage, BundleStatus
 from dataops.portal.pages import page
 from dataops.portal.ui import kit
 from dataops.portal.ui.kit import Failure, path_segment
-from dataops.portal.ui.notices import unplaced
 
 PATH = "/work/workflows"
 STAGES: tuple[tuple[str, str], ...] = tuple(
@@ -90,10 +89,6 @@ async def show_list(request: Request, failure: Failure | None = None) -> Respons
         status_options=STATUSES,
         filters={"template": template, "stage": stage, "status": status},
         filtered=bool(template or stage or status),
-        unplaced=unplaced(
-            failure,
-            (f"archive-{w['id']}" for w in workflows if w.get("status") != "archived"),
-        ),
         here=here,
     )
 
