@@ -69,7 +69,7 @@ _METHOD_NOT_ALLOWED_PREFIXES = (
     "/api/cron/run",
     "/api/cron/export",
 )
-_EXEMPT = ("/", "/api/health", "/api/auth/login")
+_EXEMPT = ("/", "/api/health", "/api/ready", "/api/auth/login")
 # The API's description is no secret: readable without a session, in every mode.
 _REFERENCE = ("/api/openapi.json", "/api/docs")
 
