@@ -24,7 +24,15 @@ import typer
 import uvicorn
 from starlette.applications import Starlette
 
-from dataops.bootstrap import engine_app, open_engine, open_store, portal_app, serve_app
+from dataops import prefork
+from dataops.bootstrap import (
+    engine_app,
+    open_engine,
+    open_store,
+    portal_app,
+    serve_app,
+    serve_secret,
+)
 from dataops.config import ConfigError, Environment, Settings, StoreLocation
 from dataops.engine import artifact_binaries, cron, service_tokens
 from dataops.engine import demo as demo_data
@@ -172,21 +180,56 @@ def _serve(
     port: int,
     *,
     login_page: bool,
+    workers: int | None,
+    uses_store: bool = True,
 ) -> None:
     config = settings()
+    count = workers if workers is not None else prefork.default_workers()
+    if count > 1 and uses_store and not reopenable(config):
+        if workers is not None:
+            raise usage_error(
+                f"--workers {workers} needs a store every process can open (a SQLite file or "
+                "DynamoDB); an in-memory store is served by one process"
+            )
+        count = 1
     sock = listen(host, port)
+    served: Starlette | None = None
     try:
-        served = application(config, host, port)
+        if count == 1:
+            served = application(config, host, port)
+        elif uses_store:
+            # Opened (created, its schema brought up to date) once here, then by every worker.
+            close(open_engine(config))
     except ConfigError as exc:
         sock.close()
         raise usage_error(str(exc)) from None
     typer.echo(f"Store: {config.store.describe()}", err=True)
     shown_host = f"[{host}]" if ":" in host else host
-    typer.echo(f"DataOps is running on http://{shown_host}:{port}  (Ctrl-C stops it)")
+    processes = f", {count} worker processes" if count > 1 else ""
+    typer.echo(f"DataOps is running on http://{shown_host}:{port}{processes}  (Ctrl-C stops it)")
     login = read_login(config) if config.env is not Environment.PRODUCTION else None
     if login is not None:
         where = f"  at http://{shown_host}:{port}/login" if login_page else ""
         typer.echo(f"Login: {login[0]} / {login[1]}{where}")
+    if served is not None:
+        _run_server(served, sock)
+        return
+
+    def serve_worker() -> None:
+        try:
+            app = application(config, host, port)
+        except ConfigError as exc:
+            typer.echo(f"dataops: {exc}", err=True)
+            raise SystemExit(prefork.STARTUP_FAILED) from None
+        _run_server(app, sock)
+
+    code = prefork.Supervisor(count, serve_worker).run()
+    sock.close()
+    if code:
+        raise typer.Exit(code)
+
+
+def _run_server(served: Starlette, sock: socket.socket) -> None:
     # The portal and the engine decide themselves whom to believe about the client's address
     # (DATAOPS_TRUSTED_PROXIES); uvicorn's own reading of X-Forwarded-For stays off.
     server = uvicorn.Server(uvicorn.Config(served, log_level="info", proxy_headers=False))
@@ -197,28 +240,57 @@ JobsOption = Annotated[
     int | None,
     typer.Option(min=1, metavar="N", help="Worker processes (default: one per core, max 4)."),
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        metavar="N",
+        help="Server processes on the one port (default: one per core; 1 for an in-memory store).",
+    ),
+]
 HostOption = Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")]
 PortOption = Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")]
 
 
 @app.command()
-def engine(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+def engine(
+    host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: WorkersOption = None
+) -> None:
     """Serve the engine API alone (/api/*), for deployments that run the portal apart."""
-    _serve(lambda config, _host, _port: engine_app(config), host, port, login_page=False)
+    _serve(
+        lambda config, _host, _port: engine_app(config),
+        host,
+        port,
+        login_page=False,
+        workers=workers,
+    )
 
 
 @app.command()
-def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
-    """Serve the product in one process: the portal (login, /work, /work/api) with the engine
-    behind it."""
-    _serve(serve_app, host, port, login_page=True)
+def serve(
+    host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: WorkersOption = None
+) -> None:
+    """Serve the product: the portal (login, /work, /work/api) with the engine behind it in
+    each process."""
+    # One portal secret for every worker: a session's CSRF token is the same whichever
+    # process answers.
+    secret = serve_secret()
+    _serve(
+        lambda config, host, port: serve_app(config, host, port, secret=secret),
+        host,
+        port,
+        login_page=True,
+        workers=workers,
+    )
 
 
 @app.command()
-def portal(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+def portal(
+    host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: WorkersOption = None
+) -> None:
     """Serve the portal alone, in front of the engine at DATAOPS_ENGINE_URL (shared secret:
     WORK_ENGINE_PORTAL_SECRET)."""
-    _serve(portal_app, host, port, login_page=True)
+    _serve(portal_app, host, port, login_page=True, workers=workers, uses_store=False)
 
 
 def local_only(config: Settings, what: str) -> None:

@@ -31,10 +31,14 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(tmp: Path, env: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
+def live_server(
+    tmp: Path, env: Mapping[str, str] | None = None, workers: int | None = None
+) -> Iterator[LiveServer]:
     """Start the engine (`tests/support/serve.py`) with a SQLite file under `tmp`; stop it
-    afterwards."""
-    with _serving("engine", "/api/health", tmp, env) as server:
+    afterwards. With `workers`, the command itself: `dataops engine --workers N` (a supervisor
+    and N worker processes on one port and one SQLite file)."""
+    kind = "engine" if workers is None else f"engine-workers-{workers}"
+    with _serving(kind, "/api/health", tmp, env) as server:
         yield server
 
 
@@ -68,8 +72,13 @@ def _serving(
         **(env or {}),
     }
     log = open(tmp / f"server-{port}.log", "wb")  # noqa: SIM115
+    command = [sys.executable, "-m", "tests.support.serve", str(port), kind]
+    if kind.startswith("engine-workers-"):
+        workers = kind.removeprefix("engine-workers-")
+        command = [sys.executable, "-m", "dataops", "engine", "--port", str(port)]
+        command += ["--workers", workers]
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.serve", str(port), kind],
+        command,
         env=full_env,
         stdout=log,
         stderr=subprocess.STDOUT,

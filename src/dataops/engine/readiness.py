@@ -25,6 +25,4 @@ def check(engine: Engine) -> None:
         raise
     except Exception as exc:
         log.warning("readiness check: the metadata store did not answer: %s", exc)
-        raise ServiceUnavailable(
-            messages.METADATA_STORE_UNAVAILABLE, RETRY_AFTER_SECONDS
-        ) from None
+        raise ServiceUnavailable(messages.METADATA_STORE_UNAVAILABLE, RETRY_AFTER_SECONDS) from None
