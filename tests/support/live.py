@@ -51,6 +51,16 @@ def live_portal(tmp: Path, env: Mapping[str, str] | None = None) -> Iterator[Liv
 
 
 @contextmanager
+def live_product(
+    tmp: Path, workers: int, env: Mapping[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """`dataops serve --workers N` itself (a supervisor and N processes, each the portal with
+    the engine behind it) on a SQLite file under `tmp`; stopped afterwards."""
+    with _serving(f"serve-workers-{workers}", "/work/health", tmp, env) as server:
+        yield server
+
+
+@contextmanager
 def live_portal_alone(tmp: Path, env: Mapping[str, str]) -> Iterator[LiveServer]:
     """Start the portal by itself, as `dataops portal` does, in front of the engine at
     `DATAOPS_ENGINE_URL`; stop it afterwards."""
@@ -73,9 +83,9 @@ def _serving(
     }
     log = open(tmp / f"server-{port}.log", "wb")  # noqa: SIM115
     command = [sys.executable, "-m", "tests.support.serve", str(port), kind]
-    if kind.startswith("engine-workers-"):
-        workers = kind.removeprefix("engine-workers-")
-        command = [sys.executable, "-m", "dataops", "engine", "--port", str(port)]
+    if "-workers-" in kind:  # the command itself: engine-workers-2, serve-workers-2
+        name, _, workers = kind.partition("-workers-")
+        command = [sys.executable, "-m", "dataops", name, "--port", str(port)]
         command += ["--workers", workers]
     process = subprocess.Popen(
         command,
