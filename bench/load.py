@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import tempfile
@@ -51,6 +52,7 @@ from dataops.engine import users as user_cases
 from dataops.engine.context import Engine
 from dataops.model.users import Role
 from dataops.model.values import format_timestamp
+from dataops.prefork import worker_pids
 from dataops.store.sqlite import SQLiteStore
 
 ARTIFACTS_PER_TASK = 10
@@ -60,6 +62,7 @@ FRESH_TASKS = 100
 FIRST_DATE = date(2026, 12, 1)
 _STATUSES = ("draft", "needs-review", "rejected", "archived")
 _BATCH = 5000
+_TICKS = os.sysconf("SC_CLK_TCK")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 EMAIL = "load@example.com"
 PASSWORD = "load-bench-password"
@@ -200,6 +203,18 @@ class Target:
     api: str  # "/api" or "/work/api"
     headers: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
+    pid: int = 0  # the server command's process (with its workers, if any)
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server's processes have used so far (user + system)."""
+        total = 0.0
+        for pid in [self.pid, *worker_pids(self.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / _TICKS
+        return total
 
 
 @dataclass
@@ -208,6 +223,7 @@ class Samples:
     errors: dict[str, int] = field(default_factory=dict)
     error_examples: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    server_cpu: float = 0.0
 
     @property
     def requests(self) -> int:
@@ -309,10 +325,12 @@ async def run_load(
         await asyncio.gather(*(client(n, end) for n in range(concurrency)))
         samples = saved
         budget[0] = max_requests
+        cpu = target.cpu_seconds()
         start = time.perf_counter()
         end = start + seconds
         await asyncio.gather(*(client(n, end) for n in range(concurrency)))
         samples.seconds = time.perf_counter() - start
+        samples.server_cpu = target.cpu_seconds() - cpu
     return samples
 
 
@@ -337,6 +355,8 @@ class Row:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    # The server's CPU time per request (all its processes): robust on a busy machine.
+    cpu_ms: float = 0.0
     health_throughput: float = 0.0
     ratio: float = 0.0
     routes: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -367,6 +387,7 @@ def summarize(target: str, size: int, workload: str, concurrency: int, samples: 
         p50_ms=percentile(everything, 0.50) * 1000,
         p95_ms=percentile(everything, 0.95) * 1000,
         p99_ms=percentile(everything, 0.99) * 1000,
+        cpu_ms=samples.server_cpu * 1000 / samples.requests if samples.requests else 0.0,
         routes=routes,
         error_examples=samples.error_examples,
     )
@@ -381,7 +402,9 @@ def serving(kind: str, workdir: Path, workers: int | None) -> Iterator[Target]:
     args = [] if workers is None else ["--workers", str(workers)]
     if kind == "engine":
         with running_engine(workdir, args=args) as process:
-            yield Target("engine", process.url, "/api", headers={"x-user-id": "load-bench"})
+            yield Target(
+                "engine", process.url, "/api", headers={"x-user-id": "load-bench"}, pid=process.pid
+            )
         return
     with running_product(workdir, args=args) as process:
         yield _signed_in(process)
@@ -397,7 +420,9 @@ def _signed_in(process: EngineProcess) -> Target:
         raise RuntimeError(f"login refused: {answer.status_code} {answer.text[:200]}")
     cookies = dict(answer.cookies)
     headers = {"x-csrf-token": answer.headers["x-csrf-token"]}
-    return Target("portal", process.url, "/work/api", headers=headers, cookies=cookies)
+    return Target(
+        "portal", process.url, "/work/api", headers=headers, cookies=cookies, pid=process.pid
+    )
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -471,7 +496,8 @@ def measure(options: Options, workdir: Path, emit: Callable[[Row], None]) -> lis
 
 HEADER = (
     "| target | artifacts | workload | clients | requests | req/s | p50 ms | p95 ms | p99 ms "
-    "| errors | health req/s | ratio |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| errors | server CPU ms/req | health req/s | ratio |\n"
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
@@ -479,7 +505,7 @@ def line(row: Row) -> str:
     return (
         f"| {row.target} | {row.size:,} | {row.workload} | {row.concurrency} | {row.requests:,} "
         f"| {row.throughput:,.0f} | {row.p50_ms:.1f} | {row.p95_ms:.1f} | {row.p99_ms:.1f} "
-        f"| {row.errors} | {row.health_throughput:,.0f} | {row.ratio:.2f} |"
+        f"| {row.errors} | {row.cpu_ms:.2f} | {row.health_throughput:,.0f} | {row.ratio:.2f} |"
     )
 
 

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dataops.api.http import error_response
+from dataops.api.http import error_response, read
 from dataops.api.openapi import document
 from dataops.api.routes import (
     DOCS,
@@ -172,7 +171,7 @@ class RequestPipeline:
             return Admission(None, client)  # session routes check their own tokens
         if self.mode is AuthMode.SESSION or path == "/api/me":
             token = _bearer(header("authorization"))
-            bearer = await run_in_threadpool(identity.bearer_identity, self.engine, token)
+            bearer = await read(identity.bearer_identity, self.engine, token)
             if bearer is None and path != "/api/me":  # /api/me words its own 401
                 return error_response(401, messages.UNAUTHORIZED)
             return Admission(bearer, client)
@@ -198,9 +197,7 @@ class RequestPipeline:
             if client is None:
                 message = messages.CLIENT_ADDRESS_INVALID.format(header=CLIENT_HEADER)
                 return error_response(400, message)
-        found = await run_in_threadpool(
-            identity.portal_identity, self.engine, header("x-user-id") or None
-        )
+        found = await read(identity.portal_identity, self.engine, header("x-user-id") or None)
         if found is None:
             return error_response(401, messages.UNAUTHORIZED)
         return Admission(found, client)

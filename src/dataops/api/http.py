@@ -50,6 +50,21 @@ async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await run_in_threadpool(fn, *args, **kwargs)
 
 
+def reads_in_place(engine: Engine) -> bool:
+    """Whether the metadata store answers reads without waiting (SQLite: microseconds from a
+    local file, never a lock in WAL mode); a network store (DynamoDB) does not."""
+    return bool(getattr(engine.store, "reads_in_place", False))
+
+
+async def read(fn: Callable[..., T], engine: Engine, *args: Any, **kwargs: Any) -> T:
+    """Run a use case that only reads the metadata store (never binaries, never a network
+    call): in place where the store answers reads without waiting, which spares the hop to a
+    thread and back (a fifth of a small request's CPU); off the event loop otherwise."""
+    if reads_in_place(engine):
+        return fn(engine, *args, **kwargs)
+    return await run_in_threadpool(fn, engine, *args, **kwargs)
+
+
 def declares_more_than(request: Request, limit: int) -> bool:
     """True when `Content-Length` announces more than `limit` bytes. A value that is not plain
     ASCII digits announces nothing (the bytes counted while reading still hold the limit); one

@@ -14,6 +14,7 @@ from dataops.api.http import (
     if_match,
     listing_response,
     page_of,
+    read,
     read_body,
     read_json,
     versioned,
@@ -143,7 +144,7 @@ async def register_artifact(request: Request) -> Response:
 )
 async def list_artifacts(request: Request) -> Response:
     query = {key: value for key, value in request.query_params.items() if value != ""}
-    listing = await call(artifacts.list_artifacts, engine_of(request), query, page_of(request))
+    listing = await read(artifacts.list_artifacts, engine_of(request), query, page_of(request))
     return listing_response("artifacts", listing)
 
 
@@ -153,7 +154,7 @@ async def list_artifacts(request: Request) -> Response:
 async def get_artifact(artifact_id: str, request: Request) -> Response:
     if artifact_id == "uploads":  # a sub-route, never an id (docs/api.md#conventions)
         raise NotFound(messages.NOT_FOUND)
-    return _one(await call(artifacts.get_artifact, engine_of(request), artifact_id))
+    return _one(await read(artifacts.get_artifact, engine_of(request), artifact_id))
 
 
 @route(

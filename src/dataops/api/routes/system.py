@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dataops import __version__
-from dataops.api.http import call, engine_of, json_response
+from dataops.api.http import engine_of, json_response, read
 from dataops.api.openapi import Doc, envelope
 from dataops.api.routes import route
 from dataops.engine import readiness
@@ -81,7 +81,7 @@ async def health() -> Response:
     slash=False,
 )
 async def ready(request: Request) -> Response:
-    await call(readiness.check, engine_of(request))
+    await read(readiness.check, engine_of(request))
     return json_response({"status": "ready"}, headers={"Cache-Control": "no-store"})
 
 
