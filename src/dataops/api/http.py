@@ -15,7 +15,7 @@ from dataops.engine.paging import Listing, PageRequest
 from dataops.model import jsonvalue, messages
 from dataops.model.errors import Invalid, TooLarge
 from dataops.model.values import parse_digits
-from dataops.store.base import Item
+from dataops.store.base import IN_PLACE, Item, WouldWait
 
 MAX_JSON_BODY = 1_048_576
 JSON_TYPE = "application/json"
@@ -62,6 +62,23 @@ async def read(fn: Callable[..., T], engine: Engine, *args: Any, **kwargs: Any) 
     thread and back (a fifth of a small request's CPU); off the event loop otherwise."""
     if reads_in_place(engine):
         return fn(engine, *args, **kwargs)
+    return await run_in_threadpool(fn, engine, *args, **kwargs)
+
+
+async def write(fn: Callable[..., T], engine: Engine, *args: Any, **kwargs: Any) -> T:
+    """Run a use case that writes only the metadata store, in one transaction (never binaries,
+    never a network call): in place where the store answers at once, as `read` does, as long
+    as it need not wait. A write lock taken by another thread or process, or a lost race that
+    calls for a pause, stops it before anything is written (WouldWait), and the whole use case
+    runs again on a thread, where it may wait."""
+    if reads_in_place(engine):
+        entered = IN_PLACE.set(True)
+        try:
+            return fn(engine, *args, **kwargs)
+        except WouldWait:
+            pass
+        finally:
+            IN_PLACE.reset(entered)
     return await run_in_threadpool(fn, engine, *args, **kwargs)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from dataops.model import jsonvalue
 from dataops.store.base import (
+    IN_PLACE,
     AlreadyExists,
     Check,
     Create,
@@ -39,6 +40,7 @@ from dataops.store.base import (
     StoreError,
     StoreNotEmpty,
     VersionConflict,
+    WouldWait,
     Write,
     decode_cursor,
     encode_cursor,
@@ -46,6 +48,7 @@ from dataops.store.base import (
 from dataops.store.schema import TABLES, Index, Table
 
 _SCAN_CHUNK = 1000
+_BUSY_TIMEOUT_MS = 30_000
 _SORT_THREADS = 2
 _MAX_CHAR = "\U0010ffff"
 
@@ -151,7 +154,7 @@ class SQLiteStore:
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        db.execute("PRAGMA busy_timeout = 30000")
+        db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
         if not self._shared:
             db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
@@ -356,7 +359,10 @@ class SQLiteStore:
     def transact(self, writes: Sequence[Write]) -> list[Item | None]:
         with self._guard:
             db = self._conn
-            db.execute("BEGIN IMMEDIATE")
+            if IN_PLACE.get():
+                self._begin_at_once(db)
+            else:
+                db.execute("BEGIN IMMEDIATE")
             try:
                 results = [self._apply(write) for write in writes]
             except BaseException:
@@ -364,6 +370,19 @@ class SQLiteStore:
                 raise
             db.execute("COMMIT")
         return results
+
+    @staticmethod
+    def _begin_at_once(db: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE without waiting: WouldWait when another connection writes."""
+        db.execute("PRAGMA busy_timeout = 0")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise WouldWait("the write lock is taken") from None
+            raise
+        finally:
+            db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
 
     @staticmethod
     def _version_of(db: sqlite3.Connection, table: str, item_id: str) -> int | None:

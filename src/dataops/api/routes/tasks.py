@@ -16,6 +16,7 @@ from dataops.api.http import (
     read,
     read_json,
     versioned,
+    write,
 )
 from dataops.api.openapi import (
     PAGING,
@@ -88,7 +89,7 @@ def _task_id(raw: str) -> str:
 )
 async def create_task(request: Request) -> Response:
     body = await read_json(request)
-    task = await call(tasks.create_task, engine_of(request), body, actor_of(request))
+    task = await write(tasks.create_task, engine_of(request), body, actor_of(request))
     return versioned(task, task, 201)
 
 
@@ -170,7 +171,7 @@ async def get_task(task_id: str, request: Request) -> Response:
 async def update_task(task_id: str, request: Request) -> Response:
     _task_id(task_id)
     body = await read_json(request)
-    task = await call(
+    task = await write(
         tasks.update_task, engine_of(request), task_id, body, actor_of(request), if_match(request)
     )
     return versioned(task, task)
