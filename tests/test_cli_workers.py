@@ -67,7 +67,7 @@ def test_a_session_works_whichever_worker_answers(tmp_path: Path) -> None:
         listed = httpx.get(f"{server.url}/work/api/tasks?date=2026-12-01", cookies=cookies)
         assert len(listed.json()["tasks"]) == 30
         log = next(tmp_path.glob("server-*.log")).read_text()
-    assert ", 2 worker processes" in log
+    assert "Workers: 2 processes\n" in log
     assert log.count("Application startup complete") == 2
 
 
@@ -93,7 +93,7 @@ def test_an_in_memory_store_is_served_by_one_process(tmp_path: Path) -> None:
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]
-    assert "worker processes" not in output
+    assert "Workers:" not in output
 
 
 def test_a_configuration_no_worker_can_start_with_ends_the_command(tmp_path: Path) -> None:

@@ -205,8 +205,9 @@ def _serve(
         raise usage_error(str(exc)) from None
     typer.echo(f"Store: {config.store.describe()}", err=True)
     shown_host = f"[{host}]" if ":" in host else host
-    processes = f", {count} worker processes" if count > 1 else ""
-    typer.echo(f"DataOps is running on http://{shown_host}:{port}{processes}  (Ctrl-C stops it)")
+    if count > 1:
+        typer.echo(f"Workers: {count} processes", err=True)
+    typer.echo(f"DataOps is running on http://{shown_host}:{port}  (Ctrl-C stops it)")
     login = read_login(config) if config.env is not Environment.PRODUCTION else None
     if login is not None:
         where = f"  at http://{shown_host}:{port}/login" if login_page else ""
