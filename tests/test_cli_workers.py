@@ -81,7 +81,7 @@ def test_an_in_memory_store_is_served_by_one_process(tmp_path: Path) -> None:
     )
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "dataops", "engine", "--port", str(port)],
+        [sys.executable, "-m", "dataops", "engine", "--port", str(port), "--no-access-log"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -94,6 +94,8 @@ def test_an_in_memory_store_is_served_by_one_process(tmp_path: Path) -> None:
         process.terminate()
         output = process.communicate(timeout=30)[0]
     assert "Workers:" not in output
+    assert "Application startup complete" in output
+    assert "GET /api/health" not in output  # --no-access-log
 
 
 def test_a_configuration_no_worker_can_start_with_ends_the_command(tmp_path: Path) -> None:
@@ -125,6 +127,7 @@ def test_stopping_the_supervisor_stops_every_worker(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, log.read_text()
             assert process.poll() is None, log.read_text()
             time.sleep(0.05)
+        assert httpx.get(f"http://127.0.0.1:{port}/api/ready").status_code == 200
         process.send_signal(signal.SIGINT)  # Ctrl-C
         assert process.wait(timeout=60) == 0
     finally:
@@ -135,6 +138,7 @@ def test_stopping_the_supervisor_stops_every_worker(tmp_path: Path) -> None:
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or _is_zombie(pid)
     assert output.count("Finished server process") == 3
+    assert '"GET /api/ready HTTP/1.1" 200' in output  # the access log is on by default
 
 
 def test_the_default_is_one_worker_per_core() -> None:

@@ -181,6 +181,7 @@ def _serve(
     *,
     login_page: bool,
     workers: int | None,
+    access_log: bool = True,
     uses_store: bool = True,
 ) -> None:
     config = settings()
@@ -213,7 +214,7 @@ def _serve(
         where = f"  at http://{shown_host}:{port}/login" if login_page else ""
         typer.echo(f"Login: {login[0]} / {login[1]}{where}")
     if served is not None:
-        _run_server(served, sock)
+        _run_server(served, sock, access_log)
         return
 
     def serve_worker() -> None:
@@ -222,7 +223,7 @@ def _serve(
         except ConfigError as exc:
             typer.echo(f"dataops: {exc}", err=True)
             raise SystemExit(prefork.STARTUP_FAILED) from None
-        _run_server(app, sock)
+        _run_server(app, sock, access_log)
 
     code = prefork.Supervisor(count, serve_worker).run()
     sock.close()
@@ -230,10 +231,12 @@ def _serve(
         raise typer.Exit(code)
 
 
-def _run_server(served: Starlette, sock: socket.socket) -> None:
+def _run_server(served: Starlette, sock: socket.socket, access_log: bool) -> None:
     # The portal and the engine decide themselves whom to believe about the client's address
     # (DATAOPS_TRUSTED_PROXIES); uvicorn's own reading of X-Forwarded-For stays off.
-    server = uvicorn.Server(uvicorn.Config(served, log_level="info", proxy_headers=False))
+    server = uvicorn.Server(
+        uvicorn.Config(served, log_level="info", proxy_headers=False, access_log=access_log)
+    )
     server.run(sockets=[sock])
 
 
@@ -249,13 +252,23 @@ WorkersOption = Annotated[
         help="Server processes on the one port (default: one per core; 1 for an in-memory store).",
     ),
 ]
+AccessLogOption = Annotated[
+    bool,
+    typer.Option(
+        "--access-log/--no-access-log",
+        help="A line per request on stdout (off: a reverse proxy in front logs them).",
+    ),
+]
 HostOption = Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")]
 PortOption = Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")]
 
 
 @app.command()
 def engine(
-    host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: WorkersOption = None
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: WorkersOption = None,
+    access_log: AccessLogOption = True,
 ) -> None:
     """Serve the engine API alone (/api/*), for deployments that run the portal apart."""
     _serve(
@@ -264,12 +277,16 @@ def engine(
         port,
         login_page=False,
         workers=workers,
+        access_log=access_log,
     )
 
 
 @app.command()
 def serve(
-    host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: WorkersOption = None
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: WorkersOption = None,
+    access_log: AccessLogOption = True,
 ) -> None:
     """Serve the product: the portal (login, /work, /work/api) with the engine behind it in
     each process."""
@@ -282,16 +299,28 @@ def serve(
         port,
         login_page=True,
         workers=workers,
+        access_log=access_log,
     )
 
 
 @app.command()
 def portal(
-    host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: WorkersOption = None
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: WorkersOption = None,
+    access_log: AccessLogOption = True,
 ) -> None:
     """Serve the portal alone, in front of the engine at DATAOPS_ENGINE_URL (shared secret:
     WORK_ENGINE_PORTAL_SECRET)."""
-    _serve(portal_app, host, port, login_page=True, workers=workers, uses_store=False)
+    _serve(
+        portal_app,
+        host,
+        port,
+        login_page=True,
+        workers=workers,
+        access_log=access_log,
+        uses_store=False,
+    )
 
 
 def local_only(config: Settings, what: str) -> None:
