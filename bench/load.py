@@ -506,16 +506,20 @@ def summarize(target: str, size: int, workload: str, concurrency: int, samples: 
 
 
 @contextmanager
-def serving(kind: str, workdir: Path, workers: int | None) -> Iterator[Target]:
-    """A running server on the seeded store of `workdir`, and how to call its API."""
+def serving(
+    kind: str, workdir: Path, workers: int | None, python_path: str | None = None
+) -> Iterator[Target]:
+    """A running server on the seeded store of `workdir`, and how to call its API;
+    `python_path` runs another checkout's code (`--server-python-path`)."""
     args = [] if workers is None else ["--workers", str(workers)]
+    env = {} if python_path is None else {"PYTHONPATH": python_path}
     if kind == "engine":
-        with running_engine(workdir, args=args) as process:
+        with running_engine(workdir, env=env, args=args) as process:
             yield Target(
                 "engine", process.url, "/api", headers={"x-user-id": "load-bench"}, pid=process.pid
             )
         return
-    with running_product(workdir, args=args) as process:
+    with running_product(workdir, env=env, args=args) as process:
         yield _signed_in(process)
 
 
@@ -547,6 +551,7 @@ class Options:
     max_requests: int
     workers: int | None
     client: str = "raw"
+    server_python_path: str | None = None
 
 
 def measure(options: Options, workdir: Path, emit: Callable[[Row], None]) -> list[Row]:
@@ -562,7 +567,7 @@ def measure(options: Options, workdir: Path, emit: Callable[[Row], None]) -> lis
             flush=True,
         )
         for kind in options.targets:
-            with serving(kind, folder, options.workers) as target:
+            with serving(kind, folder, options.workers, options.server_python_path) as target:
                 for concurrency in options.concurrency:
                     health = summarize(
                         kind,
@@ -670,6 +675,12 @@ def main(argv: list[str]) -> int:
         default="raw",
         help="the lean HTTP/1.1 client (default) or httpx.AsyncClient",
     )
+    parser.add_argument(
+        "--server-python-path",
+        default=None,
+        metavar="PATH",
+        help="PYTHONPATH of the server only: measure another checkout's src (an A/B)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
     parser.add_argument("--quick", action="store_true", help="a smoke run of about a second")
     parser.add_argument("--workdir", type=Path, default=None, help="keep the stores here")
@@ -683,6 +694,7 @@ def main(argv: list[str]) -> int:
         max_requests=args.max_requests,
         workers=args.workers,
         client=args.client,
+        server_python_path=args.server_python_path,
     )
     if args.quick:
         options.sizes, options.concurrency = [200], [1, 4]
