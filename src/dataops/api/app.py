@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dataops.api.http import error_response, read
@@ -249,6 +249,25 @@ def _not_routed(request: Request, status: int) -> Response:
     return error_response(404, messages.NOT_FOUND)
 
 
+def _skip_other_prefixes(candidate: BaseRoute) -> None:
+    """Let a route refuse a path outside its literal prefix (the part of its template before
+    the first parameter) with one string comparison. The router asks every route in turn, and
+    the full match (a regular expression, then the method) cost more than a small request's
+    own work for the routes registered last; a path that does not start with the prefix can
+    never match the route's expression, so the answer is the same."""
+    if not isinstance(candidate, Route) or "matches" in vars(candidate):
+        return  # not a path route, or done already (the route modules' routes are shared)
+    prefix = candidate.path.split("{", 1)[0]
+    full_match = candidate.matches
+
+    def matches(scope: Scope) -> tuple[Match, Scope]:
+        if not scope.get("root_path") and not scope["path"].startswith(prefix):
+            return Match.NONE, {}
+        return full_match(scope)
+
+    candidate.matches = matches  # type: ignore[method-assign]
+
+
 def create_app(engine: Engine, portal_secret: str | None = None) -> FastAPI:
     """The engine application around one Engine (store, blobs, clock, settings).
 
@@ -295,5 +314,7 @@ def create_app(engine: Engine, portal_secret: str | None = None) -> FastAPI:
         # The routes themselves, in order (not a nested router): the OpenAPI document and
         # `Allow` read them, and every one is matched as registered.
         app.router.routes.extend(module.router.routes)
+    for candidate in app.router.routes:
+        _skip_other_prefixes(candidate)
     app.add_middleware(RequestPipeline, engine=engine, portal_secret=secret)
     return app
