@@ -184,6 +184,8 @@ def _serve(
     access_log: bool = True,
     uses_store: bool = True,
 ) -> None:
+    """Serve `application` on one port: in this process, or in `workers` processes (each
+    builds its own application; `uses_store`: it opens the metadata store)."""
     config = settings()
     count = workers if workers is not None else prefork.default_workers()
     if count > 1 and uses_store and not reopenable(config):
@@ -194,16 +196,17 @@ def _serve(
             )
         count = 1
     sock = listen(host, port)
-    served: Starlette | None = None
     try:
-        if count == 1:
-            served = application(config, host, port)
-        elif uses_store:
-            # Opened (created, its schema brought up to date) once here, then by every worker.
-            close(open_engine(config))
+        # Built here whatever the workers: the configuration is checked (and the store created
+        # or brought up to date) once, before anything is printed.
+        served: Starlette | None = application(config, host, port)
     except ConfigError as exc:
         sock.close()
         raise usage_error(str(exc)) from None
+    if count > 1 and served is not None:
+        # Each worker builds its own: no store connection may cross a fork.
+        _release(served)
+        served = None
     typer.echo(f"Store: {config.store.describe()}", err=True)
     shown_host = f"[{host}]" if ":" in host else host
     if count > 1:
@@ -229,6 +232,18 @@ def _serve(
     sock.close()
     if code:
         raise typer.Exit(code)
+
+
+def _release(served: Starlette) -> None:
+    """Close the stores of an application that will not serve: the engine's own (`dataops
+    engine`), or the one behind the portal in this process (`dataops serve`)."""
+    state: object = served.state
+    if not hasattr(state, "engine") and hasattr(state, "portal"):
+        inner = getattr(served.state.portal.broker.transport, "app", None)
+        state = getattr(inner, "state", None)
+    engine = getattr(state, "engine", None)
+    if isinstance(engine, Engine):
+        close(engine)
 
 
 def _run_server(served: Starlette, sock: socket.socket, access_log: bool) -> None:
