@@ -57,12 +57,12 @@ def reads_in_place(engine: Engine) -> bool:
 
 
 async def read(fn: Callable[..., T], engine: Engine, *args: Any, **kwargs: Any) -> T:
-    """Run a use case that only reads the metadata store (never binaries, never a network
-    call): in place where the store answers reads without waiting, which spares the hop to a
-    thread and back (a fifth of a small request's CPU); off the event loop otherwise."""
-    if reads_in_place(engine):
-        return fn(engine, *args, **kwargs)
-    return await run_in_threadpool(fn, engine, *args, **kwargs)
+    """Run a use case that reads the metadata store (never binaries, never a network call): in
+    place where the store answers reads without waiting, which spares the hop to a thread and
+    back (a fifth of a small request's CPU); off the event loop otherwise. A read that would
+    write and wait (an expired session it removes, while another process writes) runs again on
+    a thread, as `write` does."""
+    return await _in_place(fn, engine, *args, **kwargs)
 
 
 async def write(fn: Callable[..., T], engine: Engine, *args: Any, **kwargs: Any) -> T:
@@ -71,6 +71,10 @@ async def write(fn: Callable[..., T], engine: Engine, *args: Any, **kwargs: Any)
     as it need not wait. A write lock taken by another thread or process, or a lost race that
     calls for a pause, stops it before anything is written (WouldWait), and the whole use case
     runs again on a thread, where it may wait."""
+    return await _in_place(fn, engine, *args, **kwargs)
+
+
+async def _in_place(fn: Callable[..., T], engine: Engine, *args: Any, **kwargs: Any) -> T:
     if reads_in_place(engine):
         entered = IN_PLACE.set(True)
         try:
