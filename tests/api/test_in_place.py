@@ -5,18 +5,21 @@ refused, never half-written, and the event loop keeps answering meanwhile."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from dataops.api.app import create_app
-from dataops.api.http import reads_in_place
+from dataops.api.http import read, reads_in_place, write
 from dataops.engine.context import Engine
+from dataops.store.base import IN_PLACE, WouldWait
 from tests.conftest import make_engine, make_settings
 
 
@@ -77,3 +80,24 @@ def test_racing_writes_in_place_all_land(file_engine: Engine) -> None:
             thread.join()
         assert failures == []
         assert client.get(f"/api/tasks/{task['id']}").headers["etag"] == '"21"'
+
+
+@pytest.mark.parametrize("helper", [read, write])
+def test_a_use_case_that_would_wait_runs_again_on_a_thread(
+    file_engine: Engine, helper: Callable[..., Awaitable[Any]]
+) -> None:
+    runs: list[tuple[bool, bool]] = []  # (in place, on the event loop's thread)
+
+    def use_case(engine: Engine, value: int) -> int:
+        on_loop = threading.current_thread() is loop_thread
+        runs.append((IN_PLACE.get(), on_loop))
+        if IN_PLACE.get():
+            raise WouldWait("the lock is taken")
+        return value * 2
+
+    async def main() -> int:
+        return await helper(use_case, file_engine, 21)
+
+    loop_thread = threading.current_thread()
+    assert asyncio.run(main()) == 42
+    assert runs == [(True, True), (False, False)]
