@@ -16,6 +16,7 @@ from dataops.model import templates as model
 from dataops.model.errors import Invalid, NotFound
 from dataops.model.fields import apply_updates
 from dataops.model.jsonvalue import INVALID_BODY
+from dataops.model.receipts import requirement_of
 from dataops.model.values import add_days, is_number, is_object, truthy
 from dataops.store.base import Delete, Item, Replace, Write
 
@@ -159,6 +160,10 @@ def instantiate_tasks(
             task["assigneeId"] = assignee
         if tags:
             task["tags"] = tags
+        # The requirement it is instantiated with: weakening it later needs a waiver to complete.
+        baseline = requirement_of(task)
+        if baseline:
+            task["proofBaseline"] = baseline
         task["createdAt"] = task["updatedAt"] = now
         tasks.append(task)
     return tasks

@@ -35,6 +35,9 @@ def _history(name: str) -> Field:
 class AuditAction(StrEnum):
     TASK_COMPLETED = "task.completed"
     TASK_REOPENED = "task.reopened"
+    TASK_PROOF_REQUIREMENT_CHANGED = "task.proof-requirement-changed"
+    # A completion without (all) its proof, with a reason (docs/data-safety.md#waivers).
+    PROOF_WAIVED = "proof-waived"
     ARTIFACT_REGISTERED = "artifact.registered"
     ARTIFACT_STATUS_CHANGED = "artifact.status-changed"
     ARTIFACT_ATTACHED = "artifact.attached"
