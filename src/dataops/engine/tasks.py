@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from dataops.engine import audit, notifications, proof, refs
+from dataops.engine import audit, notifications, proof, refs, users
 from dataops.engine.context import Engine
 from dataops.engine.detach import detach_artifacts
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
@@ -14,14 +14,12 @@ from dataops.engine.retry import settle, stale_when
 from dataops.model import actors, messages, receipts, records
 from dataops.model import proof as proof_model
 from dataops.model import tasks as model
-from dataops.model.actors import ReviewPolicy
 from dataops.model.audit import AuditAction, EntityType
-from dataops.model.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
+from dataops.model.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from dataops.model.fields import apply_updates
 from dataops.model.proof import Requirement
 from dataops.model.receipts import REQUIREMENT_FIELDS, WaiverReason
 from dataops.model.tasks import TaskStatus
-from dataops.model.users import Role, role_of
 from dataops.model.values import is_calendar_date, is_object, parse_calendar_date
 from dataops.store.base import Create, Delete, Item, Replace, Write
 
@@ -55,15 +53,6 @@ def waiver_request(body: Any) -> str | None:
     return reason
 
 
-def _refuse_waiver_unless_lead(engine: Engine, actor: str | None) -> None:
-    """Under `separate`, a lead answers for a waiver."""
-    if engine.policy.review_policy is not ReviewPolicy.SEPARATE:
-        return
-    user = engine.store.get("users", actor) if actor else None
-    if user is None or role_of(user) is not Role.LEAD:
-        raise Forbidden(messages.WAIVER_NEEDS_LEAD)
-
-
 def _completion(
     engine: Engine,
     task: dict[str, Any],
@@ -90,7 +79,7 @@ def _completion(
     if waiver_reason is not None:
         if not because:
             raise Invalid(messages.WAIVE_PROOF_NOTHING_TO_WAIVE)
-        _refuse_waiver_unless_lead(engine, actor)
+        users.refuse_unless_lead(engine, actor, messages.WAIVER_NEEDS_LEAD)
         waiver = {"reason": waiver_reason, "waivedAt": now, "because": [r.value for r in because]}
         if actor:
             waiver["waivedBy"] = actor

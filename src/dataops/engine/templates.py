@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from dataops.engine import refs
+from dataops.engine import refs, users
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle
@@ -72,9 +72,11 @@ def update_template(engine: Engine, template_id: str, body: Any) -> Item:
     return settle(attempt)
 
 
-def delete_template(engine: Engine, template_id: str) -> None:
+def delete_template(engine: Engine, template_id: str, actor: str | None = None) -> None:
     """10.11: bundles and tasks keep `templateId` as provenance; notifications that name the
-    template lose that reference (an export never names a missing template there)."""
+    template lose that reference (an export never names a missing template there). Under the
+    `separate` review policy, only a lead deletes a template."""
+    users.refuse_unless_lead(engine, actor, messages.DELETE_NEEDS_LEAD.format(what="template"))
 
     def attempt() -> None:
         template = get_template(engine, template_id)

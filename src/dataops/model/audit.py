@@ -59,6 +59,8 @@ AUDIT_EVENT = RecordType(
         _history("after"),
         Field("summary", Kind.TEXT, TEXT_MAX),
         Field("actorId", Kind.ID, SHORT_TEXT_MAX, actor=True),
+        # An approval by the artifact's own creator (allowed by the `open` review policy).
+        Field("selfApproval", Kind.BOOLEAN),
     ),
 )
 
