@@ -340,10 +340,6 @@ WARN_RECEIPT_ARTIFACT_MISSING = (
 WARN_RECEIPT_FILE_DELETED = (
     "{ctx} (task {task}) was completed with file {file}, which has been deleted"
 )
-WARN_RECEIPT_CHECKSUM_CHANGED = (
-    "{ctx} (task {task}) was completed with {what} {id} at checksum {expected}; its record now "
-    "says {actual}"
-)
 WARN_TOO_LARGE = "{path} is larger than the API accepts (max {limit} bytes)"
 
 # --- import and restore (docs/export-format.md) ---------------------------------------------------
