@@ -370,7 +370,9 @@ def test_moving_into_a_bundle_in_the_completing_put_needs_a_waiver(client: TestC
     assert waived.json()["completionProof"]["waiver"]["because"] == ["moved-bundle"]
     # In two requests, the bundle's approved artifact counts as it always did.
     other = artifact_gated_task(client)
-    assert client.put(f"/api/tasks/{other['id']}", json={"bundleId": bundle["id"]}).status_code == 200
+    assert (
+        client.put(f"/api/tasks/{other['id']}", json={"bundleId": bundle["id"]}).status_code == 200
+    )
     assert complete(client, other["id"]).status_code == 200
 
 

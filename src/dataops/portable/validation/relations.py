@@ -236,7 +236,9 @@ class Relations:
         task = shown(task_id)
         artifacts = self.ids.get(ARTIFACTS.name)
         files = self.facts.files_by_task
-        held = set(files.get(task_id, ())) if files is not None and isinstance(task_id, str) else None
+        held: set[str] | None = None
+        if files is not None and isinstance(task_id, str):
+            held = set(files.get(task_id, ()))
         for entry in receipt.get("requirements") or ():
             if not isinstance(entry, dict):
                 continue
