@@ -571,6 +571,36 @@ def validate_export_command(
     raise typer.Exit(0 if report.valid else 1)
 
 
+@app.command("verify-blobs")
+def verify_blobs_command(
+    deep: Annotated[
+        bool,
+        typer.Option("--deep", help="Re-read every S3 object's bytes (local files always are)."),
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print {holds, checked, missing, changed, orphaned, problems, receipts, ...}.",
+        ),
+    ] = False,
+) -> None:
+    """Check every DataOps-owned binary against its records (size and SHA-256); list missing,
+    changed and orphaned objects and the receipts that rely on them. Exit 1 when a record does
+    not hold."""
+    from dataops.portable import console
+
+    with opened_engine() as eng:
+        if eng.blobs is None:
+            raise usage_error(messages.FIXITY_NO_BLOB_STORE)
+        report = console.run_fixity(eng, deep=deep)
+    if as_json:
+        typer.echo(jsonvalue.dumps(report.as_json()).decode())
+    else:
+        typer.echo(console.fixity_text(report))
+    raise typer.Exit(0 if report.holds else 1)
+
+
 @app.command("import")
 def import_command(
     directory: Annotated[

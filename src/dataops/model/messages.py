@@ -374,3 +374,17 @@ DRILL_PROOF_INCOMPLETE = (
 )
 DRILL_UNEXPECTED_ERROR = "{kind}: {detail}"
 DRILL_FAILED = "Restore drill FAILED: {failed} of {count} checks failed"
+
+# --- fixity (dataops verify-blobs, docs/data-safety.md#fixity) ----------------------------------
+FIXITY_SUMMARY = (
+    "Verified {checked} of {total} binaries ({size}) against their records{deep}: {missing} "
+    "missing, {changed} changed, {orphaned} orphaned"
+)
+FIXITY_ALL_HOLD = "Every record holds."
+FIXITY_SIZE_ONLY = (
+    "{count} S3 objects keep no SHA-256 of their own: their size was checked; --deep reads them"
+)
+FIXITY_PROBLEM = "{finding:<9} {uri}{records}: {detail}"
+FIXITY_RECEIPTS = "Completion receipts that name a binary that no longer verifies:"
+FIXITY_RECEIPT = "  task {task}: {record} ({finding})"
+FIXITY_NO_BLOB_STORE = "No blob store is configured: there is nothing to verify"
