@@ -591,8 +591,6 @@ def verify_blobs_command(
     from dataops.portable import console
 
     with opened_engine() as eng:
-        if eng.blobs is None:
-            raise usage_error(messages.FIXITY_NO_BLOB_STORE)
         report = console.run_fixity(eng, deep=deep)
     if as_json:
         typer.echo(jsonvalue.dumps(report.as_json()).decode())

@@ -229,8 +229,12 @@ def verify_blobs(
                 Finding.ORPHANED, blobs.uri_for(info.key), f"{info.size} bytes; no record names it"
             )
         )
+    order = list(Finding)
+    report.problems.sort(key=lambda problem: (order.index(problem.finding), problem.uri))
     if failed:
-        report.receipts = list(_broken_receipts(engine, failed))
+        report.receipts = sorted(
+            _broken_receipts(engine, failed), key=lambda r: (r.task_id, r.record)
+        )
     return report
 
 

@@ -387,4 +387,3 @@ FIXITY_SIZE_ONLY = (
 FIXITY_PROBLEM = "{finding:<9} {uri}{records}: {detail}"
 FIXITY_RECEIPTS = "Completion receipts that name a binary that no longer verifies:"
 FIXITY_RECEIPT = "  task {task}: {record} ({finding})"
-FIXITY_NO_BLOB_STORE = "No blob store is configured: there is nothing to verify"
