@@ -12,6 +12,8 @@ PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
 export DATAOPS_STORE ?= sqlite:///var/dataops.db
 export DATAOPS_BLOBS ?= local-dev:///var/blobs
+# Another person approves an artifact; a lead waives proof (docs/identity.md#review-separation).
+export DATAOPS_REVIEW_POLICY ?= separate
 
 .PHONY: run test lint bench fuzz clean
 
