@@ -15,7 +15,7 @@ export DATAOPS_BLOBS ?= local-dev:///var/blobs
 # Another person approves an artifact; a lead waives proof (docs/identity.md#review-separation).
 export DATAOPS_REVIEW_POLICY ?= separate
 
-.PHONY: run test lint bench fuzz clean
+.PHONY: run test lint bench fuzz clean build-PortalFunction build-EngineFunction build-SchedulerFunction
 
 $(BIN)/python:
 	@echo "make: creating the virtual environment $(VENV)/"
@@ -45,6 +45,7 @@ lint: $(DEV)
 	$(BIN)/ruff check src tests bench examples fuzz
 	$(BIN)/ruff format --check src tests bench examples fuzz
 	$(BIN)/mypy
+	$(BIN)/cfn-lint infra/template.yaml
 
 bench: $(DEV)
 	$(BIN)/python -m bench $(BENCH_ARGS)
@@ -54,3 +55,13 @@ fuzz: $(DEV)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+# `sam build` (infra/template.yaml, BuildMethod: makefile) calls these with ARTIFACTS_DIR: the
+# package and its `aws` extra as wheels for Lambda's Python 3.11 on arm64, whatever the build
+# machine is.
+LAMBDA_PLATFORM := --platform manylinux2014_aarch64 --implementation cp --python-version 3.11 --only-binary=:all:
+build-PortalFunction build-EngineFunction build-SchedulerFunction:
+	rm -rf build/lambda-wheel
+	$(PYTHON) -m pip wheel --quiet --no-deps --wheel-dir build/lambda-wheel .
+	$(PYTHON) -m pip install --quiet --target "$(ARTIFACTS_DIR)" $(LAMBDA_PLATFORM) \
+		"$$(ls build/lambda-wheel/dataops-*.whl)[aws]"
