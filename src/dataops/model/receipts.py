@@ -180,11 +180,9 @@ def weakened(baseline: Mapping[str, Any] | None, task: Mapping[str, Any]) -> boo
 
 
 def has_requirement(task: Mapping[str, Any]) -> bool:
-    return bool(_demands(task)) or bool(
-        _demands(task.get("proofBaseline") or {})
-        if isinstance(task.get("proofBaseline"), Mapping)
-        else False
-    )
+    """The task demands proof now, or did when it was created."""
+    baseline = task.get("proofBaseline")
+    return bool(_demands(task)) or (isinstance(baseline, Mapping) and bool(_demands(baseline)))
 
 
 def requirement_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
