@@ -74,10 +74,9 @@ def test_a_healthy_store_holds(local: Engine) -> None:
     local.store.close()
     result = runner.invoke(app, ["verify-blobs"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == (
-        f"Verified 3 of 3 binaries ({3 * (len(PDF) + 1)} bytes) against their records: "
-        "0 missing, 0 changed, 0 orphaned\nEvery record holds.\n"
-    )
+    size = 3 * (len(PDF) + 1)
+    summary = f"Verified 3 of 3 binaries ({size} bytes) against their records: 0 missing, 0 changed, 0 orphaned"
+    assert result.stdout == f"{summary}\nEvery record holds.\n"
 
 
 def test_corrupted_deleted_and_orphaned_local_binaries(local: Engine, tmp_path: Path) -> None:
@@ -192,10 +191,9 @@ def test_deep_rereads_s3_bytes_the_stored_checksum_does_not_cover(
     )
     deep = verify_blobs(s3_engine, deep=True)
     assert [problem.finding for problem in deep.problems] == [Finding.CHANGED]
-    assert console.fixity_text(deep).startswith(
-        f"Verified 3 of 3 binaries ({3 * len(original)} bytes) against their records (deep: every "
-        "byte re-read): 0 missing, 1 changed, 0 orphaned"
-    )
+    size = 3 * len(original)
+    summary = f"Verified 3 of 3 binaries ({size} bytes) against their records (deep: every byte re-read): 0 missing, 1 changed, 0 orphaned"
+    assert console.fixity_text(deep).startswith(summary)
 
 
 class _RemoteWithChecksums(LocalBlobStore):

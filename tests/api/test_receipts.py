@@ -17,10 +17,7 @@ from dataops.model.users import Role
 from tests.support.artifacts import artifact_gated_task, make_artifact, make_bundle, make_task
 from tests.support.multipart import body, field, file_part, headers
 
-CHANGED = (
-    "Cannot mark task as done: its proof requirement changed; complete it with waiveProof and a "
-    "reason"
-)
+CHANGED = "Cannot mark task as done: its proof requirement changed; complete it with waiveProof and a reason"
 BLOCKED = "Cannot mark task as done: required approved artifact proof 'published page' is missing"
 SELF_APPROVAL = (
     "An artifact cannot be approved by the person who created it; another person reviews it"

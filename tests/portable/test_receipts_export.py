@@ -119,14 +119,16 @@ def test_receipts_round_trip_byte_identical_and_warn_when_they_no_longer_hold(
         return f"tasks[{position[task['id']]}]"
 
     receipt_warnings = [warning for warning in report.warnings if " (task " in warning]
+    archived_id, superseded_id, file_task_id = (
+        archived_task["id"],
+        superseded_task["id"],
+        file_task["id"],
+    )
     assert sorted(receipt_warnings) == sorted(
         [
-            f"{ctx(archived_task)} (task {archived_task['id']}) was completed with artifact "
-            f"{archived_artifact}, which is now archived",
-            f"{ctx(superseded_task)} (task {superseded_task['id']}) was completed with artifact "
-            f"{superseded_artifact}, which is now superseded",
-            f"{ctx(file_task)} (task {file_task['id']}) was completed with file {file_id}, "
-            "which has been deleted",
+            f"{ctx(archived_task)} (task {archived_id}) was completed with artifact {archived_artifact}, which is now archived",
+            f"{ctx(superseded_task)} (task {superseded_id}) was completed with artifact {superseded_artifact}, which is now superseded",
+            f"{ctx(file_task)} (task {file_task_id}) was completed with file {file_id}, which has been deleted",
         ]
     )
 
@@ -141,10 +143,9 @@ def test_a_receipt_naming_an_artifact_the_export_lacks_is_a_warning(
     lines = (tmp_path / "export" / "artifacts.jsonl").read_text().splitlines()
     rewrite(tmp_path / "export", "artifacts", [line for line in lines if artifact_id not in line])
     report = validate_export(tmp_path / "export")
-    assert (
-        f"tasks[0] (task {task['id']}) was completed with artifact {artifact_id}, which the "
-        "export does not hold"
-    ) in report.warnings
+    task_id = task["id"]
+    expected = f"tasks[0] (task {task_id}) was completed with artifact {artifact_id}, which the export does not hold"
+    assert expected in report.warnings
 
 
 def test_a_malformed_receipt_is_an_error(
