@@ -12,8 +12,6 @@ PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
 export DATAOPS_STORE ?= sqlite:///var/dataops.db
 export DATAOPS_BLOBS ?= local-dev:///var/blobs
-# Another person approves an artifact; a lead waives proof (docs/identity.md#review-separation).
-export DATAOPS_REVIEW_POLICY ?= separate
 
 .PHONY: run test lint bench fuzz clean build-PortalFunction build-EngineFunction build-SchedulerFunction
 
@@ -34,6 +32,9 @@ $(DEV): pyproject.toml $(RUNTIME)
 	$(PIP) install -e '.[dev]'
 	@touch $@
 
+# The product as a team uses it: another person approves an artifact, a lead waives proof
+# (docs/identity.md#review-separation). Only for `run`: the tests choose their policy themselves.
+run: export DATAOPS_REVIEW_POLICY ?= separate
 run: $(RUNTIME)
 	$(BIN)/dataops setup-local
 	$(BIN)/dataops serve --host $(HOST) --port $(PORT)

@@ -238,4 +238,4 @@ def test_make_run_uses_the_separate_review_policy() -> None:
     from pathlib import Path
 
     makefile = (Path(__file__).parents[1] / "Makefile").read_text()
-    assert "export DATAOPS_REVIEW_POLICY ?= separate" in makefile
+    assert "run: export DATAOPS_REVIEW_POLICY ?= separate" in makefile
