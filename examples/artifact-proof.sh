@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Scenario 1 of the product, through the portal: a bundle has a task that needs an approved
 # artifact; the task is refused, a public URL artifact is registered, attached and approved,
-# the task's proof is complete, and the task is done. A person does this (a service may not
-# approve or complete): sign in as one, see examples/portal-session.sh. What it creates is
-# deleted again at the end (the artifact, which is never deleted, is archived); KEEP=1 keeps it.
+# the task's proof is complete, and the task is done, with a receipt of what proved it. People do
+# this (a service may not approve or complete): one registers and completes, another approves
+# (under the `separate` review policy of `make run`, nobody approves their own artifact): sign in
+# as them, see examples/portal-session.sh (without a reviewer's login, the one person approves,
+# which only the `open` policy allows). What it creates is deleted again at the end (the
+# artifact, which is never deleted, is archived); KEEP=1 keeps it.
 #
 #   examples/artifact-proof.sh [BASE_URL]        (or DATAOPS_URL; default http://127.0.0.1:8000)
 #
@@ -13,6 +16,8 @@ set -euo pipefail
 BASE="${1:-${DATAOPS_URL:-http://127.0.0.1:8000}}"
 source "$(dirname "$0")/portal-session.sh"
 portal_sign_in "$BASE"
+REVIEW_AUTH=("${AUTH[@]}")
+portal_sign_in_reviewer "$BASE" || true
 BODY_FILE="$(mktemp)"
 bundle_id="" task_id="" artifact_id=""
 
@@ -80,8 +85,8 @@ expect_text "$attached" "\"taskId\":\"$task_id\""
 echo "== a draft is not proof" >&2
 api PUT "/tasks/$task_id" 400 '{"status":"done"}' >/dev/null
 
-echo "== approve it: it shows in the task and bundle context, and the proof is complete" >&2
-approved="$(api POST "/artifacts/$artifact_id/approve" 200 '{"note":"Checked the page"}')"
+echo "== another person approves it: it shows in the task and bundle context, the proof is complete" >&2
+approved="$(AUTH=("${REVIEW_AUTH[@]}"); api POST "/artifacts/$artifact_id/approve" 200 '{"note":"Checked the page"}')"
 expect_text "$approved" '"status":"approved"'
 task_view="$(api GET "/tasks/$task_id" 200)"
 expect_text "$task_view" "\"artifactId\":\"$artifact_id\""
@@ -95,6 +100,11 @@ expect_text "$proof" "\"evidence\":[\"$artifact_id\"]"
 echo "== the task can be completed" >&2
 done_task="$(api PUT "/tasks/$task_id" 200 '{"status":"done"}')"
 expect_text "$done_task" '"status":"done"'
+
+echo "== its receipt: what proved it at that moment, and who reviewed it" >&2
+proof="$(api GET "/tasks/$task_id/proof" 200)"
+expect_text "$proof" '"receipt":{"completedAt":'
+expect_text "$proof" "\"artifacts\":[{\"artifactId\":\"$artifact_id\",\"via\":\"task\",\"status\":\"approved\""
 
 echo "== its history" >&2
 api GET "/audit-events?entityId=$artifact_id" 200 >/dev/null

@@ -7,11 +7,33 @@
 #   (neither: the login that `make run` printed, from var/operator-login.txt)
 #
 # After `portal_sign_in BASE_URL`: $API is the API's root (BASE_URL/work/api) and "${AUTH[@]}"
-# the curl arguments that authenticate a request; `portal_sign_out` removes the session's
+# the curl arguments that authenticate a request; `portal_sign_out` removes the sessions'
 # temporary files (call it from your EXIT trap). Needs bash and curl only.
+#
+# A second person (a reviewer: under the `separate` review policy of `make run`, nobody approves
+# their own artifacts): `portal_sign_in_reviewer BASE_URL` signs in with DATAOPS_REVIEWER_EMAIL
+# and DATAOPS_REVIEWER_PASSWORD (or var/reviewer-login.txt, printed by `make run`) and sets
+# "${REVIEW_AUTH[@]}"; without either it returns 1 and sets nothing.
+
+PORTAL_FILES=()
+
+# _portal_login BASE EMAIL PASSWORD JAR HEADERS: prints the curl arguments of a new session,
+# one per line (its cookie jar and response headers go to the files JAR and HEADERS).
+_portal_login() {
+  local base="$1" email="$2" password="$3" jar="$4" headers="$5" status token
+  # The login form: curl encodes the fields, whatever characters the password has.
+  status="$(curl -sS -o /dev/null -D "$headers" -c "$jar" -w '%{http_code}' \
+    --data-urlencode "email=$email" --data-urlencode "password=$password" "$base/login")"
+  if [[ "$status" != "303" ]]; then
+    echo "login as $email refused ($status)" >&2
+    return 1
+  fi
+  token="$(sed -n 's/^x-csrf-token: *//Ip' "$headers" | tr -d '\r')"
+  printf '%s\n' -b "$jar" -H "X-CSRF-Token: $token"
+}
 
 portal_sign_in() {
-  local base="${1%/}" email="${DATAOPS_EMAIL:-}" password="${DATAOPS_PASSWORD:-}" status token
+  local base="${1%/}" email="${DATAOPS_EMAIL:-}" password="${DATAOPS_PASSWORD:-}" session
   API="$base/work/api"
   if [[ -n "${DATAOPS_SERVICE_TOKEN:-}" ]]; then
     AUTH=(-H "Authorization: Bearer ${DATAOPS_SERVICE_TOKEN}")
@@ -24,20 +46,36 @@ portal_sign_in() {
     echo "set DATAOPS_EMAIL and DATAOPS_PASSWORD, or DATAOPS_SERVICE_TOKEN" >&2
     exit 2
   fi
-  PORTAL_JAR="$(mktemp)"
-  PORTAL_HEADERS="$(mktemp)"
-  # The login form: curl encodes the fields, whatever characters the password has.
-  status="$(curl -sS -o /dev/null -D "$PORTAL_HEADERS" -c "$PORTAL_JAR" -w '%{http_code}' \
-    --data-urlencode "email=$email" --data-urlencode "password=$password" "$base/login")"
-  if [[ "$status" != "303" ]]; then
-    echo "login as $email refused ($status)" >&2
+  _portal_files
+  if ! session="$(_portal_login "$base" "$email" "$password" "${PORTAL_FILES[@]: -2}")"; then
     portal_sign_out
     exit 1
   fi
-  token="$(sed -n 's/^x-csrf-token: *//Ip' "$PORTAL_HEADERS" | tr -d '\r')"
-  AUTH=(-b "$PORTAL_JAR" -H "X-CSRF-Token: $token")
+  mapfile -t AUTH <<<"$session"
+}
+
+portal_sign_in_reviewer() {
+  local base="${1%/}" email="${DATAOPS_REVIEWER_EMAIL:-}" password="${DATAOPS_REVIEWER_PASSWORD:-}"
+  local session
+  if [[ -z "$email" && -f var/reviewer-login.txt ]]; then
+    read -r email password < var/reviewer-login.txt
+  fi
+  if [[ -z "$email" ]]; then
+    return 1
+  fi
+  _portal_files
+  if ! session="$(_portal_login "$base" "$email" "$password" "${PORTAL_FILES[@]: -2}")"; then
+    portal_sign_out
+    exit 1
+  fi
+  mapfile -t REVIEW_AUTH <<<"$session"
+}
+
+# Two new temporary files (a cookie jar, response headers) at the end of PORTAL_FILES.
+_portal_files() {
+  PORTAL_FILES+=("$(mktemp)" "$(mktemp)")
 }
 
 portal_sign_out() {
-  rm -f "${PORTAL_JAR:-}" "${PORTAL_HEADERS:-}"
+  rm -f "${PORTAL_FILES[@]}"
 }

@@ -215,3 +215,27 @@ def test_trusted_proxies_are_addresses_or_networks() -> None:
     assert str(caught.value) == (
         "DATAOPS_TRUSTED_PROXIES: 'proxy.internal' is not an IP address or network"
     )
+
+
+def test_the_review_policy_is_open_unless_set_and_open_without_actors() -> None:
+    from dataops.bootstrap import policy_for
+    from dataops.model.actors import ReviewPolicy
+
+    assert Settings.from_env({}).review_policy is ReviewPolicy.OPEN
+    separate = Settings.from_env({"DATAOPS_REVIEW_POLICY": "separate"})
+    assert policy_for(separate).review_policy is ReviewPolicy.SEPARATE
+    # Test mode `none` knows no actor for sure: nobody can be told apart, the policy is open.
+    untrusted = Settings.from_env(
+        {"DATAOPS_ENV": "test", "DATAOPS_AUTH_MODE": "none", "DATAOPS_REVIEW_POLICY": "separate"}
+    )
+    assert policy_for(untrusted).review_policy is ReviewPolicy.OPEN
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"DATAOPS_REVIEW_POLICY": "strict"})
+    assert str(refused.value) == "DATAOPS_REVIEW_POLICY='strict' is not one of: open, separate"
+
+
+def test_make_run_uses_the_separate_review_policy() -> None:
+    from pathlib import Path
+
+    makefile = (Path(__file__).parents[1] / "Makefile").read_text()
+    assert "run: export DATAOPS_REVIEW_POLICY ?= separate" in makefile

@@ -22,6 +22,7 @@ from dataops.config import (
 )
 from dataops.engine.binaries import remove_stale_temporaries
 from dataops.engine.context import Engine, Policy
+from dataops.model.actors import ReviewPolicy
 from dataops.model.users import MIN_PASSWORD_LENGTH
 from dataops.store.base import Store
 
@@ -132,6 +133,10 @@ def policy_for(settings: Settings) -> Policy:
         body_actors_trusted=settings.auth_mode is AuthMode.NONE,
         # Test fixtures log in with short passwords; everyone else meets the real rule.
         min_password_length=1 if settings.env is Environment.TEST else MIN_PASSWORD_LENGTH,
+        # Without an actor (test mode `none`) nobody can be told apart: the policy is open.
+        review_policy=ReviewPolicy.OPEN
+        if settings.auth_mode is AuthMode.NONE
+        else settings.review_policy,
     )
 
 

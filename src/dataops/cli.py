@@ -65,6 +65,10 @@ app.add_typer(tokens_app, name="tokens")
 T = TypeVar("T")
 LOGIN_FILE_NAME = "operator-login.txt"
 OPERATOR_EMAIL = "operator@example.com"
+# A second person, so the review flow can be tried under DATAOPS_REVIEW_POLICY=separate (what
+# `make run` uses): the operator registers, the reviewer approves (or the other way round).
+REVIEWER_LOGIN_FILE_NAME = "reviewer-login.txt"
+REVIEWER_EMAIL = demo_data.REVIEWER_EMAIL
 
 
 def settings() -> Settings:
@@ -143,8 +147,12 @@ def write_private(path: Path, text: str) -> None:
         out.write(text)
 
 
-def read_login(config: Settings) -> tuple[str, str] | None:
-    path = login_file(config)
+def reviewer_login_file(config: Settings) -> Path | None:
+    return config.store.file().parent / REVIEWER_LOGIN_FILE_NAME if config.store.is_file else None
+
+
+def read_login(config: Settings, reviewer: bool = False) -> tuple[str, str] | None:
+    path = reviewer_login_file(config) if reviewer else login_file(config)
     if path is None or not path.is_file():
         return None
     email, _, password = path.read_text().strip().partition(" ")
@@ -216,6 +224,9 @@ def _serve(
     if login is not None:
         where = f"  at http://{shown_host}:{port}/login" if login_page else ""
         typer.echo(f"Login: {login[0]} / {login[1]}{where}")
+        reviewer = read_login(config, reviewer=True)
+        if reviewer is not None:
+            typer.echo(f"Reviewer login: {reviewer[0]} / {reviewer[1]}")
     if served is not None:
         _run_server(served, sock, access_log)
         return
@@ -349,14 +360,19 @@ def setup_local() -> None:
     config = settings()
     local_only(config, "setup-local")
     saved = login_file(config)
+    saved_reviewer = reviewer_login_file(config)
     with opened_engine(create=True) as eng:
         if eng.store.count("users") == 0:
             password = secrets.token_urlsafe(12)
             user_cases.add_user(
                 eng, email=OPERATOR_EMAIL, name="Operator", password=password, role=Role.LEAD
             )
+            reviewer_password = secrets.token_urlsafe(12)
+            demo_data.demo_reviewer(eng, reviewer_password)
             if saved is not None:
                 write_private(saved, f"{OPERATOR_EMAIL} {password}\n")
+            if saved_reviewer is not None:
+                write_private(saved_reviewer, f"{REVIEWER_EMAIL} {reviewer_password}\n")
             demo_data.load_demo(eng)
             report = cron.run(eng)  # so the demo shows what is due, overdue or missing proof
             typer.echo(
@@ -364,8 +380,11 @@ def setup_local() -> None:
                 f"({sum(report.notifications.values())} notifications from a first cron run)."
             )
             typer.echo(f"Login: {OPERATOR_EMAIL} / {password}")
+            typer.echo(f"Reviewer login: {REVIEWER_EMAIL} / {reviewer_password}")
         elif (login := read_login(config)) is not None:
             typer.echo(f"Login: {login[0]} / {login[1]}")
+            if (reviewer := read_login(config, reviewer=True)) is not None:
+                typer.echo(f"Reviewer login: {reviewer[0]} / {reviewer[1]}")
     if saved is not None and saved.is_file():
         typer.echo(f"(kept in {saved}, readable by you only)")
 
@@ -690,6 +709,34 @@ def validate_export_command(
     else:
         typer.echo(console.report_text(report, directory))
     raise typer.Exit(0 if report.valid else 1)
+
+
+@app.command("verify-blobs")
+def verify_blobs_command(
+    deep: Annotated[
+        bool,
+        typer.Option("--deep", help="Re-read every S3 object's bytes (local files always are)."),
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print {holds, checked, missing, changed, orphaned, problems, receipts, ...}.",
+        ),
+    ] = False,
+) -> None:
+    """Check every DataOps-owned binary against its records (size and SHA-256); list missing,
+    changed and orphaned objects and the receipts that rely on them. Exit 1 when a record does
+    not hold."""
+    from dataops.portable import console
+
+    with opened_engine() as eng:
+        report = console.run_fixity(eng, deep=deep)
+    if as_json:
+        typer.echo(jsonvalue.dumps(report.as_json()).decode())
+    else:
+        typer.echo(console.fixity_text(report))
+    raise typer.Exit(0 if report.holds else 1)
 
 
 @app.command("import")

@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
+from dataops.model.actors import ReviewPolicy
 from dataops.model.values import parse_digits
 from dataops.store.schema import TABLES, TRANSACTIONS
 
@@ -100,6 +101,8 @@ class Settings:
     public_url: str = ""
     # Where a portal served alone (`dataops portal`) reaches the engine over HTTP.
     engine_url: str = ""
+    # Who may approve whose artifacts, waive proof, delete workflows (model/actors.py).
+    review_policy: ReviewPolicy = ReviewPolicy.OPEN
 
     @property
     def local_storage_allowed(self) -> bool:
@@ -317,6 +320,7 @@ def _read_settings(environ: Mapping[str, str]) -> Settings:
         trusted_proxies=parse_trusted_proxies(environ.get("DATAOPS_TRUSTED_PROXIES", "")),
         public_url=_origin(environ, "DATAOPS_PUBLIC_URL"),
         engine_url=_origin(environ, "DATAOPS_ENGINE_URL"),
+        review_policy=_choice(environ, "DATAOPS_REVIEW_POLICY", ReviewPolicy, ReviewPolicy.OPEN),
     )
 
 

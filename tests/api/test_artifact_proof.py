@@ -349,11 +349,31 @@ def test_bundle_refs_count(client: TestClient) -> None:
     assert proof["requirements"][0]["reason"] == "1 approved artifact counts as proof."
 
 
-def test_bundle_id_given_in_the_same_put_counts(client: TestClient) -> None:
+def test_moving_into_a_bundle_in_the_completing_put_needs_a_waiver(client: TestClient) -> None:
+    """A bundle's approved artifact counts for its tasks, but moving a task into such a bundle
+    in the request that completes it is a bypass: refused unless waived with a reason."""
     bundle = make_bundle(client)
     make_artifact(client, bundleId=bundle["id"], status="approved")
     task = artifact_gated_task(client)
-    assert complete(client, task["id"], bundleId=bundle["id"]).status_code == 200
+    response = complete(client, task["id"], bundleId=bundle["id"])
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "error": "Cannot mark task as done: its proof requirement changed; complete it with "
+            "waiveProof and a reason"
+        },
+    )
+    waived = complete(
+        client, task["id"], bundleId=bundle["id"], waiveProof={"reason": "Moved by the producer"}
+    )
+    assert waived.status_code == 200
+    assert waived.json()["completionProof"]["waiver"]["because"] == ["moved-bundle"]
+    # In two requests, the bundle's approved artifact counts as it always did.
+    other = artifact_gated_task(client)
+    assert (
+        client.put(f"/api/tasks/{other['id']}", json={"bundleId": bundle["id"]}).status_code == 200
+    )
+    assert complete(client, other["id"]).status_code == 200
 
 
 def test_create_as_done_looks_up_the_bundle_and_refs(client: TestClient) -> None:
@@ -373,8 +393,17 @@ def test_create_as_done_looks_up_the_bundle_and_refs(client: TestClient) -> None
 
 def test_not_required_proof_is_skipped(client: TestClient) -> None:
     task = make_task(client, proofRequirement={"type": "artifact", "required": False})
-    assert complete(client, task["id"]).status_code == 200
-    assert proof_of(client, task["id"]) == {"complete": True, "requirements": []}
+    done = complete(client, task["id"])
+    assert done.status_code == 200
+    assert proof_of(client, task["id"]) == {
+        "complete": True,
+        "requirements": [],
+        "receipt": {
+            "completedAt": done.json()["completedAt"],
+            "completedBy": "operator",
+            "requirements": [],
+        },
+    }
 
 
 def test_unlabelled_requirement_message(client: TestClient) -> None:

@@ -38,6 +38,14 @@ class BlobStoreContract:
         assert info.sha256 in (None, hashlib.sha256(b"abc").hexdigest())
         assert blobs.head("files/none") is None
 
+    def test_list_objects_names_every_object_with_its_size(self, blobs: BlobStore) -> None:
+        blobs.put("files/b1", io.BytesIO(b"abc"), content_type="text/plain")
+        blobs.put("outputs/b2", io.BytesIO(b"abcdef"), content_type="text/plain")
+        listed = {(info.key, info.size) for info in blobs.list_objects()}
+        assert {("files/b1", 3), ("outputs/b2", 6)} <= listed
+        blobs.delete("files/b1")
+        assert "files/b1" not in {info.key for info in blobs.list_objects()}
+
     def test_delete(self, blobs: BlobStore) -> None:
         blobs.put("files/a4", io.BytesIO(b"abc"), content_type="text/plain")
         assert blobs.delete("files/a4") is True

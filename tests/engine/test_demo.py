@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,9 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from dataops.cli import app
-from dataops.engine import demo
+from dataops.engine import demo, users
 from dataops.engine.context import Engine
+from dataops.model.actors import ReviewPolicy
 from tests.support.moto_server import S3Emulator
 
 STORES = ("bundles", "tasks", "artifacts", "audit_events")
@@ -49,7 +51,17 @@ def test_demo_loads_a_podcast_episode(engine: Engine, client: TestClient) -> Non
     assert recording["storageUri"] == "local-dev://demo/episode-42/raw.wav"
     assert recording["checksum"] == demo.RECORDING_CHECKSUM
     assert recording["sizeBytes"] == len(demo.RECORDING)
-    assert recording["reviewedBy"] == "system"
+    # Registered by the demo, approved by its second person: nobody approves their own work.
+    reviewer = users.find_by_email(engine, demo.REVIEWER_EMAIL)
+    assert reviewer is not None and reviewer["role"] == "member"
+    assert (recording["createdBy"], recording["reviewedBy"]) == ("system", reviewer["id"])
+
+
+def test_the_demo_loads_under_the_separate_review_policy(engine: Engine) -> None:
+    engine.policy = dataclasses.replace(engine.policy, review_policy=ReviewPolicy.SEPARATE)
+    demo.load_demo(engine)
+    recording = engine.store.get("artifacts", demo.ARTIFACT_IDS["recording"])
+    assert recording is not None and recording["status"] == "approved"
 
 
 def test_the_demo_recording_is_an_object_of_the_blob_store(
@@ -159,8 +171,18 @@ def test_setup_local_loads_the_demo_on_first_run(local_env: Path) -> None:
     credentials = first.output.split("Login: ")[1].splitlines()[0]
     email, password = credentials.split(" / ")
     assert len(password) >= 10
-    users = runner.invoke(app, ["users", "list"])
-    assert users.output.strip().endswith(f"{email}  Operator  lead")
+    listed = [
+        line
+        for line in runner.invoke(app, ["users", "list"]).output.splitlines()
+        if "@example.com" in line
+    ]
+    assert listed[0].endswith(f"{email}  Operator  lead")
+    # ... and a second person reviews: their login is printed and kept too.
+    assert listed[1].endswith("reviewer@example.com  Reviewer  member")
+    reviewer = first.output.split("Reviewer login: ")[1].splitlines()[0]
+    assert reviewer.startswith("reviewer@example.com / ")
+    assert f"Reviewer login: {reviewer}" in second.output
+    assert (local_env / "reviewer-login.txt").read_text() == reviewer.replace(" / ", " ") + "\n"
 
 
 def test_cli_demo_is_refused_in_production(

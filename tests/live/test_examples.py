@@ -1,5 +1,6 @@
-"""The README's examples run against the product as `dataops serve` runs it, signed in through
-the portal like a person, so they never go stale."""
+"""The README's examples run against the product as `make run` serves it (review policy
+`separate`), signed in through the portal like people (one registers and completes, another
+approves), so they never go stale."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dataops.engine import users
-from tests.portal.conftest import ADA, Product, start_product
+from tests.portal.conftest import ADA, BOB, Product, start_product
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # A password that needs encoding in a form, to show the examples send any password intact.
@@ -21,14 +22,19 @@ PASSWORD = 'a pass&word=with "quotes" + more'
 
 @pytest.fixture
 def product(tmp_path: Path) -> Iterator[Product]:
-    yield from start_product(tmp_path)
+    yield from start_product(tmp_path, {"DATAOPS_REVIEW_POLICY": "separate"})
 
 
 def example(
     name: str, product: Product, url: str | None = None, cwd: Path | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
     users.set_password(product.engine, ADA["email"], PASSWORD)
-    signed_in = {"DATAOPS_EMAIL": ADA["email"], "DATAOPS_PASSWORD": PASSWORD}
+    signed_in = {
+        "DATAOPS_EMAIL": ADA["email"],
+        "DATAOPS_PASSWORD": PASSWORD,
+        "DATAOPS_REVIEWER_EMAIL": BOB["email"],
+        "DATAOPS_REVIEWER_PASSWORD": BOB["password"],
+    }
     return subprocess.run(
         ["bash", str(EXAMPLES / name), url or product.url],
         capture_output=True,
@@ -78,7 +84,7 @@ def test_the_readme_shows_real_output_of_the_artifact_example(product: Product) 
     assert result.returncode == 0, result.stderr
     assert "scenario 1 passed" in result.stdout
     patterns = readme_excerpt("artifact-proof.sh")
-    assert len(patterns) == 5
+    assert len(patterns) == 6
     for pattern in patterns:
         assert pattern.search(result.stderr), pattern.pattern
 
@@ -96,6 +102,7 @@ def test_with_make_runs_printed_login_the_examples_need_no_settings(
     checkout = tmp_path / "checkout"
     (checkout / "var").mkdir(parents=True)
     (checkout / "var" / "operator-login.txt").write_text(f"{ADA['email']} {ADA['password']}\n")
+    (checkout / "var" / "reviewer-login.txt").write_text(f"{BOB['email']} {BOB['password']}\n")
     users.set_password(product.engine, ADA["email"], ADA["password"])
     result = subprocess.run(
         ["bash", str(EXAMPLES / "artifact-proof.sh"), product.url],
@@ -126,3 +133,20 @@ def test_team_example_sets_up_and_takes_down_a_team(product: Product) -> None:
     grace = next(u for u in product.engine.store.scan("users") if u["name"] == "Grace")
     assert grace["deactivatedBy"] == "ada"
     assert product.engine.store.count("service_tokens") == 0
+
+
+def test_without_a_reviewer_the_separate_policy_refuses_the_self_approval(
+    product: Product, tmp_path: Path
+) -> None:
+    result = example(
+        "artifact-proof.sh",
+        product,
+        cwd=tmp_path,  # no var/reviewer-login.txt here
+        DATAOPS_REVIEWER_EMAIL="",
+        DATAOPS_REVIEWER_PASSWORD="",
+    )
+    assert result.returncode == 1
+    assert (
+        '-> 403 {"error":"An artifact cannot be approved by the person who created it; another '
+        'person reviews it"}'
+    ) in result.stderr

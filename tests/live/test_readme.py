@@ -41,7 +41,7 @@ def serve_like_make_run(checkout: Path) -> Iterator[LiveServer]:
     setup = subprocess.run(
         [str(checkout / ".venv" / "bin" / "dataops"), "setup-local"],
         cwd=checkout,
-        env=clean_env(),
+        env=clean_env(DATAOPS_REVIEW_POLICY="separate"),  # as the Makefile exports it
         capture_output=True,
         text=True,
         timeout=120,
@@ -52,6 +52,7 @@ def serve_like_make_run(checkout: Path) -> Iterator[LiveServer]:
     env = {
         "DATAOPS_ENV": "local",
         "DATAOPS_AUTH_MODE": "session",  # what make run's environment has: the default
+        "DATAOPS_REVIEW_POLICY": "separate",  # the Makefile's
         "DATAOPS_STORE": f"sqlite:///{checkout / 'var' / 'dataops.db'}",
         "DATAOPS_BLOBS": f"local-dev:///{checkout / 'var' / 'blobs'}",
     }

@@ -1,6 +1,7 @@
 """The rule-set property (issue 11): whatever a hostile but ordinary client sends through the
 write routes, every request is answered 2xx or 4xx, a 4xx changes nothing, and the export
-validates with zero errors afterwards.
+validates with zero errors afterwards and restores into an empty store as it was exported
+(byte-identical entity files: completion receipts and waivers included).
 
 A hypothesis state machine drives every write route. Each request takes a valid body and sets
 one writable field, named by the entity's declaration in model/ (so fields added later are
@@ -11,6 +12,7 @@ of examples; fuzz/test_rule_set_long.py runs it much longer (`make fuzz`).
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,13 +22,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, rule
 from starlette.testclient import TestClient
 
+from dataops.engine import users
+from dataops.model.actors import ReviewPolicy
 from dataops.model.artifacts import ARTIFACT
 from dataops.model.bundles import BUNDLE
 from dataops.model.records import RecordType
 from dataops.model.recurring import RECURRING_CONFIG
 from dataops.model.tasks import TASK
 from dataops.model.templates import TASK_DEFINITION, TEMPLATE
-from dataops.portable.export import write_export
+from dataops.model.users import Role
+from dataops.portable.export import ExportOptions, write_export
+from dataops.portable.restore import import_export
 from dataops.portable.validate import validate_export
 from tests.conftest import FakeClock, client_for, make_engine, make_settings
 
@@ -159,6 +165,18 @@ ARTIFACT_BODIES = (
         "checksum": CHECKSUM,
     },
 )
+# `waiveProof` values: a reason, and what must be refused (blank, too long, secrets, not an object).
+WAIVERS: tuple[Any, ...] = (
+    {"reason": "Venue page retired"},
+    {"reason": "Done before DataOps"},
+    {"reason": " "},
+    {"reason": "r" * 2_001},
+    {"reason": f"see {PRESIGNED}"},
+    {"reason": 3},
+    {},
+    "because",
+    None,
+)
 RECURRING_BODY = {"description": "Weekly review", "cronExpression": "0 9 * * MON"}
 
 
@@ -176,6 +194,11 @@ class RuleSetMachine(RuleBasedStateMachine):
         super().__init__()
         self.workdir = Path(tempfile.mkdtemp(prefix="rule-set-"))
         self.engine = make_engine(make_settings(self.workdir), FakeClock())
+        # The operator leads (may waive proof under `separate`); ada is a member.
+        users.add_user(
+            self.engine, email="op@example.com", name="Op", user_id="operator", role=Role.LEAD
+        )
+        users.add_user(self.engine, email="ada@example.com", name="Ada", user_id="ada")
         self.client: TestClient = client_for(self.engine, {"x-user-id": "operator"})
 
     # --- the invariant, around every request -------------------------------------------------
@@ -209,9 +232,22 @@ class RuleSetMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         try:
             target = self.workdir / "export"
-            write_export(self.engine, target)
+            options = ExportOptions(generated_at="2026-12-01T00:00:00.000Z")
+            first = write_export(self.engine, target, options)
             report = validate_export(target)
             assert report.errors == [], report.errors[:5]
+            restored = make_engine(
+                make_settings(
+                    self.workdir, DATAOPS_STORE=f"sqlite:///{self.workdir / 'restored.db'}"
+                ),
+                FakeClock(),
+            )
+            try:
+                import_export(restored.store, target)
+                again = write_export(restored, self.workdir / "again", options)
+                assert again.checksums == first.checksums
+            finally:
+                restored.store.close()
         finally:
             self.engine.store.close()
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -230,6 +266,55 @@ class RuleSetMachine(RuleBasedStateMachine):
     @rule(task=tasks, field=st.sampled_from(TASK_FIELDS), value=hostile_values)
     def complete_task(self, task: str, field: str, value: Any) -> None:
         self.send("PUT", f"/api/tasks/{task}", json={"status": "done", field: value})
+
+    # --- completions with receipts, waivers, review policies ---------------------------------------
+
+    @rule(
+        task=tasks,
+        waiver=st.sampled_from(WAIVERS),
+        who=st.sampled_from(["operator", "ada"]),
+    )
+    def waive_proof(self, task: str, waiver: Any, who: str) -> None:
+        body = {"status": "done", "waiveProof": waiver}
+        self.send("PUT", f"/api/tasks/{task}", json=body, headers={"x-user-id": who})
+
+    @rule(task=tasks, waive=st.booleans(), weakening=st.sampled_from(HOSTILE_OTHER[18:22]))
+    def weaken_and_complete(self, task: str, waive: bool, weakening: Any) -> None:
+        body: dict[str, Any] = {"status": "done", "proofRequirement": weakening}
+        if waive:
+            body["waiveProof"] = {"reason": "Requirement dropped by the producer"}
+        self.send("PUT", f"/api/tasks/{task}", json=body)
+
+    @rule(
+        target=tasks,
+        kind=st.sampled_from(["artifact", "file", "comment", "url", "external-status"]),
+        waiver=st.sampled_from(WAIVERS),
+    )
+    def create_done(self, kind: str, waiver: Any) -> Any:
+        body = {
+            **TASK_BODY,
+            "status": "done",
+            "proofRequirement": {"type": kind},
+            "comment": "Confirmed",
+            "waiveProof": waiver,
+        }
+        response = self.send("POST", "/api/tasks", json=body)
+        return response.json()["id"] if response.status_code == 201 else "missing-task"
+
+    @rule(task=tasks, status=st.sampled_from(["todo", "waiting", "archived", "done"]))
+    def reopen_or_complete(self, task: str, status: str) -> None:
+        body: dict[str, Any] = {"status": status}
+        if status == "waiting":
+            body.update(waitingFor="the venue", followUpAt="2026-12-03T09:00:00Z")
+        self.send("PUT", f"/api/tasks/{task}", json=body)
+
+    @rule(policy=st.sampled_from(list(ReviewPolicy)))
+    def switch_review_policy(self, policy: ReviewPolicy) -> None:
+        self.engine.policy = dataclasses.replace(self.engine.policy, review_policy=policy)
+
+    @rule(artifact=artifacts, who=st.sampled_from(["operator", "ada"]))
+    def approve_as(self, artifact: str, who: str) -> None:
+        self.send("POST", f"/api/artifacts/{artifact}/approve", headers={"x-user-id": who})
 
     @rule(task=tasks, artifact=artifacts, extra=hostile_values)
     def refer_to_artifact(self, task: str, artifact: str, extra: Any) -> None:

@@ -183,6 +183,11 @@ class BlobStore(ABC):
     def delete(self, key: str) -> bool:
         """Remove the object; True when one was removed, False when there was none."""
 
+    @abstractmethod
+    def list_objects(self) -> Iterator[BlobInfo]:
+        """Every object of the store (key and size), streamed, without the store's own
+        temporaries: what a fixity check compares with the records."""
+
     def presigned_get_url(
         self, key: str, *, filename: str, content_type: str, expires_in: int
     ) -> str | None:

@@ -15,6 +15,7 @@ import re
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -156,6 +157,25 @@ class LocalBlobStore(BlobStore):
             return False
         _fsync_directory(path.parent)
         return True
+
+    def list_objects(self) -> Iterator[BlobInfo]:
+        """Regular files under the directory, in a stable order (never following links out)."""
+        self.check_readable()
+        if not self.root.is_dir():
+            return
+        for directory, folders, names in os.walk(self.root):
+            folders.sort()
+            for name in sorted(names):
+                if name.startswith(PARTIAL_PREFIX):
+                    continue
+                path = Path(directory) / name
+                try:
+                    status = path.lstat()
+                except FileNotFoundError:
+                    continue
+                if stat.S_ISREG(status.st_mode):
+                    key = path.relative_to(self.root).as_posix()
+                    yield BlobInfo(key, status.st_size)
 
     def remove_stale_temporaries(self, older_than: float) -> int:
         """The `.partial-*` files of writes that were killed before their rename (a write in

@@ -16,7 +16,7 @@ import binascii
 import functools
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from dataops.blobs.base import (
@@ -329,6 +329,25 @@ class S3BlobStore(BlobStore):
             sha256=whole_object_sha256(cast(dict[str, Any], answer)),
             content_type=answer.get("ContentType"),
         )
+
+    def list_objects(self) -> Iterator[BlobInfo]:
+        """Every object below the prefix, a page (up to 1,000 keys) at a time."""
+        start = f"{self.prefix}/" if self.prefix else ""
+        token: str | None = None
+        while True:
+            page = self._list_page(start, token)
+            for entry in page.get("Contents", []):
+                yield BlobInfo(entry["Key"].removeprefix(start), int(entry["Size"]))
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return
+
+    @_unavailable_on_aws_errors
+    def _list_page(self, start: str, token: str | None) -> dict[str, Any]:
+        params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": start}
+        if token:
+            params["ContinuationToken"] = token
+        return cast(dict[str, Any], self._client.list_objects_v2(**params))
 
     # --- presigned URLs --------------------------------------------------------------------
 

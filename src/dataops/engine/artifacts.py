@@ -88,6 +88,19 @@ def list_artifacts(engine: Engine, query: Mapping[str, str], page: PageRequest) 
 # --- shared write machinery -----------------------------------------------------------------
 
 
+def _self_approved(engine: Engine, before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """`after` is an approval (a new one) by the artifact's creator: refused under the
+    `separate` review policy (403), marked in its audit event under `open`."""
+    if after.get("status") != ArtifactStatus.APPROVED or before.get("status") == after.get(
+        "status"
+    ):
+        return False
+    reviewer = after.get("reviewedBy")
+    creator = after.get("createdBy")
+    actors.refuse_self_approval(engine.policy.review_policy, creator, reviewer)
+    return actors.is_self_review(creator, reviewer if isinstance(reviewer, str) else None)
+
+
 def _check_relationships(engine: Engine, fields: Mapping[str, Any]) -> None:
     """Named task, bundle and file must exist (404, in that order); assistant jobs are opaque."""
     for name, table, message in model.RELATIONSHIPS:
@@ -177,17 +190,20 @@ def _status_event(
     *,
     action: AuditAction = AuditAction.ARTIFACT_STATUS_CHANGED,
     extra_fields: tuple[str, ...] = (),
+    self_approval: bool = False,
 ) -> Write:
+    summary = f"Status changed from {before.get('status')} to {after.get('status')}"
     return audit.event(
         engine,
         actor=actor,
         entity_type=EntityType.ARTIFACT,
         entity_id=after["id"],
         action=action,
-        summary=f"Status changed from {before.get('status')} to {after.get('status')}",
+        summary=f"{summary} (approved by its creator)" if self_approval else summary,
         before=before,
         after=after,
         fields=_STATUS_FIELDS + extra_fields,
+        self_approval=self_approval,
     )
 
 
@@ -214,6 +230,7 @@ def _owner_event(
 
 
 def _registered_event(engine: Engine, record: Mapping[str, Any], actor: str | None) -> Write:
+    self_approval = _self_approved(engine, {}, record)
     return audit.event(
         engine,
         actor=actor,
@@ -221,9 +238,10 @@ def _registered_event(engine: Engine, record: Mapping[str, Any], actor: str | No
         entity_id=record["id"],
         action=AuditAction.ARTIFACT_REGISTERED,
         summary=f"Registered {record.get('type')} '{record.get('title')}' "
-        f"as {record.get('status')}",
+        f"as {record.get('status')}" + (" (approved by its creator)" if self_approval else ""),
         after=record,
-        fields=_REGISTERED_FIELDS,
+        fields=(*_REGISTERED_FIELDS, "createdBy", "reviewedBy"),
+        self_approval=self_approval,
     )
 
 
@@ -287,6 +305,7 @@ def _checked_new_record(
     record = _new_record(engine, body, actor, inherited)
     if model.is_reviewed(record["status"]):
         actors.refuse_review_by_service(actor)
+    _self_approved(engine, {}, record)
     _validate(engine, record, require_core=True)
     # A new record starts as a draft: it may be registered in any status a draft may move to.
     model.check_transition(ArtifactStatus.DRAFT.value, record["status"])
@@ -376,9 +395,12 @@ def update_artifact(
         _check_relationships(engine, stamped)
         updated = owned_objects.verified(engine, updated, before=existing)
         updated["updatedAt"] = engine.now()
+        self_approval = _self_approved(engine, existing, updated)
         writes = _owner_ref_writes(engine, existing, updated)
         if existing.get("status") != updated.get("status"):
-            writes.append(_status_event(engine, existing, updated, actor))
+            writes.append(
+                _status_event(engine, existing, updated, actor, self_approval=self_approval)
+            )
         owner_event = _owner_event(engine, existing, updated, actor)
         if owner_event is not None:
             writes.append(owner_event)
@@ -479,8 +501,9 @@ def _set_status(
             else:
                 updated.pop("reviewNote", None)
         updated["updatedAt"] = engine.now()
+        self_approval = _self_approved(engine, existing, updated)
         writes = _owner_ref_writes(engine, existing, updated)
-        writes.append(_status_event(engine, existing, updated, actor))
+        writes.append(_status_event(engine, existing, updated, actor, self_approval=self_approval))
         return updated, writes
 
     return _rewrite(engine, artifact_id, if_match, change)

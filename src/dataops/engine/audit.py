@@ -23,8 +23,10 @@ def event(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
     fields: Iterable[str] = (),
+    self_approval: bool = False,
 ) -> Create:
-    """The write that appends one event; `fields` selects what before/after record."""
+    """The write that appends one event; `fields` selects what before/after record.
+    `self_approval` marks an approval by the artifact's own creator (review policy `open`)."""
     record: dict[str, Any] = {
         "id": engine.new_id(),
         "entityType": entity_type.value,
@@ -40,6 +42,8 @@ def event(
         record["before"] = old
     if new:
         record["after"] = new
+    if self_approval:
+        record["selfApproval"] = True
     return Create("audit_events", record)
 
 

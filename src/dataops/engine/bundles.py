@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataops.engine import notifications, refs
+from dataops.engine import notifications, refs, users
 from dataops.engine.context import Engine
 from dataops.engine.detach import detach_artifacts
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
@@ -134,7 +134,9 @@ def archive_bundle(engine: Engine, bundle_id: str) -> Item:
 
 
 def delete_bundle(engine: Engine, bundle_id: str, actor: str | None) -> None:
-    """Only archived bundles; detaches tasks, artifacts and files; deletes notifications."""
+    """Only archived bundles; detaches tasks, artifacts and files; deletes notifications.
+    Under the `separate` review policy, only a lead deletes a workflow."""
+    users.refuse_unless_lead(engine, actor, messages.DELETE_NEEDS_LEAD.format(what="workflow"))
 
     def attempt() -> None:
         bundle = engine.store.get("bundles", bundle_id)

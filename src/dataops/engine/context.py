@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from dataops.config import Settings
 from dataops.engine.hasher import PasswordHasher
+from dataops.model.actors import ReviewPolicy
 from dataops.model.users import MIN_PASSWORD_LENGTH
 from dataops.model.values import format_timestamp
 from dataops.store.base import Store
@@ -55,6 +56,7 @@ class Policy:
     # `none` auth mode, where the client says who it is anyway); otherwise the actor decides.
     body_actors_trusted: bool = False
     min_password_length: int = MIN_PASSWORD_LENGTH
+    review_policy: ReviewPolicy = ReviewPolicy.OPEN
 
 
 @dataclass

@@ -16,19 +16,21 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataops.engine import binaries, notifications, once, proof
+from dataops.engine import binaries, fixity, notifications, once, proof
 from dataops.engine.context import Engine
 from dataops.engine.paging import PageRequest, Partition, list_partitions
 from dataops.engine.templates import inherited_bundle_fields, instantiate_tasks
 from dataops.model import cron, messages
 from dataops.model import notifications as model
 from dataops.model import proof as proof_model
+from dataops.model.audit import AuditAction
 from dataops.model.bundles import BundleStage, BundleStatus
 from dataops.model.errors import Invalid
 from dataops.model.ids import derived_id
 from dataops.model.notifications import NotificationType
 from dataops.model.tasks import TaskStatus
 from dataops.model.templates import is_automatic
+from dataops.model.users import is_lead
 from dataops.model.values import add_days, is_number, parse_calendar_date
 from dataops.store.base import AlreadyExists, Create, Item, Range
 
@@ -64,8 +66,77 @@ def run(engine: Engine) -> CronReport:
     report.count(NotificationType.FOLLOW_UP_DUE, len(notifications.generate_follow_ups(engine)))
     report.count(NotificationType.TASK_OVERDUE, _overdue(engine))
     report.count(NotificationType.MISSING_EVIDENCE, _missing_evidence(engine))
+    report.count(NotificationType.PROOF_WAIVED, _waiver_digest(engine))
     report.temporaries_removed = binaries.remove_stale_temporaries(engine)
+    report.count(NotificationType.FIXITY_PROBLEM, _weekly_fixity(engine))
     return report
+
+
+# --- for leads: waivers and fixity ----------------------------------------------------------------
+
+# The weekly fixity check runs on this ISO weekday (Monday).
+FIXITY_WEEKDAY = 1
+
+
+def _leads(engine: Engine) -> list[str | None]:
+    """The active leads' ids; [None] (one unaddressed notification) when the team has no lead."""
+    everyone = list_partitions(
+        engine.store, [Partition("users", "GSI-Created")], PageRequest()
+    ).items
+    leads = [user["id"] for user in everyone if is_lead(user)]
+    return list(leads) if leads else [None]
+
+
+def _notify_leads(engine: Engine, kind: NotificationType, key: str, message: str) -> int:
+    records = [
+        notifications.record(
+            engine,
+            notification_id=derived_id(kind, lead or "team", key),
+            message=message,
+            kind=kind,
+            userId=lead,
+        )
+        for lead in _leads(engine)
+    ]
+    return len(once.create_absent(engine, "notifications", records))
+
+
+def _waiver_digest(engine: Engine) -> int:
+    """`proof-waived`: yesterday's completions with waived proof, counted for each lead once."""
+    day = add_days(engine.today(), -1)
+    waivers = list_partitions(
+        engine.store,
+        [
+            Partition(
+                "audit_events",
+                "GSI-Waiver",
+                AuditAction.PROOF_WAIVED.value,
+                Range.between(f"{day}T00:00:00.000Z", f"{day}T23:59:59.999Z"),
+            )
+        ],
+        PageRequest(),
+    ).items
+    if not waivers:
+        return 0
+    message = model.waiver_digest_message(day, waivers)
+    return _notify_leads(engine, NotificationType.PROOF_WAIVED, day, message)
+
+
+def _weekly_fixity(engine: Engine) -> int:
+    """`fixity-problem`: on Mondays, the default fixity check; its problems go to the leads."""
+    today = parse_calendar_date(engine.today())
+    if today is None or today.isoweekday() != FIXITY_WEEKDAY or engine.blobs is None:
+        return 0
+    found = fixity.verify_blobs(engine)
+    if not found.problems and not found.receipts:
+        return 0
+    message = model.fixity_message(
+        found.count(fixity.Finding.MISSING),
+        found.count(fixity.Finding.CHANGED),
+        found.count(fixity.Finding.ORPHANED),
+        len(found.receipts),
+    )
+    return _notify_leads(engine, NotificationType.FIXITY_PROBLEM, engine.today(), message)
 
 
 # --- automatic templates ------------------------------------------------------------------------

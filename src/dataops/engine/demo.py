@@ -15,16 +15,20 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from dataops.engine import artifacts, bundles, tasks
+from dataops.engine import artifacts, bundles, tasks, users
 from dataops.engine.binaries import blobs_of
 from dataops.engine.context import Engine
 from dataops.engine.demo_workflows import demo_id, load_demo_workflows, workflows_loaded
 from dataops.model.values import add_days
+from dataops.store.base import Item
 
 # The demo acts as the engine itself and as the assistant's service identity: actors every
 # export knows (neither is a user).
 DEMO_ACTOR = "system"
 ASSISTANT_ACTOR = "service:podcast-assistant"
+# The demo's second person: reviews what others registered (under the `separate` review policy
+# nobody approves their own artifacts). `dataops setup-local` gives the account a password.
+REVIEWER_EMAIL = "reviewer@example.com"
 
 
 def _silence(seconds: int) -> bytes:
@@ -231,7 +235,16 @@ def _load_artifacts(engine: Engine) -> None:
     _attach_once(engine, recording, {"taskId": TASK_IDS["recording"]})
     stored = engine.store.get("artifacts", recording)
     if stored is not None and stored.get("status") == "draft":
-        artifacts.approve_artifact(engine, recording, {"note": "Levels checked."}, DEMO_ACTOR)
+        reviewer = demo_reviewer(engine)["id"]
+        artifacts.approve_artifact(engine, recording, {"note": "Levels checked."}, reviewer)
+
+
+def demo_reviewer(engine: Engine, password: str | None = None) -> Item:
+    """The demo's second person (a member), created on first use."""
+    found = users.find_by_email(engine, REVIEWER_EMAIL)
+    if found is not None:
+        return found
+    return users.add_user(engine, email=REVIEWER_EMAIL, name="Reviewer", password=password)
 
 
 def _stored_recording(engine: Engine) -> dict[str, Any]:

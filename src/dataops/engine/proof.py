@@ -13,7 +13,6 @@ from typing import Any
 from dataops.engine.context import Engine
 from dataops.model import proof
 from dataops.model.artifacts import ArtifactStatus
-from dataops.model.errors import Invalid
 from dataops.model.proof import Evidence, Requirement
 from dataops.model.values import is_nonblank, is_object
 from dataops.store.base import Item
@@ -49,33 +48,31 @@ def counting_artifacts(engine: Engine, task: Mapping[str, Any], task_id: str | N
 
 
 def gather_evidence(engine: Engine, task: Mapping[str, Any], task_id: str | None) -> Evidence:
-    file_ids: tuple[str, ...] = ()
+    files: dict[str, Item] = {}
     if task_id and proof.needs_files(task):
-        file_ids = tuple(
-            item["id"] for item in engine.store.query("files", "GSI-TaskCreated", task_id).items
-        )
+        files = {
+            item["id"]: item
+            for item in engine.store.query("files", "GSI-TaskCreated", task_id).items
+        }
     approved: list[str] = []
+    records: dict[str, Item] = {}
     unapproved: dict[str, list[str]] = {}
     if proof.needs_artifacts(task):
         for artifact in counting_artifacts(engine, task, task_id):
             status = artifact.get("status")
             if status == ArtifactStatus.APPROVED:
                 approved.append(artifact["id"])
+                records[artifact["id"]] = artifact
             elif isinstance(status, str) and status not in _NEVER_PROOF:
                 unapproved.setdefault(status, []).append(artifact["id"])
     return Evidence(
-        file_ids=file_ids,
+        file_ids=tuple(files),
         approved_artifact_ids=tuple(sorted(approved)),
         unapproved_artifacts={status: tuple(ids) for status, ids in unapproved.items()},
+        file_records=files,
+        artifact_records=records,
     )
 
 
 def requirements(engine: Engine, task: Mapping[str, Any], task_id: str | None) -> list[Requirement]:
     return proof.requirements(task, gather_evidence(engine, task, task_id))
-
-
-def enforce(engine: Engine, task: Mapping[str, Any], task_id: str | None) -> None:
-    """The completion gate: refuse `done` with the first missing requirement's message."""
-    refusal = proof.first_refusal(requirements(engine, task, task_id))
-    if refusal is not None:
-        raise Invalid(refusal)

@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from dataops.engine import refs
+from dataops.engine import refs, users
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle, stale_when
@@ -16,6 +16,7 @@ from dataops.model import templates as model
 from dataops.model.errors import Invalid, NotFound, PreconditionFailed
 from dataops.model.fields import apply_updates
 from dataops.model.jsonvalue import INVALID_BODY
+from dataops.model.receipts import requirement_of
 from dataops.model.values import add_days, is_number, is_object, truthy
 from dataops.store.base import Delete, Item, Replace, Write
 
@@ -76,9 +77,11 @@ def update_template(
     return settle(attempt, stale=stale_when(if_match))
 
 
-def delete_template(engine: Engine, template_id: str) -> None:
+def delete_template(engine: Engine, template_id: str, actor: str | None = None) -> None:
     """10.11: bundles and tasks keep `templateId` as provenance; notifications that name the
-    template lose that reference (an export never names a missing template there)."""
+    template lose that reference (an export never names a missing template there). Under the
+    `separate` review policy, only a lead deletes a template."""
+    users.refuse_unless_lead(engine, actor, messages.DELETE_NEEDS_LEAD.format(what="template"))
 
     def attempt() -> None:
         template = get_template(engine, template_id)
@@ -164,6 +167,10 @@ def instantiate_tasks(
             task["assigneeId"] = assignee
         if tags:
             task["tags"] = tags
+        # The requirement it is instantiated with: weakening it later needs a waiver to complete.
+        baseline = requirement_of(task)
+        if baseline:
+            task["proofBaseline"] = baseline
         task["createdAt"] = task["updatedAt"] = now
         tasks.append(task)
     return tasks

@@ -12,11 +12,25 @@ from dataops.engine.paging import Listing, PageRequest, Partition, list_partitio
 from dataops.engine.retry import settle
 from dataops.model import actors, messages, records
 from dataops.model import users as model
+from dataops.model.actors import ReviewPolicy
 from dataops.model.audit import AuditAction, EntityType
-from dataops.model.errors import Conflict, Invalid, NotFound
+from dataops.model.errors import Conflict, Forbidden, Invalid, NotFound
 from dataops.model.users import Role
 from dataops.model.values import is_nonblank
 from dataops.store.base import AlreadyExists, Create, Item, Write
+
+
+def is_lead(engine: Engine, actor: str | None) -> bool:
+    """The actor is an active user whose role is lead (services, the portal and the engine
+    never are)."""
+    user = engine.store.get("users", actor) if actor and not actors.is_reserved_id(actor) else None
+    return model.is_lead(user)
+
+
+def refuse_unless_lead(engine: Engine, actor: str | None, message: str) -> None:
+    """Under the `separate` review policy, only a lead may do this (403 with `message`)."""
+    if engine.policy.review_policy is ReviewPolicy.SEPARATE and not is_lead(engine, actor):
+        raise Forbidden(message)
 
 
 def find_by_email(engine: Engine, email: str) -> Item | None:

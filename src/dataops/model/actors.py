@@ -6,9 +6,20 @@ what a service may never do."""
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 from dataops.model import messages
 from dataops.model.errors import Forbidden, Invalid
+
+
+class ReviewPolicy(StrEnum):
+    """`DATAOPS_REVIEW_POLICY`: `open` lets a creator approve their own artifact (each such
+    approval is marked in its audit event); `separate` needs another person to approve, and a
+    lead to waive proof or delete a workflow or template (docs/identity.md#review-separation)."""
+
+    OPEN = "open"
+    SEPARATE = "separate"
+
 
 SERVICE_PREFIX = "service:"
 PORTAL_ADMIN = "portal-admin"
@@ -57,3 +68,13 @@ def refuse_completion_by_service(actor: str | None) -> None:
     """A task is done when a person says so: an assistant's own output cannot close it."""
     if is_service(actor):
         raise Forbidden(messages.SERVICE_CANNOT_COMPLETE)
+
+
+def is_self_review(creator: object, reviewer: str | None) -> bool:
+    """The reviewer is the artifact's creator (both known)."""
+    return bool(reviewer) and isinstance(creator, str) and creator == reviewer
+
+
+def refuse_self_approval(policy: ReviewPolicy, creator: object, reviewer: str | None) -> None:
+    if policy is ReviewPolicy.SEPARATE and is_self_review(creator, reviewer):
+        raise Forbidden(messages.SELF_APPROVAL_REFUSED)

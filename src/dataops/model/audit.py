@@ -36,6 +36,9 @@ def _history(name: str) -> Field:
 class AuditAction(StrEnum):
     TASK_COMPLETED = "task.completed"
     TASK_REOPENED = "task.reopened"
+    TASK_PROOF_REQUIREMENT_CHANGED = "task.proof-requirement-changed"
+    # A completion without (all) its proof, with a reason (docs/data-safety.md#waivers).
+    PROOF_WAIVED = "proof-waived"
     ARTIFACT_REGISTERED = "artifact.registered"
     ARTIFACT_STATUS_CHANGED = "artifact.status-changed"
     ARTIFACT_ATTACHED = "artifact.attached"
@@ -64,6 +67,8 @@ AUDIT_EVENT = RecordType(
         _history("after"),
         Field("summary", Kind.TEXT, TEXT_MAX),
         Field("actorId", Kind.ID, SHORT_TEXT_MAX, actor=True),
+        # An approval by the artifact's own creator (allowed by the `open` review policy).
+        Field("selfApproval", Kind.BOOLEAN),
     ),
 )
 

@@ -127,6 +127,21 @@ DONE_WITHOUT_LINK = "Cannot mark task as done: required link '{name}' is not fil
 TASK_HAS_FILES = "Task has files; delete them first"
 DONE_WITHOUT_FILE = "Cannot mark task as done: required file has not been uploaded"
 DONE_WITHOUT_PROOF = "Cannot mark task as done: required {kind} proof{label} is missing"
+DONE_REQUIREMENT_CHANGED = (
+    "Cannot mark task as done: its proof requirement changed; complete it with waiveProof and a "
+    "reason"
+)
+WAIVE_PROOF_INVALID = "waiveProof must be an object with a non-empty reason"
+WAIVE_PROOF_WITHOUT_DONE = "waiveProof is accepted only with status done"
+WAIVE_PROOF_NOTHING_TO_WAIVE = (
+    "Nothing to waive: the task's proof is complete; mark it done without waiveProof"
+)
+WAIVER_NEEDS_LEAD = "Only a lead can waive proof"
+# Review separation (DATAOPS_REVIEW_POLICY=separate)
+SELF_APPROVAL_REFUSED = (
+    "An artifact cannot be approved by the person who created it; another person reviews it"
+)
+DELETE_NEEDS_LEAD = "Only a lead can delete a {what}"
 
 # --- bundles ------------------------------------------------------------------------------------
 BUNDLE_NOT_FOUND = "Bundle not found"
@@ -334,6 +349,15 @@ WARN_ACTOR_NOT_EXPORTED = "{ctx} actor {value} is not an exported user"
 WARN_DELETED_OR_EXTERNAL = "{ctx} references deleted or external {field}: {value}"
 WARN_PROOF_NO_LONGER_HOLDS = "{ctx} was completed with proof that no longer holds"
 WARN_TOO_LONG = "{ctx} field {field} is longer than the API accepts (max {limit})"
+WARN_RECEIPT_ARTIFACT_STATUS = (
+    "{ctx} (task {task}) was completed with artifact {artifact}, which is now {status}"
+)
+WARN_RECEIPT_ARTIFACT_MISSING = (
+    "{ctx} (task {task}) was completed with artifact {artifact}, which the export does not hold"
+)
+WARN_RECEIPT_FILE_DELETED = (
+    "{ctx} (task {task}) was completed with file {file}, which has been deleted"
+)
 WARN_TOO_LARGE = "{path} is larger than the API accepts (max {limit} bytes)"
 
 # --- import and restore (docs/export-format.md) ---------------------------------------------------
@@ -368,3 +392,16 @@ DRILL_PROOF_INCOMPLETE = (
 )
 DRILL_UNEXPECTED_ERROR = "{kind}: {detail}"
 DRILL_FAILED = "Restore drill FAILED: {failed} of {count} checks failed"
+
+# --- fixity (dataops verify-blobs, docs/data-safety.md#fixity) ----------------------------------
+FIXITY_SUMMARY = (
+    "Verified {checked} of {total} binaries ({size}) against their records{deep}: {missing} "
+    "missing, {changed} changed, {orphaned} orphaned"
+)
+FIXITY_ALL_HOLD = "Every record holds."
+FIXITY_SIZE_ONLY = (
+    "{count} S3 objects keep no SHA-256 of their own: their size was checked; --deep reads them"
+)
+FIXITY_PROBLEM = "{finding:<9} {uri}{records}: {detail}"
+FIXITY_RECEIPTS = "Completion receipts that name a binary that no longer verifies:"
+FIXITY_RECEIPT = "  task {task}: {record} ({finding})"

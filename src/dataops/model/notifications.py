@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -19,6 +19,9 @@ class NotificationType(StrEnum):
     RECURRING_DUE = "recurring-due"
     STAGE_CHANGE = "stage-change"
     AUTOMATION_FAILURE = "automation-failure"
+    # For leads: yesterday's completions with waived proof; the weekly fixity check's problems.
+    PROOF_WAIVED = "proof-waived"
+    FIXITY_PROBLEM = "fixity-problem"
 
 
 # Every field of a notification, in the order the export validator reports them
@@ -86,6 +89,30 @@ def bundle_created_message(template_name: str, anchor_date: str) -> str:
 
 def automation_failure_message(template_name: str, anchor_date: str, reason: str) -> str:
     return f"{template_name}: could not create the bundle for {short_date(anchor_date)}: {reason}"
+
+
+# A digest names at most this many waivers; the audit trail (`proof-waived`) has them all.
+WAIVERS_NAMED_MAX = 5
+
+
+def waiver_digest_message(day: str, waivers: Sequence[Mapping[str, Any]]) -> str:
+    """Yesterday's waivers for leads: how many, and the first few tasks with their reasons."""
+    named = []
+    for event in waivers[:WAIVERS_NAMED_MAX]:
+        reason = str(event.get("summary", "")).removeprefix("Proof waived: ")
+        named.append(f"task {event.get('entityId')} ({reason})")
+    more = len(waivers) - len(named)
+    tasks = "1 task" if len(waivers) == 1 else f"{len(waivers)} tasks"
+    text = f"Proof was waived for {tasks} on {day}: " + "; ".join(named)
+    return text + (f"; and {more} more" if more else "")
+
+
+def fixity_message(missing: int, changed: int, orphaned: int, receipts: int) -> str:
+    return (
+        f"Weekly fixity check: {missing} missing, {changed} changed, {orphaned} orphaned "
+        f"binaries; {receipts} completion receipts rely on a binary that no longer verifies. "
+        "Run `dataops verify-blobs` for the list."
+    )
 
 
 def visible_to(notification: Mapping[str, Any], actor: str | None) -> bool:

@@ -11,21 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any
 
 from dataops.model import messages
+from dataops.model.receipts import RECEIPT_ITEMS_MAX, ProofKind, ProofPath
 from dataops.model.tasks import ProofType
 from dataops.model.values import is_nonblank, truthy
 
-
-class ProofKind(StrEnum):
-    LINK = "link"
-    FILE = "file"
-    URL = "url"
-    COMMENT = "comment"
-    EXTERNAL_STATUS = "external-status"
-    ARTIFACT = "artifact"
+__all__ = ["Evidence", "ProofKind", "Requirement", "build_receipt", "requirements"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +27,9 @@ class Evidence:
 
     file_ids: tuple[str, ...] = ()
     approved_artifact_ids: tuple[str, ...] = ()
+    # The records behind those ids, when gathered for a receipt ({id: record}).
+    file_records: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    artifact_records: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # Artifacts that would count once approved, by status: {"needs-review": ["id", ...]}.
     unapproved_artifacts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -189,3 +185,88 @@ def needs_artifacts(task: Mapping[str, Any]) -> bool:
         and proof.get("required") is not False
         and proof.get("type") == ProofType.ARTIFACT
     )
+
+
+_VALUE_FIELDS = {
+    ProofKind.LINK: "link",
+    ProofKind.URL: "link",
+    ProofKind.COMMENT: "comment",
+    ProofKind.EXTERNAL_STATUS: "externalStatus",
+}
+
+
+def _via(task: Mapping[str, Any], artifact: Mapping[str, Any], task_id: str | None) -> str:
+    if task_id and artifact.get("taskId") == task_id:
+        return ProofPath.TASK.value
+    if is_nonblank(task.get("bundleId")) and artifact.get("bundleId") == task.get("bundleId"):
+        return ProofPath.BUNDLE.value
+    return ProofPath.REF.value
+
+
+def _artifact_entry(
+    task: Mapping[str, Any], artifact_id: str, evidence: Evidence, task_id: str | None
+) -> dict[str, Any]:
+    record = evidence.artifact_records.get(artifact_id, {})
+    entry: dict[str, Any] = {"artifactId": artifact_id}
+    if record:
+        entry["via"] = _via(task, record, task_id)
+    for name in ("status", "reviewedBy", "reviewedAt", "storageUri", "checksum"):
+        value = record.get(name)
+        if isinstance(value, str) and value:
+            entry[name] = value
+    return entry
+
+
+def _file_entry(file_id: str, evidence: Evidence) -> dict[str, Any]:
+    entry: dict[str, Any] = {"fileId": file_id}
+    checksum = evidence.file_records.get(file_id, {}).get("checksum")
+    if isinstance(checksum, str) and checksum:
+        entry["checksum"] = checksum
+    return entry
+
+
+def _receipt_entry(
+    task: Mapping[str, Any], requirement: Requirement, evidence: Evidence, task_id: str | None
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {"kind": requirement.kind.value, "source": requirement.source}
+    if requirement.label:
+        entry["label"] = requirement.label
+    entry["satisfied"] = requirement.satisfied
+    value_field = _VALUE_FIELDS.get(requirement.kind)
+    if value_field is not None:
+        value = task.get(value_field)
+        if requirement.satisfied and isinstance(value, str):
+            entry["value"] = value
+        return entry
+    ids = list(requirement.evidence)
+    if requirement.kind is ProofKind.ARTIFACT:
+        entry["artifacts"] = [
+            _artifact_entry(task, artifact_id, evidence, task_id)
+            for artifact_id in ids[:RECEIPT_ITEMS_MAX]
+        ]
+    else:
+        entry["files"] = [_file_entry(file_id, evidence) for file_id in ids[:RECEIPT_ITEMS_MAX]]
+    entry["count"] = len(ids)
+    return entry
+
+
+def build_receipt(
+    task: Mapping[str, Any],
+    evidence: Evidence,
+    *,
+    task_id: str | None,
+    completed_at: str,
+    completed_by: str | None,
+    waiver: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The completion receipt (model/receipts.py): what satisfied each requirement now."""
+    receipt: dict[str, Any] = {"completedAt": completed_at}
+    if completed_by:
+        receipt["completedBy"] = completed_by
+    receipt["requirements"] = [
+        _receipt_entry(task, requirement, evidence, task_id)
+        for requirement in requirements(task, evidence)
+    ]
+    if waiver is not None:
+        receipt["waiver"] = dict(waiver)
+    return receipt

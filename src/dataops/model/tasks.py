@@ -10,6 +10,7 @@ from dataops.model import fields as f
 from dataops.model import messages, records
 from dataops.model.bundles import BundleStage
 from dataops.model.errors import Invalid
+from dataops.model.receipts import COMPLETION_PROOF, PROOF_BASELINE
 from dataops.model.records import (
     NAME_MAX,
     SHORT_TEXT_MAX,
@@ -95,6 +96,8 @@ TASK = RecordType(
         Field("recurringConfigId", Kind.ID, SHORT_TEXT_MAX, writable=False),
         Field("stageOnComplete", Kind.ENUM, values=tuple(BundleStage), writable=False),
         f.TAGS,
+        PROOF_BASELINE,
+        COMPLETION_PROOF,
     ),
 )
 
@@ -133,6 +136,8 @@ INTERNAL_FIELDS: tuple[str, ...] = (
     "recurringConfigId",
     "completedAt",
     "completedBy",
+    "proofBaseline",
+    "completionProof",
 )
 # A null in an update removes these; required fields refuse null.
 REQUIRED_FIELDS = frozenset({"description", "date", "status", "proofRequirement"})

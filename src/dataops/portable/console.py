@@ -21,6 +21,8 @@ from rich.progress import (
 from rich.text import Text
 
 from dataops.engine.context import Engine
+from dataops.engine.fixity import Finding, FixityReport, verify_blobs
+from dataops.model import messages
 from dataops.portable.export import ExportOptions, ExportSummary, total_records, write_export
 from dataops.portable.mapping import ENTITIES
 from dataops.portable.restore import (
@@ -37,16 +39,21 @@ _REDRAW_SECONDS = 0.1
 
 
 class RecordRateColumn(ProgressColumn):
-    """Records per second, as the bar advances."""
+    """Records (or another unit) per second, as the bar advances."""
+
+    def __init__(self, unit: str = "records") -> None:
+        super().__init__()
+        self.unit = unit
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f} records/s", style="progress.data.speed")
+        rate = "" if speed is None else f"{speed:,.0f} {self.unit}/s"
+        return Text(rate, style="progress.data.speed")
 
 
 @contextmanager
 def record_progress(
-    console: Console, verb: str, total: int | None
+    console: Console, verb: str, total: int | None, unit: str = "records"
 ) -> Iterator[Callable[[int], None]]:
     """A bar with records and rate; yields `advance(done)`. Redrawn from that callback, never
     from a thread of its own: worker processes are forked, and a fork must not happen while
@@ -55,8 +62,8 @@ def record_progress(
         TextColumn(verb),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("records"),
-        RecordRateColumn(),
+        TextColumn(unit),
+        RecordRateColumn(unit),
         TimeElapsedColumn(),
         console=console,
         transient=True,
@@ -222,4 +229,58 @@ def dry_run_text(report: DryRunReport, directory: str | Path) -> str:
     if report.warnings:
         lines.append("Warnings:")
         lines += [f"  - {warning}" for warning in report.warnings]
+    return "\n".join(lines)
+
+
+def run_fixity(
+    engine: Engine, console: Console | None = None, *, deep: bool = False
+) -> FixityReport:
+    """`dataops verify-blobs`: the check, with a bar of binaries on a terminal."""
+    console = console or Console(stderr=True)
+    if not console.is_terminal:
+        return verify_blobs(engine, deep=deep)
+    with record_progress(console, "Verifying", None, unit="binaries") as advance:
+
+        def progress(done: int, total: int) -> None:
+            advance(done)
+
+        return verify_blobs(engine, deep=deep, progress=progress)
+
+
+def fixity_text(report: FixityReport) -> str:
+    """The fixity report for people; `--json` gives the machine-readable one."""
+    total = report.checked + report.count(Finding.MISSING)
+    lines = [
+        messages.FIXITY_SUMMARY.format(
+            checked=report.checked,
+            total=total,
+            size=f"{report.bytes_checked:,} bytes",
+            deep=" (deep: every byte re-read)" if report.deep else "",
+            missing=report.count(Finding.MISSING),
+            changed=report.count(Finding.CHANGED),
+            orphaned=report.count(Finding.ORPHANED),
+        )
+    ]
+    if report.size_only and not report.deep:
+        lines.append(messages.FIXITY_SIZE_ONLY.format(count=report.size_only))
+    for problem in report.problems:
+        records = f" ({', '.join(problem.records)})" if problem.records else ""
+        lines.append(
+            messages.FIXITY_PROBLEM.format(
+                finding=problem.finding.value.upper(),
+                uri=problem.uri,
+                records=records,
+                detail=problem.detail,
+            )
+        )
+    if report.receipts:
+        lines.append(messages.FIXITY_RECEIPTS)
+        lines += [
+            messages.FIXITY_RECEIPT.format(
+                task=receipt.task_id, record=receipt.record, finding=receipt.finding.value
+            )
+            for receipt in report.receipts
+        ]
+    if report.holds:
+        lines.append(messages.FIXITY_ALL_HOLD)
     return "\n".join(lines)

@@ -420,6 +420,9 @@ def _proof_expected(task: dict[str, object]) -> bool:
     accepted the export, and did not warn that this task's proof no longer holds)."""
     if task.get("status") != TaskStatus.DONE:
         return False
+    receipt = task.get("completion_proof")
+    if isinstance(receipt, dict) and isinstance(receipt.get("waiver"), dict):
+        return False  # completed without (all) its proof, by a waiver
     proof = task.get("proof_requirement")
     needs_proof = isinstance(proof, dict) and proof.get("required") is not False
     return needs_proof or task.get("requires_file") is True or bool(task.get("required_link_name"))

@@ -111,8 +111,12 @@ async def update_bundle(bundle_id: str, request: Request) -> Response:
     Doc(
         "Delete an archived bundle",
         ok=204,
-        errors=frozenset({400, 409}),
-        extra={400: "The bundle is not archived", 409: _CONCURRENT},
+        errors=frozenset({400, 403, 409}),
+        extra={
+            400: "The bundle is not archived",
+            403: "Under the `separate` review policy, only a lead deletes a workflow",
+            409: _CONCURRENT,
+        },
         description="Its tasks and artifacts stay, detached; its notifications go.",
     ),
 )

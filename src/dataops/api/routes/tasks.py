@@ -25,6 +25,7 @@ from dataops.api.openapi import (
     body_schema,
     envelope,
     field_param,
+    field_schema,
     fields_of,
     listing,
     ref,
@@ -34,27 +35,40 @@ from dataops.engine import tasks
 from dataops.model import messages
 from dataops.model.errors import NotFound
 from dataops.model.proof import ProofKind
+from dataops.model.receipts import COMPLETION_PROOF, WAIVE_PROOF
 from dataops.model.records import Field, Kind
 from dataops.model.tasks import ALLOWED_FIELDS, TASK
 
 router = APIRouter()
 
-_FIELDS = fields_of(TASK, ALLOWED_FIELDS)
+_FIELDS = [*fields_of(TASK, ALLOWED_FIELDS), WAIVE_PROOF]
 _SERVICE = "A service (an assistant's token) may not complete a task"
+_WAIVER = f"{_SERVICE}; under `separate`, only a lead may waive proof"
 _BUNDLE_MISSING = "`bundleId` names no bundle (`Bundle not found`), or no such task"
+_LIVE = envelope(
+    complete={"type": "boolean"},
+    requirements=array(
+        envelope(
+            kind={"type": "string", "enum": [kind.value for kind in ProofKind]},
+            label={"type": "string"},
+            satisfied={"type": "boolean"},
+            reason={"type": "string"},
+            evidence=array({"type": "string"}),
+        )
+    ),
+)
 PROOF = envelope(
-    proof=envelope(
-        complete={"type": "boolean"},
-        requirements=array(
-            envelope(
-                kind={"type": "string", "enum": [kind.value for kind in ProofKind]},
-                label={"type": "string"},
-                satisfied={"type": "boolean"},
-                reason={"type": "string"},
-                evidence=array({"type": "string"}),
-            )
-        ),
-    )
+    proof={
+        **_LIVE,
+        "properties": {
+            **_LIVE["properties"],
+            "receipt": {
+                **field_schema(COMPLETION_PROOF),
+                "description": "A done task's completion receipt: what proved it at the moment "
+                "it became done (or the waiver that completed it without).",
+            },
+        },
+    }
 )
 
 
@@ -81,7 +95,7 @@ def _task_id(raw: str) -> str:
         },
         etag=True,
         errors=frozenset({403, 404}),
-        extra={403: _SERVICE, 404: _BUNDLE_MISSING},
+        extra={403: _WAIVER, 404: _BUNDLE_MISSING},
         description="The answer is the task itself (no envelope). Fields other than the "
         "client-settable ones are ignored.",
     ),
@@ -127,16 +141,18 @@ async def list_tasks(request: Request) -> Response:
         "Why a task can or cannot be completed",
         answer=PROOF,
         description="Every proof requirement, with whether it is satisfied, why, and the "
-        "evidence that counts; the completion gate runs the same computation.",
+        "evidence that counts; the completion gate runs the same computation. A done task "
+        "also shows its completion receipt (`receipt`) next to this live state.",
     ),
     slash=False,
 )
 async def task_proof(task_id: str, request: Request) -> Response:
-    found = await read(tasks.task_proof, engine_of(request), task_id)
+    found, receipt = await read(tasks.task_proof_and_receipt, engine_of(request), task_id)
     complete = all(requirement.satisfied for requirement in found)
-    return json_response(
-        {"proof": {"complete": complete, "requirements": [r.as_json() for r in found]}}
-    )
+    answer: dict[str, object] = {"complete": complete, "requirements": [r.as_json() for r in found]}
+    if receipt is not None:
+        answer["receipt"] = receipt
+    return json_response({"proof": answer})
 
 
 @route(
@@ -162,9 +178,16 @@ async def get_task(task_id: str, request: Request) -> Response:
         etag=True,
         if_match=True,
         errors=frozenset({403}),
-        extra={403: _SERVICE, 404: _BUNDLE_MISSING},
+        extra={
+            403: f"{_SERVICE}; or a waiver by a non-lead under `separate`",
+            404: _BUNDLE_MISSING,
+        },
         description="Only the fields sent change; null removes an optional field. Completing "
-        "a task whose proof is missing answers 400 with what is missing.",
+        "a task whose proof is missing answers 400 with what is missing; so does completing it "
+        "after its proof requirement was weakened, or in the request that moves it to another "
+        "bundle, unless `waiveProof: {reason}` waives the proof (a lead's, under the "
+        "`separate` review policy; 403 otherwise). Every completion stores a receipt "
+        "(`completionProof`).",
     ),
     slash=False,
 )

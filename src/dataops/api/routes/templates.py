@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from dataops.api.http import (
+    actor_of,
     call,
     engine_of,
     if_match,
@@ -103,9 +104,11 @@ async def update_template(template_id: str, request: Request) -> Response:
     Doc(
         "Delete a template",
         ok=204,
+        errors=frozenset({403}),
+        extra={403: "Under the `separate` review policy, only a lead deletes a template"},
         description="Bundles and tasks made from it keep `templateId` as provenance.",
     ),
 )
 async def delete_template(template_id: str, request: Request) -> Response:
-    await call(templates.delete_template, engine_of(request), template_id)
+    await call(templates.delete_template, engine_of(request), template_id, actor_of(request))
     return no_content()

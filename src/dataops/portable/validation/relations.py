@@ -49,6 +49,8 @@ class Facts:
     approved_by_bundle: dict[str, list[str]] = field(default_factory=dict)
     bundle_artifact_refs: dict[str, list[str]] = field(default_factory=dict)
     completed_tasks: set[str] = field(default_factory=set)
+    # Status of every artifact that is not approved (a receipt naming one no longer holds).
+    unapproved_status: dict[str, str] = field(default_factory=dict)
 
 
 class Collector:
@@ -95,10 +97,15 @@ class _ApprovedArtifacts(Collector):
         self.approved: set[str] = set()
         self.by_task: dict[str, list[str]] = {}
         self.by_bundle: dict[str, list[str]] = {}
+        self.unapproved: dict[str, str] = {}
 
     def add(self, record: dict[str, Any]) -> None:
         artifact_id = record.get("artifact_id")
-        if record.get("status") != ArtifactStatus.APPROVED or not isinstance(artifact_id, str):
+        if not isinstance(artifact_id, str):
+            return
+        status = record.get("status")
+        if status != ArtifactStatus.APPROVED:
+            self.unapproved[artifact_id] = str(status)
             return
         self.approved.add(artifact_id)
         task_id, bundle_id = record.get("task_id"), record.get("bundle_id")
@@ -111,6 +118,7 @@ class _ApprovedArtifacts(Collector):
         facts.approved = self.approved
         facts.approved_by_task = self.by_task
         facts.approved_by_bundle = self.by_bundle
+        facts.unapproved_status = self.unapproved
 
 
 class _CompletedTasks(Collector):
@@ -208,13 +216,60 @@ class Relations:
                         definition.get("artifactRefs"), owner, "artifactRefs"
                     )
         if entity is TASKS and record.get("status") == "done":
-            missing = self.missing_proof(record, ctx)
+            receipt = record.get("completion_proof")
             task_id = record.get("task_id")
+            # A waived completion was done without (all) its proof, saying why: no error.
+            missing = [] if _waived(receipt) else self.missing_proof(record, ctx)
             if missing and isinstance(task_id, str) and task_id in self.facts.completed_tasks:
                 warnings.append(messages.WARN_PROOF_NO_LONGER_HOLDS.format(ctx=ctx))
             else:
                 errors += missing
+            if isinstance(receipt, dict):
+                warnings += self._receipt(receipt, task_id, ctx)
         return errors, warnings
+
+    def _receipt(self, receipt: dict[str, Any], task_id: Any, ctx: str) -> list[str]:
+        """A done task's completion receipt, against the records the export holds now: an
+        artifact it names archived, superseded (or otherwise no longer approved) or missing, a
+        file it names deleted."""
+        warnings: list[str] = []
+        task = shown(task_id)
+        artifacts = self.ids.get(ARTIFACTS.name)
+        files = self.facts.files_by_task
+        held: set[str] | None = None
+        if files is not None and isinstance(task_id, str):
+            held = set(files.get(task_id, ()))
+        for entry in receipt.get("requirements") or ():
+            if not isinstance(entry, dict):
+                continue
+            for item in _entries(entry.get("artifacts")):
+                artifact_id = item.get("artifactId")
+                if not isinstance(artifact_id, str) or artifacts is None:
+                    continue
+                if artifact_id not in artifacts:
+                    warnings.append(
+                        messages.WARN_RECEIPT_ARTIFACT_MISSING.format(
+                            ctx=ctx, task=task, artifact=shown(artifact_id)
+                        )
+                    )
+                elif artifact_id in self.facts.unapproved_status:
+                    warnings.append(
+                        messages.WARN_RECEIPT_ARTIFACT_STATUS.format(
+                            ctx=ctx,
+                            task=task,
+                            artifact=shown(artifact_id),
+                            status=self.facts.unapproved_status[artifact_id],
+                        )
+                    )
+            for item in _entries(entry.get("files")):
+                file_id = item.get("fileId")
+                if held is not None and isinstance(file_id, str) and file_id not in held:
+                    warnings.append(
+                        messages.WARN_RECEIPT_FILE_DELETED.format(
+                            ctx=ctx, task=task, file=shown(file_id)
+                        )
+                    )
+        return warnings
 
     def _actor(self, value: Any, ctx: str, warnings: list[str]) -> None:
         """Rule 15: actors need not be users (`service:<name>`, `portal-admin`, `system` are
@@ -270,6 +325,14 @@ class Relations:
             file_ids=tuple(files.get(task_id or "", ())),
             approved_artifact_ids=tuple(sorted(approved)),
         )
+
+
+def _waived(receipt: Any) -> bool:
+    return isinstance(receipt, dict) and isinstance(receipt.get("waiver"), dict)
+
+
+def _entries(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _refusal(requirement: Requirement, task: Mapping[str, Any], ctx: str) -> str:

@@ -1,8 +1,9 @@
 """The task page: each proof requirement (satisfied or missing, with the engine's reason), the
 link, comment and external-status inputs, the task's files and upload, its own and its
 workflow's artifacts, "Mark done" (disabled with the reasons while proof is missing; the
-engine's refusal shown word for word if it still comes), who completed it and when, reopen.
-Every write carries the task's ETag as `If-Match`."""
+engine's refusal shown word for word if it still comes), completing with a waiver and its
+reason, who completed it and when with the completion receipt (what proved it, who reviewed
+it, or the waiver), reopen. Every write carries the task's ETag as `If-Match`."""
 
 from __future__ import annotations
 
@@ -89,6 +90,8 @@ async def show_task(request: Request, task_id: str, failure: Failure | None = No
         artifact_types=workflows.ARTIFACT_TYPES,
         data_classes=workflows.DATA_CLASSES,
         completed_by=_completed_by(task, people),
+        receipt=(proof or {}).get("receipt"),
+        people=people,
         here=task_url(task_id),
     )
 
@@ -99,7 +102,11 @@ async def task_page(request: Request) -> Response:
 
 
 async def _update(
-    request: Request, form: str, body: dict[str, Any], fields: Mapping[str, str]
+    request: Request,
+    form: str,
+    body: dict[str, Any],
+    fields: Mapping[str, str],
+    controls: tuple[str, ...] | None = None,
 ) -> Response:
     task_id = request.path_params["task_id"]
     reply = await kit.engine(
@@ -110,7 +117,12 @@ async def _update(
         if_match=fields.get(kit.ETAG_FIELD) or None,
     )
     return await kit.answer_write(
-        request, reply, task_url(task_id), form, controls=tuple(body), values=fields
+        request,
+        reply,
+        task_url(task_id),
+        form,
+        controls=tuple(body) if controls is None else controls,
+        values=fields,
     )
 
 
@@ -128,6 +140,16 @@ async def save_field(request: Request) -> Response:
 async def complete(request: Request) -> Response:
     fields = await kit.form_fields(request)
     return await _update(request, "complete", {"status": "done"}, fields)
+
+
+@page
+async def waive(request: Request) -> Response:
+    """Complete without (all) the proof, saying why: the engine records the waiver in the
+    task's receipt and the audit trail (a lead's to give under the `separate` policy)."""
+    fields = await kit.form_fields(request)
+    body = {"status": "done", "waiveProof": {"reason": fields.get("reason", "").strip()}}
+    # The engine's refusals (a blank reason, a non-lead, nothing to waive) are the form's.
+    return await _update(request, "waive", body, fields, controls=())
 
 
 @page
@@ -187,6 +209,7 @@ routes: list[Route] = [
     Route(PREFIX + "{task_id}", task_page, methods=["GET"]),
     Route(PREFIX + "{task_id}/fields/{field}", save_field, methods=["POST"]),
     Route(PREFIX + "{task_id}/complete", complete, methods=["POST"]),
+    Route(PREFIX + "{task_id}/waive", waive, methods=["POST"]),
     Route(PREFIX + "{task_id}/reopen", reopen, methods=["POST"]),
     Route(PREFIX + "{task_id}/files", upload, methods=["POST"]),
     Route(PREFIX + "{task_id}/artifacts", register_artifact, methods=["POST"]),
