@@ -28,6 +28,7 @@ from dataops.api.routes import (
     cron,
     export,
     files,
+    lanes,
     notifications,
     portal,
     recurring,
@@ -104,6 +105,7 @@ ROUTE_MODULES = (
     artifact_binaries,
     artifacts,
     audit,
+    lanes,
 )
 
 
