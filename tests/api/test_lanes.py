@@ -310,3 +310,34 @@ def test_the_review_queue_filters_by_type_provider_and_workflow(client: TestClie
     # The provider alone uses its own index.
     alone = client.get("/api/artifacts?storageProvider=google-drive").json()["artifacts"]
     assert sorted(a["title"] for a in alone) == ["Approved", "Doc"]
+
+
+def test_the_team_time_zone_decides_the_cron_runners_day(tmp_path: Path) -> None:
+    # Saturday 2026-11-28 23:30 UTC is Sunday the 29th in Berlin.
+    clock = FakeClock(datetime(2026, 11, 28, 23, 30, tzinfo=UTC))
+    template = {
+        "name": "Sunday digest",
+        "type": "newsletter",
+        "triggerType": "automatic",
+        "triggerSchedule": "0 9 * * SUN",
+        "taskDefinitions": [{"refId": "send", "description": "Send it", "offsetDays": 0}],
+    }
+    for zone, created in (("UTC", []), ("Europe/Berlin", ["2026-11-29"])):
+        settings = make_settings(tmp_path / zone.replace("/", "-"), DATAOPS_TIMEZONE=zone)
+        engine = make_engine(settings, clock)
+        try:
+            client = client_for(engine)
+            assert client.post("/api/templates", json=template).status_code == 201
+            task(client, "Late since Friday", "2026-11-27")
+            task(client, "Due on the 28th", "2026-11-28")
+            run = client.post("/api/cron/run").json()
+            anchors = [b["anchorDate"] for b in client.get("/api/bundles").json()["bundles"]]
+            assert anchors == created
+            overdue = {
+                n["message"]
+                for n in client.get("/api/notifications").json()["notifications"]
+                if n.get("type") == "task-overdue"
+            }
+            assert len(overdue) == (1 if zone == "UTC" else 2), run
+        finally:
+            engine.store.close()
