@@ -1,0 +1,204 @@
+"""Home lanes with the demo data and with 10,000 tasks: one request per lane, each under 1 s.
+
+In-process HTTP (the engine's ASGI app, auth mode `none`, the viewer a real user) against a
+SQLite file in WAL mode. For each lane it times `GET /api/lanes/<lane>` as the home page asks
+for it (`limit=20`) and whole, and `GET /api/attention`; it also counts the store reads each
+request made (index queries, batched gets), which must not grow with the tables.
+
+Data: the demo (`dataops setup-local`'s data), then 10,000 more tasks over a year around today
+(about a quarter of them with a proof requirement: link, file or artifact), 500 bundles with
+2,000 artifacts (a quarter waiting for review), 5 assignees (the viewer among them) and
+unassigned work. Usage: `python -m bench home`.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from dataops.api.app import create_app
+from dataops.bootstrap import open_engine
+from dataops.config import Settings
+from dataops.engine import demo, users
+from dataops.engine.context import Engine
+from dataops.store.base import Create
+
+BUDGET_SECONDS = 1.0
+LANES = ("today", "overdue", "waiting", "blocked")
+_BATCH = 500
+
+
+@contextmanager
+def bench_engine() -> Iterator[Engine]:
+    with tempfile.TemporaryDirectory(prefix="dataops-bench-") as tmp:
+        settings = Settings.from_env(
+            {
+                "DATAOPS_ENV": "test",
+                "DATAOPS_AUTH_MODE": "none",
+                "DATAOPS_STORE": f"sqlite:///{Path(tmp) / 'bench.db'}",
+                "DATAOPS_BLOBS": f"local-dev:///{Path(tmp) / 'blobs'}",
+            }
+        )
+        engine = open_engine(settings)
+        try:
+            yield engine
+        finally:
+            engine.store.close()
+
+
+class ReadCounter:
+    """Counts the store reads of the engine (queries, gets, batched gets) between resets."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.reads: Counter[str] = Counter()
+        store = engine.store
+        for name in ("query", "get", "get_many"):
+            original = getattr(store, name)
+            setattr(store, name, self._counted(name, original))
+
+    def _counted(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.reads[name] += 1
+            return original(*args, **kwargs)
+
+        return call
+
+    def take(self) -> str:
+        found = ", ".join(f"{count} {name}" for name, count in sorted(self.reads.items()))
+        self.reads.clear()
+        return found
+
+
+def bulk_create(engine: Engine, table: str, records: list[dict[str, Any]]) -> None:
+    for start in range(0, len(records), _BATCH):
+        engine.store.transact([Create(table, doc) for doc in records[start : start + _BATCH]])
+
+
+def add_tasks(engine: Engine, viewer: str, count: int) -> None:
+    rng = random.Random(16)
+    today = date.fromisoformat(engine.today())
+    now = engine.now()
+    assignees = [viewer, "grace@example.com", "lin@example.com", "sam", "kim", None, None]
+    bundles = []
+    for number in range(500):
+        bundles.append(
+            {
+                "id": engine.new_id(),
+                "title": f"Bench workflow {number}",
+                "anchorDate": (today + timedelta(days=rng.randrange(-180, 180))).isoformat(),
+                "stage": "preparation",
+                "status": "active",
+                "createdAt": now,
+                "updatedAt": now,
+            }
+        )
+    tasks = []
+    for number in range(count):
+        day = today + timedelta(days=rng.randrange(-180, 180))
+        past = day < today
+        status = rng.choice(
+            ["done"] * 8 + ["todo", "waiting"] if past else ["todo"] * 6 + ["waiting", "done"]
+        )
+        task: dict[str, Any] = {
+            "id": engine.new_id(),
+            "description": f"Bench task {number}",
+            "date": day.isoformat(),
+            "status": status,
+            "source": "manual",
+            "createdAt": now,
+            "updatedAt": now,
+        }
+        if rng.random() < 0.8:
+            task["bundleId"] = rng.choice(bundles)["id"]
+        assignee = rng.choice(assignees)
+        if assignee:
+            task["assigneeId"] = assignee
+        if status == "waiting":
+            task["waitingFor"] = "a partner"
+            task["followUpAt"] = f"{(day + timedelta(days=3)).isoformat()}T09:00:00.000Z"
+        kind = rng.random()
+        if kind < 0.1:
+            task["proofRequirement"] = {"type": "artifact", "label": "approved output"}
+        elif kind < 0.17:
+            task["requiresFile"] = True
+        elif kind < 0.25:
+            task["proofRequirement"] = {"type": "url", "label": "published page"}
+        tasks.append(task)
+    artifacts = []
+    for number in range(2_000):
+        owner = rng.choice(tasks)
+        artifacts.append(
+            {
+                "id": engine.new_id(),
+                "type": rng.choice(["report", "podcast-doc", "event-page", "transcript"]),
+                "title": f"Bench artifact {number}",
+                "status": rng.choice(["approved", "approved", "needs-review", "draft"]),
+                "storageUri": f"https://example.org/outputs/{number}",
+                "storageProvider": "external-url",
+                "dataClass": "internal",
+                "visibility": "internal",
+                "sourceType": "manual-link",
+                "taskId": owner["id"],
+                **({"bundleId": owner["bundleId"]} if "bundleId" in owner else {}),
+                "createdAt": now,
+                "updatedAt": now,
+            }
+        )
+    bulk_create(engine, "bundles", bundles)
+    bulk_create(engine, "tasks", tasks)
+    bulk_create(engine, "artifacts", artifacts)
+
+
+def measure(
+    client: TestClient, counter: ReadCounter, label: str, results: list[tuple[str, float, str]]
+) -> None:
+    for lane in LANES:
+        for query, shown in (("?limit=20", "home (limit=20)"), ("", "whole")):
+            counter.take()
+            started = time.perf_counter()
+            response = client.get(f"/api/lanes/{lane}{query}")
+            seconds = time.perf_counter() - started
+            assert response.status_code == 200, response.text
+            body = response.json()["lane"]
+            detail = (
+                f"{len(body['items'])} of {body['counts']['total']} tasks "
+                f"({body['counts']['mine']} mine); reads: {counter.take()}"
+            )
+            results.append((f"{label}: {lane}, {shown}", seconds, detail))
+    started = time.perf_counter()
+    response = client.get("/api/attention")
+    seconds = time.perf_counter() - started
+    assert response.status_code == 200, response.text
+    found = response.json()["attention"]
+    detail = f"{found['reviewQueue']} to review, {found['notifications']} unread"
+    results.append((f"{label}: attention", seconds, f"{detail}; reads: {counter.take()}"))
+
+
+def main(args: list[str]) -> int:
+    results: list[tuple[str, float, str]] = []
+    with bench_engine() as engine:
+        viewer = users.add_user(engine, email="operator@example.com", name="Operator")["id"]
+        demo.load_demo(engine)
+        client = TestClient(
+            create_app(engine), raise_server_exceptions=True, headers={"x-user-id": viewer}
+        )
+        counter = ReadCounter(engine)
+        measure(client, counter, "demo data", results)
+        add_tasks(engine, viewer, 10_000)
+        measure(client, counter, "10,000 tasks", results)
+    width = max(len(label) for label, _, _ in results)
+    failed = False
+    for label, seconds, detail in results:
+        verdict = "ok" if seconds < BUDGET_SECONDS else "OVER BUDGET"
+        failed |= seconds >= BUDGET_SECONDS
+        print(f"{label:<{width}}  {seconds:6.3f} s  {verdict:<11}  {detail}")
+    return 1 if failed else 0
