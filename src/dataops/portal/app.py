@@ -16,11 +16,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from dataops.model import messages
-from dataops.portal import account, login, work
+from dataops.portal import account, login, ui, work
 from dataops.portal.broker import PORTAL_API, Broker
 from dataops.portal.config import PortalConfig
 from dataops.portal.csrf import CsrfGuard
 from dataops.portal.gateway import Gateway
+from dataops.portal.navigation import NAVIGATION, served
 from dataops.portal.pages import Portal, error_page, login_redirect, refusal, visitor_of
 from dataops.portal.security import SecurityHeaders
 from dataops.portal.sessions import Gatekeeper
@@ -84,10 +85,15 @@ def create_portal(transport: EngineTransport, config: PortalConfig, secret: str)
         Route("/work/health", work.health, methods=["GET"]),
         Route(account.PASSWORD_PAGE, account.password_page, methods=["GET"]),
         Route(account.PASSWORD_PAGE, account.change_password, methods=["POST"]),
+        *ui.routes(),
         Route(PORTAL_API, gateway),
         Route(PORTAL_API + "/{rest:path}", gateway),
         Route(STATIC_PREFIX + "{name:path}", assets),
     ]
+
+    portal.navigation = served(
+        NAVIGATION, (route.path for route in routes if "GET" in (route.methods or ()))
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

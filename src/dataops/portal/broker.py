@@ -77,6 +77,15 @@ class Reply:
         return {} if value is None else {"Retry-After": value}
 
     @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def etag(self) -> str:
+        """The record's version (`ETag`), for the `If-Match` of a page's next write."""
+        return self.headers.get("etag", "")
+
+    @property
     def error(self) -> str:
         """The engine's `{"error": ...}` text."""
         try:
@@ -164,23 +173,24 @@ class Broker:
             raise MalformedReply("the engine's answer ended before its body did")
 
     async def call(
-        self, method: str, path: str, caller: Caller | None = None, body: Any = None
+        self,
+        method: str,
+        path: str,
+        caller: Caller | None = None,
+        body: Any = None,
+        *,
+        if_match: str | None = None,
     ) -> Reply:
-        """One whole exchange with the engine (JSON in, bytes out). Raises EngineUnavailable or
-        MalformedReply like a transport."""
+        """One whole exchange with the engine (JSON in, bytes out); `if_match` is sent as
+        `If-Match`. Raises EngineUnavailable or MalformedReply like a transport."""
         payload = b"" if body is None else jsonvalue.dumps(body)
         headers = [(b"accept", JSON_TYPE)]
         if body is not None:
             length = str(len(payload)).encode()
             headers += [(b"content-type", JSON_TYPE), (b"content-length", length)]
-        path, _, query = path.partition("?")
-        scope = self.engine_scope(
-            method, path, caller or Caller(), query_string=query.encode(), client_headers=headers
-        )
+        if if_match:
+            headers.append((b"if-match", if_match.encode("latin-1", "replace")))
         sent = False
-        done = False
-        start: Message | None = None
-        chunks: list[bytes] = []
 
         async def receive() -> Message:
             nonlocal sent
@@ -190,6 +200,27 @@ class Broker:
                 await asyncio.Event().wait()
             sent = True
             return {"type": "http.request", "body": payload, "more_body": False}
+
+        return await self.exchange(method, path, caller, headers, receive)
+
+    async def exchange(
+        self,
+        method: str,
+        path: str,
+        caller: Caller | None,
+        headers: Iterable[tuple[bytes, bytes]],
+        receive: Receive,
+    ) -> Reply:
+        """One exchange whose request body comes from `receive` (a page's upload, streamed to
+        the engine as it arrives) and whose whole answer is returned; only the headers the
+        broker forwards reach the engine."""
+        path, _, query = path.partition("?")
+        scope = self.engine_scope(
+            method, path, caller or Caller(), query_string=query.encode(), client_headers=headers
+        )
+        done = False
+        start: Message | None = None
+        chunks: list[bytes] = []
 
         async def send(message: Message) -> None:
             nonlocal start, done

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.utils import missing
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -21,6 +22,7 @@ from dataops.model import jsonvalue, messages
 from dataops.portal.broker import Broker, Caller
 from dataops.portal.config import PortalConfig
 from dataops.portal.csrf import CSRF_FIELD, CsrfGuard
+from dataops.portal.navigation import NAVIGATION, NavItem
 from dataops.portal.sessions import COOKIE_NAME, Gatekeeper, Visitor
 from dataops.portal.static_assets import StaticAssets
 
@@ -34,17 +36,49 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+class FieldUndefined(jinja2.StrictUndefined):
+    """Strict for names (a misspelt variable fails loudly), lenient for a record's absent
+    field: the engine leaves out fields never provided, so `task.comment` may not exist and
+    then reads as empty."""
+
+    def __new__(cls, hint: Any = None, obj: Any = missing, *args: Any, **kwargs: Any) -> Any:
+        if obj is not missing and isinstance(obj, Mapping):
+            return jinja2.Undefined(hint, obj, *args, **kwargs)
+        return super().__new__(cls)
+
+
 def template_environment(assets: StaticAssets) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,  # every value is escaped unless a template says otherwise
-        undefined=jinja2.StrictUndefined,
+        undefined=FieldUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     environment.globals["static_url"] = assets.url
     environment.globals["csrf_field"] = CSRF_FIELD
+    environment.filters["http_url"] = http_url
+    environment.filters["when"] = when
     return environment
+
+
+def http_url(value: Any) -> str:
+    """`value` if it is an http(s) URL a page may link to, else "" (shown as text instead):
+    `javascript:`, `data:` and every other scheme never become a link."""
+    if not isinstance(value, str):
+        return ""
+    candidate = value.strip()
+    scheme = urllib.parse.urlsplit(candidate).scheme.lower() if candidate else ""
+    if scheme not in ("http", "https") or any(ord(char) < 33 for char in candidate):
+        return ""
+    return candidate
+
+
+def when(value: Any) -> str:
+    """An engine timestamp (`2026-05-01T09:30:00.000Z`) for people: `2026-05-01 09:30 UTC`."""
+    if not isinstance(value, str) or len(value) < 16 or value[10:11] != "T":
+        return str(value) if value is not None else ""
+    return f"{value[:10]} {value[11:16]} UTC"
 
 
 @dataclass
@@ -56,6 +90,8 @@ class Portal:
     csrf: CsrfGuard
     config: PortalConfig
     assets: StaticAssets = field(default_factory=StaticAssets)
+    # The navigation's items whose pages are served (create_portal narrows it).
+    navigation: tuple[NavItem, ...] = NAVIGATION
     templates: jinja2.Environment = field(init=False)
 
     def __post_init__(self) -> None:
@@ -96,14 +132,26 @@ def render(
     headers: Mapping[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """A page: the template with the visitor and its CSRF token, never cached (it is theirs)."""
+    """A page: the template with the visitor, its CSRF token and the navigation, never cached
+    (it is theirs). For htmx (`HX-Request`) only the page's `<main>` is sent, to swap in place."""
     portal = portal_of(request)
     visitor: Visitor | None = getattr(request.state, "visitor", None)
     token = portal.csrf.token(visitor.session_id) if visitor and visitor.session_id else ""
-    html = portal.templates.get_template(template).render(
-        visitor=visitor, csrf_token=token, **context
+    partial = (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-history-restore-request") != "true"
     )
-    return HTMLResponse(html, status, headers={"Cache-Control": "no-store", **dict(headers or {})})
+    context.setdefault("failure", None)
+    html = portal.templates.get_template(template).render(
+        visitor=visitor,
+        csrf_token=token,
+        navigation=portal.navigation,
+        current_path=request.url.path,
+        partial=partial,
+        **context,
+    )
+    answer_headers = {"Cache-Control": "no-store", "Vary": "HX-Request", **dict(headers or {})}
+    return HTMLResponse(html, status, headers=answer_headers)
 
 
 def error_page(request: Request, status: int, message: str, **headers: str) -> HTMLResponse:

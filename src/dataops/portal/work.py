@@ -1,25 +1,75 @@
-"""`/work`: the signed-in person's start page (the active workflows, read through the broker
-like every page's data), and `/work/health`, which says whether the engine answers."""
+"""`/work`: the signed-in person's start page (the active workflows with their stage and
+progress, each linking to its page, and starting a workflow from a template), read through the
+broker like every page's data; and `/work/health`, which says whether the engine answers."""
 
 from __future__ import annotations
+
+import asyncio
+import datetime
+import urllib.parse
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from dataops.model import messages
+from dataops.portal.broker import Reply
 from dataops.portal.pages import caller_of, error_page, json_error, page, portal_of, render
-from dataops.portal.sessions import Visitor
 from dataops.portal.transports import EngineUnavailable, MalformedReply
+
+
+async def _engine(request: Request, path: str) -> Reply:
+    visitor = getattr(request.state, "visitor", None)
+    return await portal_of(request).broker.call("GET", path, caller_of(request, visitor))
+
+
+def _progress(reply: Reply) -> dict[str, int]:
+    tasks = reply.json()["tasks"] if reply.status == 200 else []
+    live = [task for task in tasks if task.get("status") != "archived"]
+    return {"done": sum(1 for task in live if task.get("status") == "done"), "total": len(live)}
+
+
+async def show_home(request: Request, failure: Any = None) -> Response:
+    """The home page; `failure` is a refused start of a workflow (kit.Failure)."""
+    bundles_reply, templates_reply = await asyncio.gather(
+        _engine(request, "/api/bundles"), _engine(request, "/api/templates")
+    )
+    if bundles_reply.status != 200:
+        return error_page(request, bundles_reply.status, bundles_reply.error)
+    workflows = [
+        bundle for bundle in bundles_reply.json()["bundles"] if bundle.get("status") == "active"
+    ]
+    workflows.sort(key=lambda bundle: (str(bundle.get("anchorDate", "")), str(bundle["title"])))
+    task_replies = await asyncio.gather(
+        *(
+            _engine(request, f"/api/bundles/{urllib.parse.quote(bundle['id'], safe='')}/tasks")
+            for bundle in workflows
+        )
+    )
+    progress = {
+        bundle["id"]: _progress(reply)
+        for bundle, reply in zip(workflows, task_replies, strict=True)
+    }
+    templates = templates_reply.json()["templates"] if templates_reply.status == 200 else []
+    templates.sort(key=lambda template: str(template.get("name", "")))
+    status = 200
+    if failure is not None and request.headers.get("hx-request") != "true":
+        status = failure.status
+    return render(
+        request,
+        "work.html",
+        status,
+        workflows=workflows,
+        progress=progress,
+        template_options=[(item["id"], str(item.get("name", ""))) for item in templates],
+        today=datetime.date.today().isoformat(),
+        failure=failure,
+    )
 
 
 @page
 async def home(request: Request) -> Response:
-    visitor: Visitor = request.state.visitor
-    reply = await portal_of(request).broker.call("GET", "/api/bundles", caller_of(request, visitor))
-    if reply.status != 200:
-        return error_page(request, reply.status, reply.error)
-    workflows = [bundle for bundle in reply.json()["bundles"] if bundle.get("status") == "active"]
-    return render(request, "work.html", workflows=workflows)
+    return await show_home(request)
 
 
 async def health(request: Request) -> Response:

@@ -1,0 +1,25 @@
+"""The operator UI under `/work`: one module per area, each exposing `routes: list[Route]`.
+A part of the UI adds its module to `MODULES` (one line) and its page to
+`dataops.portal.navigation.NAVIGATION` (one line)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from starlette.routing import Route
+
+from dataops.portal.ui import artifacts, tasks, workflows
+
+MODULES: tuple[ModuleType, ...] = (
+    workflows,
+    tasks,
+    artifacts,
+)
+
+
+def routes() -> list[Route]:
+    """Every page and form handler of the UI's modules."""
+    found: list[Route] = []
+    for module in MODULES:
+        found.extend(module.routes)
+    return found

@@ -1,0 +1,37 @@
+"""The workflow page in a real browser: `/work` lists the active workflows, each one click from
+its page, where tasks stand grouped by phase with their status and proof."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dataops.engine import demo
+from tests.browser.ui_helpers import sign_in
+from tests.portal.conftest import Product, start_product
+from tests.support.browser import screenshot
+
+
+@pytest.fixture(scope="module")
+def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
+    for started in start_product(tmp_path_factory.mktemp("workflow-page")):
+        demo.load_demo(started.engine)
+        yield started
+
+
+def test_the_demo_workflow_is_one_click_from_work(
+    page: Any, product: Product, tmp_path: Path
+) -> None:
+    sign_in(page, product.url)
+    row = page.get_by_role("row").filter(has_text="Episode 42")
+    assert row.count() == 1
+    row.get_by_role("link").click()
+    assert "Episode 42" in page.get_by_role("heading", level=1).inner_text()
+    sections = page.get_by_role("navigation", name="Sections")
+    assert sections.get_by_role("link", name="Work").get_attribute("aria-current") == "page"
+    tasks = page.get_by_role("region", name="Tasks")
+    assert tasks.get_by_role("link").count() >= 3
+    screenshot(page, "workflow-page", tmp_path)
