@@ -8,12 +8,15 @@ from types import ModuleType
 
 from starlette.routing import Route
 
-from dataops.portal.ui import artifacts, tasks, workflows
+from dataops.portal.ui import artifacts, home, notifications, review, tasks, workflows
 
 MODULES: tuple[ModuleType, ...] = (
     workflows,
     tasks,
     artifacts,
+    home,
+    review,
+    notifications,
 )
 
 

@@ -22,7 +22,9 @@ def _back(show_all: bool) -> str:
 async def show_notifications(
     request: Request, show_all: bool, failure: Failure | None = None
 ) -> Response:
-    reply = await kit.engine(request, "GET", "/api/notifications" + ("?all=true" if show_all else ""))
+    reply = await kit.engine(
+        request, "GET", "/api/notifications" + ("?all=true" if show_all else "")
+    )
     if reply.status != 200:
         return kit.engine_error_page(request, reply)
     return kit.show(
@@ -50,9 +52,7 @@ async def dismiss(request: Request) -> Response:
     )
     if reply.ok:
         return kit.back_to(_back(show_all))
-    return await show_notifications(
-        request, show_all, kit.failure_of(reply, f"dismiss-{notification_id}")
-    )
+    return await show_notifications(request, show_all, kit.failure_of(reply, "notifications"))
 
 
 @page
@@ -62,7 +62,7 @@ async def dismiss_all(request: Request) -> Response:
     reply = await kit.engine(request, "PUT", "/api/notifications/dismiss-all")
     if reply.ok:
         return kit.back_to(_back(show_all))
-    return await show_notifications(request, show_all, kit.failure_of(reply, "dismiss-all"))
+    return await show_notifications(request, show_all, kit.failure_of(reply, "notifications"))
 
 
 routes = [

@@ -6,6 +6,7 @@ swaps the queue without reloading the page, without it the form posts and comes 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -22,11 +23,13 @@ from dataops.portal.ui.kit import Failure, path_segment
 
 PATH = "/work/review"
 FILTERS = ("type", "storageProvider", "bundleId")
-TYPES: tuple[tuple[str, str], ...] = (("", "Any type"),) + tuple(
-    (kind.value, kind.value.replace("-", " ").capitalize()) for kind in ArtifactType
+TYPES: tuple[tuple[str, str], ...] = (
+    ("", "Any type"),
+    *((kind.value, kind.value.replace("-", " ").capitalize()) for kind in ArtifactType),
 )
-PROVIDERS: tuple[tuple[str, str], ...] = (("", "Any storage"),) + tuple(
-    (provider.value, provider.value.replace("-", " ").capitalize()) for provider in StorageProvider
+PROVIDERS: tuple[tuple[str, str], ...] = (
+    ("", "Any storage"),
+    *((kind.value, kind.value.replace("-", " ").capitalize()) for kind in StorageProvider),
 )
 
 
@@ -52,16 +55,23 @@ async def show_queue(
         return kit.engine_error_page(request, queue_reply)
     bundles = kit.records(bundles_reply, "bundles")
     titles = {bundle["id"]: str(bundle.get("title", "")) for bundle in bundles}
-    workflows = [("", "Any workflow")] + sorted(
-        ((bundle["id"], str(bundle.get("title", ""))) for bundle in bundles
-         if bundle.get("status") == "active" or bundle["id"] == filters.get("bundleId")),
-        key=lambda option: option[1],
-    )
+    queue = kit.records(queue_reply, "artifacts")
+    if failure is not None and not any(
+        failure.form in (f"approve-{item['id']}", f"reject-{item['id']}") for item in queue
+    ):
+        # The artifact left the queue (someone decided first): say so above the queue.
+        failure = dataclasses.replace(failure, form="queue", control=None)
+    active = [
+        (bundle["id"], str(bundle.get("title", "")))
+        for bundle in bundles
+        if bundle.get("status") == "active" or bundle["id"] == filters.get("bundleId")
+    ]
+    workflows = [("", "Any workflow"), *sorted(active, key=lambda option: option[1])]
     return kit.show(
         request,
         "review.html",
         failure,
-        queue=kit.records(queue_reply, "artifacts"),
+        queue=queue,
         filters=filters,
         here=queue_url(filters),
         workflow_titles=titles,
