@@ -57,7 +57,7 @@ def test_serve_prints_a_login_that_opens_the_login_page(tmp_path: Path) -> None:
                 time.sleep(0.1)
         assert page.status_code == 200
         assert 'name="password"' in page.text
-        signed_in = httpx.post(url, json={"email": email, "password": password})
+        signed_in = httpx.post(url, json={"email": email, "password": password}, timeout=60)
         assert signed_in.status_code == 200, signed_in.text
         assert signed_in.json()["user"]["email"] == email
     finally:

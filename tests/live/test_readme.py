@@ -63,7 +63,7 @@ def serve_like_make_run(checkout: Path) -> Iterator[LiveServer]:
 def signed_in(server: LiveServer, checkout: Path) -> Iterator[httpx.Client]:
     """A client signed in through the portal with the login `make run` printed."""
     email, password = (checkout / "var" / "operator-login.txt").read_text().split()
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(base_url=server.url, timeout=60) as client:  # full-cost scrypt, busy CPU
         response = client.post("/login", json={"email": email, "password": password})
         assert response.status_code == 200, response.text
         yield client

@@ -80,7 +80,9 @@ def run(tmp: Path, profile: Profile) -> subprocess.CompletedProcess[str]:
     users.add_user(engine, email=OPERATOR["email"], name="Operator", password=OPERATOR["password"])
     engine.store.close()
     with live_server(tmp, env) as server:
-        token = httpx.post(f"{server.url}/api/auth/login", json=OPERATOR).json()["token"]
+        # A login runs full-cost scrypt: on a busy machine it takes longer than httpx's 5 s.
+        login = httpx.post(f"{server.url}/api/auth/login", json=OPERATOR, timeout=60)
+        token = login.json()["token"]
         command = [
             sys.executable,
             "-m",
