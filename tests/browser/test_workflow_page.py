@@ -35,3 +35,25 @@ def test_the_demo_workflow_is_one_click_from_work(
     tasks = page.get_by_role("region", name="Tasks")
     assert tasks.get_by_role("link").count() >= 3
     screenshot(page, "workflow-page", tmp_path)
+
+
+def test_no_page_logs_an_error(page: Any, product: Product) -> None:
+    """Every page of the demo, with JavaScript on: the page fixture fails on any console error
+    (a blocked script or style under the strict CSP included)."""
+    sign_in(page, product.url)
+    seen: set[str] = set()
+    queue = ["/work", "/work/account/password"]
+    while queue:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        page.goto(product.url + path)
+        assert page.locator("main h1").count() == 1, path
+        for link in page.locator("main a[href^='/work/']").all():
+            href = link.get_attribute("href")
+            if href and "/work/api/" not in href and href.count("/") <= 3:
+                queue.append(href)
+    kinds = {path.split("/")[2] for path in seen if path.count("/") == 3}
+    assert {"workflows", "tasks", "artifacts"} <= kinds
+    assert len(seen) > 15

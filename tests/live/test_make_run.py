@@ -5,6 +5,7 @@ portal's login page, and that login signs in."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -57,9 +58,18 @@ def test_serve_prints_a_login_that_opens_the_login_page(tmp_path: Path) -> None:
                 time.sleep(0.1)
         assert page.status_code == 200
         assert 'name="password"' in page.text
-        signed_in = httpx.post(url, json={"email": email, "password": password}, timeout=60)
-        assert signed_in.status_code == 200, signed_in.text
-        assert signed_in.json()["user"]["email"] == email
+        with httpx.Client(base_url=url.removesuffix("/login"), timeout=60) as browser:
+            signed_in = browser.post("/login", json={"email": email, "password": password})
+            assert signed_in.status_code == 200, signed_in.text
+            assert signed_in.json()["user"]["email"] == email
+            # After login, /work shows the demo workflow one click from its tasks.
+            work = browser.get("/work")
+            assert work.status_code == 200
+            workflow = re.search(r'<a href="(/work/workflows/[^"]+)">Episode 42', work.text)
+            assert workflow is not None, work.text
+            tasks = browser.get(workflow.group(1))
+            assert tasks.status_code == 200
+            assert len(re.findall(r'href="/work/tasks/[^"]+"', tasks.text)) >= 5
     finally:
         server.terminate()
         server.wait(timeout=20)

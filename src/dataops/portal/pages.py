@@ -144,6 +144,7 @@ def render(
     )
     context.setdefault("failure", None)
     context.setdefault("attention", getattr(request.state, "attention", None))
+    context.setdefault("rendered_forms", set())  # filled by the forms macro as it renders
     html = portal.templates.get_template(template).render(
         visitor=visitor,
         csrf_token=token,

@@ -52,7 +52,9 @@ async def dismiss(request: Request) -> Response:
     )
     if reply.ok:
         return kit.back_to(_back(show_all))
-    return await show_notifications(request, show_all, kit.failure_of(reply, "notifications"))
+    return await show_notifications(
+        request, show_all, kit.failure_of(reply, f"dismiss-{notification_id}")
+    )
 
 
 @page
@@ -62,7 +64,7 @@ async def dismiss_all(request: Request) -> Response:
     reply = await kit.engine(request, "PUT", "/api/notifications/dismiss-all")
     if reply.ok:
         return kit.back_to(_back(show_all))
-    return await show_notifications(request, show_all, kit.failure_of(reply, "notifications"))
+    return await show_notifications(request, show_all, kit.failure_of(reply, "dismiss-all"))
 
 
 routes = [

@@ -6,7 +6,6 @@ swaps the queue without reloading the page, without it the form posts and comes 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -56,11 +55,6 @@ async def show_queue(
     bundles = kit.records(bundles_reply, "bundles")
     titles = {bundle["id"]: str(bundle.get("title", "")) for bundle in bundles}
     queue = kit.records(queue_reply, "artifacts")
-    if failure is not None and not any(
-        failure.form in (f"approve-{item['id']}", f"reject-{item['id']}") for item in queue
-    ):
-        # The artifact left the queue (someone decided first): say so above the queue.
-        failure = dataclasses.replace(failure, form="queue", control=None)
     active = [
         (bundle["id"], str(bundle.get("title", "")))
         for bundle in bundles
