@@ -76,26 +76,30 @@ def _read(engine: Engine, partitions: list[Partition]) -> list[Item]:
     return list_partitions(engine.store, partitions, PageRequest(), model.is_open).items
 
 
-def _candidates(engine: Engine, lane: Lane, today: str) -> list[Item]:
+def _candidates(
+    engine: Engine, lane: Lane, today: str
+) -> tuple[list[Item], dict[str, proof_model.Evidence]]:
+    """The lane's tasks, and the proof evidence already gathered for some of them."""
     statuses = model.OPEN_STATUSES
     if lane is Lane.TODAY:
-        return _read(engine, [Partition("tasks", "GSI-Date", today)])
+        return _read(engine, [Partition("tasks", "GSI-Date", today)]), {}
     if lane is Lane.OVERDUE:
         before = Range(lte=add_days(today, -1))
-        return _read(engine, [Partition("tasks", "GSI-Status", s, before) for s in statuses])
+        return _read(engine, [Partition("tasks", "GSI-Status", s, before) for s in statuses]), {}
     if lane is Lane.WAITING:
-        return _read(engine, [Partition("tasks", "GSI-Status", TaskStatus.WAITING.value)])
+        return _read(engine, [Partition("tasks", "GSI-Status", TaskStatus.WAITING.value)]), {}
     soon = Range.between(today, add_days(today, model.DUE_SOON_DAYS))
     due = _read(engine, [Partition("tasks", "GSI-Status", s, soon) for s in statuses])
     # Only tasks with proof requirements can be blocked by proof; judging needs no I/O for
     # links, comments and external statuses, and one batch for files and artifacts.
     asking = [task for task in due if proof_model.requirements(task, proof_model.Evidence())]
     evidence = proof.gather_evidence_many(engine, asking)
-    return [
+    blocked = [
         task
         for task in asking
         if not all(r.satisfied for r in proof_model.requirements(task, evidence[task["id"]]))
     ]
+    return blocked, evidence
 
 
 def _offset(cursor: str | None) -> int:
@@ -128,13 +132,16 @@ def read_lane(engine: Engine, lane: Lane, actor: str | None, page: PageRequest) 
     all of them or one page; counts always cover the whole lane."""
     today = engine.today()
     viewer = viewer_of(engine, actor)
-    tasks = _candidates(engine, lane, today)
+    tasks, known = _candidates(engine, lane, today)
     owners = {task["id"]: viewer.owner_of(task) for task in tasks}
     tasks.sort(key=lambda task: model.sort_key(lane, owners[task["id"]], task))
     start = _offset(page.cursor)
     end = len(tasks) if page.limit is None else start + page.limit
     shown = tasks[start:end]
-    evidence = proof.gather_evidence_many(engine, shown)
+    evidence = {
+        **known,
+        **proof.gather_evidence_many(engine, [task for task in shown if task["id"] not in known]),
+    }
     now = engine.now()
     items = []
     for task in refs.present(engine.store, shown):
