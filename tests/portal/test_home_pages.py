@@ -11,6 +11,7 @@ import pytest
 
 from dataops.engine import artifacts, notifications, tasks
 from dataops.engine.context import Engine, SystemClock
+from dataops.model import messages
 from tests.portal.ui_support import Site, start_site, text_of
 
 
@@ -165,3 +166,21 @@ def test_notifications_open_their_task_and_are_dismissed(site: Site) -> None:
     page = site.page("/work/notifications")
     assert "No unread notifications." in page.text
     assert 'aria-label="Notifications"' in page.text
+
+
+def test_the_review_queue_comes_a_page_at_a_time(site: Site) -> None:
+    for number in range(52):
+        artifact(site.engine, f"Draft {number:02d}")
+    first = site.page("/work/review")
+    assert first.status_code == 200
+    assert first.text.count('class="card review-item"') == 50
+    assert 'id="queue-count">52<' in first.text
+    next_url = first.text.split('<a href="/work/review?cursor=')[1].split('"')[0]
+    second = site.page("/work/review?cursor=" + next_url.replace("&amp;", "&"))
+    assert second.status_code == 200
+    assert second.text.count('class="card review-item"') == 2
+    # Newest first: the last page holds the oldest drafts.
+    assert "Draft 00" in second.text and "Draft 01" in second.text
+    assert "Next page" not in second.text and "First page" in second.text
+    broken = site.page("/work/review?cursor=nonsense")
+    assert broken.status_code == 400 and messages.INVALID_CURSOR in broken.text

@@ -21,6 +21,8 @@ from dataops.portal.ui import kit
 from dataops.portal.ui.kit import Failure, path_segment
 
 PATH = "/work/review"
+# Decisions are made from the top: a page of the queue at a time, the next one a link away.
+PAGE_SIZE = 50
 FILTERS = ("type", "storageProvider", "bundleId")
 TYPES: tuple[tuple[str, str], ...] = (
     ("", "Any type"),
@@ -43,9 +45,15 @@ def queue_url(filters: Mapping[str, str]) -> str:
 
 
 async def show_queue(
-    request: Request, filters: Mapping[str, str], failure: Failure | None = None
+    request: Request,
+    filters: Mapping[str, str],
+    failure: Failure | None = None,
+    cursor: str | None = None,
 ) -> Response:
-    query = urllib.parse.urlencode({"status": ArtifactStatus.NEEDS_REVIEW.value, **filters})
+    paging = {"limit": str(PAGE_SIZE), **({"cursor": cursor} if cursor else {})}
+    query = urllib.parse.urlencode(
+        {"status": ArtifactStatus.NEEDS_REVIEW.value, **filters, **paging}
+    )
     queue_reply, bundles_reply = await asyncio.gather(
         kit.engine(request, "GET", f"/api/artifacts?{query}"),
         kit.engine(request, "GET", "/api/bundles"),
@@ -55,6 +63,12 @@ async def show_queue(
     bundles = kit.records(bundles_reply, "bundles")
     titles = {bundle["id"]: str(bundle.get("title", "")) for bundle in bundles}
     queue = kit.records(queue_reply, "artifacts")
+    next_cursor = queue_reply.json().get("nextCursor")
+    next_url = (
+        PATH + "?" + urllib.parse.urlencode({**filters, "cursor": next_cursor})
+        if isinstance(next_cursor, str)
+        else None
+    )
     active = [
         (bundle["id"], str(bundle.get("title", "")))
         for bundle in bundles
@@ -66,6 +80,8 @@ async def show_queue(
         "review.html",
         failure,
         queue=queue,
+        next_url=next_url,
+        first_url=queue_url(filters) if cursor else None,
         filters=filters,
         here=queue_url(filters),
         workflow_titles=titles,
@@ -77,7 +93,8 @@ async def show_queue(
 
 @page
 async def review_page(request: Request) -> Response:
-    return await show_queue(request, chosen_filters(request.query_params))
+    query = request.query_params
+    return await show_queue(request, chosen_filters(query), cursor=query.get("cursor") or None)
 
 
 async def _decide(request: Request, decision: str, body: dict[str, Any]) -> Response:
