@@ -13,7 +13,7 @@ PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 export DATAOPS_STORE ?= sqlite:///var/dataops.db
 export DATAOPS_BLOBS ?= local-dev:///var/blobs
 
-.PHONY: run test lint bench fuzz clean
+.PHONY: run test lint bench fuzz clean build-PortalFunction build-EngineFunction build-SchedulerFunction
 
 $(BIN)/python:
 	@echo "make: creating the virtual environment $(VENV)/"
@@ -43,6 +43,7 @@ lint: $(DEV)
 	$(BIN)/ruff check src tests bench examples fuzz
 	$(BIN)/ruff format --check src tests bench examples fuzz
 	$(BIN)/mypy
+	$(BIN)/cfn-lint infra/template.yaml
 
 bench: $(DEV)
 	$(BIN)/python -m bench $(BENCH_ARGS)
@@ -52,3 +53,13 @@ fuzz: $(DEV)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+# `sam build` (infra/template.yaml, BuildMethod: makefile) calls these with ARTIFACTS_DIR: the
+# package and its `aws` extra as wheels for Lambda's Python 3.11 on arm64, whatever the build
+# machine is.
+LAMBDA_PLATFORM := --platform manylinux2014_aarch64 --implementation cp --python-version 3.11 --only-binary=:all:
+build-PortalFunction build-EngineFunction build-SchedulerFunction:
+	rm -rf build/lambda-wheel
+	$(PYTHON) -m pip wheel --quiet --no-deps --wheel-dir build/lambda-wheel .
+	$(PYTHON) -m pip install --quiet --target "$(ARTIFACTS_DIR)" $(LAMBDA_PLATFORM) \
+		"$$(ls build/lambda-wheel/dataops-*.whl)[aws]"

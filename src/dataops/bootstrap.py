@@ -149,13 +149,9 @@ def portal_secret(settings: Settings) -> str:
     """The shared portal secret: given literally, or read once from Secrets Manager."""
     if settings.portal_secret or not settings.portal_secret_name:
         return settings.portal_secret
-    import boto3
+    from dataops.secret_store import read_portal_secret
 
-    client = boto3.client("secretsmanager")
-    secret: str = client.get_secret_value(SecretId=settings.portal_secret_name)["SecretString"]
-    return check_portal_secret(
-        secret, f"the secret {settings.portal_secret_name} (WORK_ENGINE_PORTAL_SECRET_NAME)"
-    )
+    return read_portal_secret(settings.portal_secret_name, settings.region)
 
 
 def engine_app(settings: Settings) -> FastAPI:

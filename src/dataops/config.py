@@ -122,6 +122,24 @@ class Settings:
         return _read_settings(env_vars)
 
 
+@dataclass(frozen=True)
+class PortalSettings:
+    """What a portal served apart from its engine reads: the portal's AWS Lambda function keeps
+    no data, so it reads no store, blob or table variables (nor would they mean anything)."""
+
+    portal_secret: str = ""
+    portal_secret_name: str = ""
+    public_url: str = ""
+    trusted_proxies: tuple[Network, ...] = ()
+    # The engine's Lambda function (name or ARN) that the portal invokes.
+    engine_function: str = ""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> PortalSettings:
+        env_vars = os.environ if environ is None else environ
+        return _read_portal_settings(env_vars)
+
+
 def _choice(environ: Mapping[str, str], name: str, enum: type[E], default: E) -> E:
     raw = environ.get(name, "").strip()
     if not raw:
@@ -321,6 +339,24 @@ def _read_settings(environ: Mapping[str, str]) -> Settings:
         public_url=_origin(environ, "DATAOPS_PUBLIC_URL"),
         engine_url=_origin(environ, "DATAOPS_ENGINE_URL"),
         timezone=parse_timezone(environ.get("DATAOPS_TIMEZONE", "")),
+    )
+
+
+def _read_portal_settings(environ: Mapping[str, str]) -> PortalSettings:
+    portal_secret = environ.get("WORK_ENGINE_PORTAL_SECRET", "")
+    portal_secret_name = environ.get("WORK_ENGINE_PORTAL_SECRET_NAME", "").strip()
+    if not (portal_secret or portal_secret_name):
+        raise ConfigError(
+            "the portal needs WORK_ENGINE_PORTAL_SECRET or WORK_ENGINE_PORTAL_SECRET_NAME"
+        )
+    if portal_secret:
+        check_portal_secret(portal_secret, "WORK_ENGINE_PORTAL_SECRET")
+    return PortalSettings(
+        portal_secret=portal_secret,
+        portal_secret_name=portal_secret_name,
+        public_url=_origin(environ, "DATAOPS_PUBLIC_URL"),
+        trusted_proxies=parse_trusted_proxies(environ.get("DATAOPS_TRUSTED_PROXIES", "")),
+        engine_function=environ.get("DATAOPS_ENGINE_FUNCTION", "").strip(),
     )
 
 

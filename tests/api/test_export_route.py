@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from dataops.blobs.s3 import S3BlobStore
 from dataops.model import jsonvalue
+from dataops.portable.mapping import ENTITIES
 from dataops.portable.validate import validate_export
 from tests.conftest import FakeClock, client_for, make_engine, make_settings
+from tests.support.moto_server import S3Emulator
 
 
 @pytest.fixture
@@ -68,14 +72,55 @@ def test_without_export_output_dir(client: TestClient) -> None:
     assert response.json() == {"error": "EXPORT_OUTPUT_DIR is not configured"}
 
 
-def test_s3_output_is_refused_for_now(tmp_path: Path) -> None:
-    engine = make_engine(make_settings(tmp_path, EXPORT_OUTPUT_DIR="s3://dataops-exports/nightly"))
+def test_an_s3_output_dir_gets_the_export_uploaded_manifest_last(
+    tmp_path: Path, s3: S3Emulator
+) -> None:
+    engine = make_engine(
+        make_settings(tmp_path, EXPORT_OUTPUT_DIR=f"s3://{s3.bucket}/exports/"), FakeClock()
+    )
+    client = client_for(engine)
+    client.post("/api/tasks", json={"description": "Book the guest", "date": "2026-12-01"})
+    sent: list[str] = []
+    s3_put = S3BlobStore.put
+
+    def recording_put(self: S3BlobStore, key: str, *args: Any, **kwargs: Any) -> Any:
+        sent.append(key)
+        return s3_put(self, key, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(S3BlobStore, "put", recording_put)
+        first = client.post("/api/cron/export")
+        second = client.post("/api/cron/export")
+
+    assert first.status_code == 200, first.text
+    summary = first.json()
+    folder = summary["output_dir"].removeprefix(f"s3://{s3.bucket}/")
+    assert folder.startswith("exports/dataops-2026")
+    assert summary["entity_counts"]["tasks"] == 1
+    assert second.json()["output_dir"] != summary["output_dir"]
+    keys = s3.keys(folder + "/")
+    assert sorted(key.rpartition("/")[2] for key in keys) == sorted(
+        ["manifest.json", *(entity.filename for entity in ENTITIES)]
+    )
+    assert sent[: len(ENTITIES) + 1][-1].endswith("/manifest.json")
+    assert all(not key.endswith("manifest.json") for key in sent[: len(ENTITIES)])
+    manifest = jsonvalue.loads(s3.body(f"{folder}/manifest.json"))
+    assert manifest["entity_counts"] == summary["entity_counts"]
+    local = tmp_path / "downloaded"
+    local.mkdir()
+    for key in keys:
+        (local / key.rpartition("/")[2]).write_bytes(s3.body(key))
+    assert validate_export(local).valid
+
+
+def test_an_s3_output_dir_without_a_bucket_is_refused(tmp_path: Path) -> None:
+    engine = make_engine(make_settings(tmp_path, EXPORT_OUTPUT_DIR="s3:///nightly"))
 
     response = client_for(engine).post("/api/cron/export")
 
     assert response.status_code == 400
     assert response.json() == {
-        "error": "Exports to s3:// targets are not supported yet; use a local directory"
+        "error": "EXPORT_OUTPUT_DIR must name a bucket: s3://<bucket>[/<prefix>]"
     }
 
 

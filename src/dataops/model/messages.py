@@ -62,6 +62,14 @@ SERVICE_CANNOT_COMPLETE = "Service actors cannot complete tasks; a person marks 
 CSRF_FAILED = "CSRF check failed"
 ENGINE_UNAVAILABLE = "The engine is unavailable; try again later"
 ENGINE_REPLY_MALFORMED = "The engine sent a malformed reply"
+# AWS Lambda carries at most 6 MB per invoke (src/dataops/aws.py).
+REQUEST_TOO_LARGE_FOR_LAMBDA = (
+    "Request body too large: at most {limit} bytes pass through the portal on AWS; upload large "
+    "files straight to S3 with a direct upload session (POST /work/api/artifacts/uploads)"
+)
+ANSWER_TOO_LARGE_FOR_LAMBDA = (
+    "The answer is larger than AWS Lambda can carry (6 MB); ask for it in pages (limit and cursor)"
+)
 PORTAL_FORM_TYPE = "Content-Type must be application/json or application/x-www-form-urlencoded"
 PASSWORDS_DIFFER = "The new password and its confirmation differ"
 PASSWORD_CHANGED = "Your password was changed; your other sessions were signed out."
@@ -248,12 +256,15 @@ GENERATE_DATES_FORMAT = "startDate and endDate must be in YYYY-MM-DD format"
 GENERATE_RANGE_TOO_LONG = "Date range must not exceed 90 days"
 NOTIFICATION_NOT_FOUND = "Notification not found"
 CRON_LEAD_OUTSIDE_CALENDAR = "triggerLeadDays leads outside the calendar"
+# The notification a failed scheduled run leaves (AWS: src/dataops/aws.py).
+SCHEDULED_RUN_FAILED = "The scheduled {job} of {day} failed: {reason}"
 
 
 # --- portable export and validation (docs/export-format.md) ---------------------------------------
 # Writing (docs/export-format.md)
 EXPORT_OUTPUT_DIR_NOT_CONFIGURED = "EXPORT_OUTPUT_DIR is not configured"
 EXPORT_S3_UNSUPPORTED = "Exports to s3:// targets are not supported yet; use a local directory"
+EXPORT_S3_TARGET_INVALID = "EXPORT_OUTPUT_DIR must name a bucket: s3://<bucket>[/<prefix>]"
 EXPORT_TARGET_EXISTS = "Export target {path} already exists and is not empty"
 EXPORT_WRITE_FAILED = "Export could not be written to {path}: {reason}"
 EXPORT_WITHOUT_AUDIT_EVENTS = (

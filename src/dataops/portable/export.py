@@ -146,8 +146,6 @@ def export_to_configured_dir(engine: Engine, options: ExportOptions | None = Non
     base = engine.settings.export_output_dir
     if not base:
         raise Invalid(messages.EXPORT_OUTPUT_DIR_NOT_CONFIGURED)
-    if is_s3_target(base):
-        raise Invalid(messages.EXPORT_S3_UNSUPPORTED)
     options = options or ExportOptions()
     generated_at = options.generated_at or engine.now()
     options = ExportOptions(
@@ -158,12 +156,55 @@ def export_to_configured_dir(engine: Engine, options: ExportOptions | None = Non
         options.app_git_sha,
     )
     name = directory_name(generated_at)
+    if is_s3_target(base):
+        return _export_to_bucket(engine, base, name, options)
     target = Path(base) / name
     suffix = 1
     while _is_occupied(target):  # another process exported in the same millisecond
         suffix += 1
         target = Path(base) / f"{name}-{suffix}"
     return write_export(engine, target, options)
+
+
+def _export_to_bucket(
+    engine: Engine, base: str, name: str, options: ExportOptions
+) -> ExportSummary:
+    """`EXPORT_OUTPUT_DIR=s3://<bucket>[/<prefix>]` (the scheduled export on AWS): the export is
+    written whole into a temporary directory, then uploaded under `<prefix>/<name>/`, each file
+    checked against its SHA-256 by S3, the entity files first and `manifest.json` last: an export
+    without its manifest is one that did not finish."""
+    from dataops.blobs.s3 import S3BlobStore
+
+    bucket, _, prefix = base.removeprefix("s3://").partition("/")
+    if not bucket:
+        raise Invalid(messages.EXPORT_S3_TARGET_INVALID)
+    blobs = S3BlobStore(bucket, prefix, region=engine.settings.region)
+    try:
+        folder = name
+        suffix = 1
+        while blobs.head(f"{folder}/{MANIFEST_FILE}") is not None:  # exported this millisecond
+            suffix += 1
+            folder = f"{name}-{suffix}"
+        with tempfile.TemporaryDirectory(prefix="dataops-export-") as scratch:
+            written = write_export(engine, Path(scratch) / folder, options)
+            for entity in ENTITIES:
+                with open(Path(written.output_dir) / entity.filename, "rb") as stream:
+                    blobs.put(
+                        f"{folder}/{entity.filename}",
+                        stream,
+                        content_type="application/x-ndjson",
+                        sha256=written.checksums[entity.filename].removeprefix("sha256:"),
+                    )
+            with open(Path(written.output_dir) / MANIFEST_FILE, "rb") as stream:
+                blobs.put(f"{folder}/{MANIFEST_FILE}", stream, content_type="application/json")
+    finally:
+        blobs.close()
+    return ExportSummary(
+        f"s3://{bucket}/{blobs.object_key(folder)}",
+        written.generated_at,
+        written.entity_counts,
+        written.checksums,
+    )
 
 
 def default_target(generated_at: str) -> Path:

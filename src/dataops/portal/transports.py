@@ -11,11 +11,13 @@ client never takes a cut-short body for a whole one.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
-import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class EngineUnavailable(Exception):
@@ -54,18 +56,29 @@ class ClientGone(Exception):
 
 
 # Connecting is quick or the engine is down; an answer may take long (an export, a big upload).
-DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=300.0, write=300.0, pool=30.0)
+CONNECT_SECONDS, TRANSFER_SECONDS, POOL_SECONDS = 5.0, 300.0, 30.0
 
 
 class HttpTransport:
     """An engine served elsewhere (`dataops engine` on another port or machine), reached over
-    HTTP with a pool of kept-alive connections. Bodies stream both ways."""
+    HTTP with a pool of kept-alive connections. Bodies stream both ways. (httpx is imported
+    here only: the portal on AWS Lambda never loads it.)"""
 
     def __init__(self, base_url: str, client: httpx.AsyncClient | None = None) -> None:
+        import httpx
+
+        timeout = httpx.Timeout(
+            connect=CONNECT_SECONDS,
+            read=TRANSFER_SECONDS,
+            write=TRANSFER_SECONDS,
+            pool=POOL_SECONDS,
+        )
         self.base_url = base_url.rstrip("/")
-        self.client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        self.client = client or httpx.AsyncClient(timeout=timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        import httpx
+
         query = scope.get("query_string", b"")
         path: bytes = scope.get("raw_path") or scope["path"].encode()
         url = self.base_url + path.decode("latin-1")
