@@ -36,6 +36,14 @@ def artifact_item(page: Any, title: str) -> Any:
     return page.locator("ul.artifacts > li").filter(has_text=title)
 
 
+def on_a_phone(page: Any, name: str, output: Path) -> None:
+    """The page at 375 px: nothing scrolls sideways; kept as `<name>-phone.png`."""
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, f"{name}-phone", output, keep=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def register(
     page: Any, title: str, url: str, summary: str = "Add an artifact to this task"
 ) -> None:
@@ -61,6 +69,7 @@ def test_scenario_1_an_external_link_registered_approved_and_the_task_done(
     assert reason in page.locator("#done-blocked").inner_text()
     assert "Missing: Approved episode page" in page.locator("#requirements").inner_text()
     screenshot(page, "task-blocked", tmp_path, keep=True)
+    on_a_phone(page, "task-blocked", tmp_path)
 
     register(page, "Episode 50 page", EPISODE_PAGE)
     item = artifact_item(page, "Episode 50 page")
@@ -76,10 +85,7 @@ def test_scenario_1_an_external_link_registered_approved_and_the_task_done(
     expect(page.locator("#completed")).to_contain_text("Completed by Ada on")
     expect(page.locator(".meta .badge.task")).to_have_text("Done")
     screenshot(page, "task-done", tmp_path, keep=True)
-    page.set_viewport_size({"width": 375, "height": 800})
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    screenshot(page, "task-done-phone", tmp_path, keep=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    on_a_phone(page, "task-done", tmp_path)
 
     # In the workflow's context: the task is done with its proof complete.
     page.get_by_role("link", name="Episode 50", exact=True).click()
@@ -87,10 +93,7 @@ def test_scenario_1_an_external_link_registered_approved_and_the_task_done(
     expect(row.locator(".badge.task")).to_have_text("Done")
     expect(row.locator(".badge.proof")).to_have_text("Proof complete")
     screenshot(page, "workflow-page", tmp_path, keep=True)
-    page.set_viewport_size({"width": 375, "height": 800})
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    screenshot(page, "workflow-page-phone", tmp_path, keep=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    on_a_phone(page, "workflow-page", tmp_path)
 
     # The artifact page: where it lives, its relationships and its history.
     page.goto(product.url + f"/work/tasks/{task['id']}")
@@ -101,6 +104,7 @@ def test_scenario_1_an_external_link_registered_approved_and_the_task_done(
     history = page.get_by_role("region", name="History").inner_text()
     assert "ada" in history
     screenshot(page, "artifact-page", tmp_path, keep=True)
+    on_a_phone(page, "artifact-page", tmp_path)
 
     # Reopened, the task is to do again and says who completed it before.
     page.goto(product.url + f"/work/tasks/{task['id']}")

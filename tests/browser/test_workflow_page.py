@@ -17,9 +17,13 @@ from tests.support.browser import screenshot
 
 @pytest.fixture(scope="module")
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
-    for started in start_product(tmp_path_factory.mktemp("workflow-page")):
+    products = start_product(tmp_path_factory.mktemp("workflow-page"))
+    started = next(products)
+    try:
         demo.load_demo(started.engine)
         yield started
+    finally:
+        products.close()
 
 
 def test_the_demo_workflow_is_one_click_from_work(

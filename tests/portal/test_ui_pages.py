@@ -16,7 +16,7 @@ from dataops.portal.broker import Reply
 from dataops.portal.navigation import NAVIGATION, NavItem, served
 from dataops.portal.pages import http_url, when
 from dataops.portal.ui.kit import control_of, failure_of
-from tests.portal.ui_support import Site, site
+from tests.portal.ui_support import Site, site, text_of
 
 __all__ = ["site"]
 
@@ -198,13 +198,14 @@ def test_links_are_only_http_and_timestamps_read_well() -> None:
     ("message", "control"),
     [
         ("Missing required field: title", "title"),
+        ("Invalid anchorDate format, expected YYYY-MM-DD", "anchorDate"),
         ("storageUri must use one of: https, http, s3, local-dev", "storageUri"),
         ("metadata.accessToken must not contain secrets or signed URLs", None),
         ("Task not found", None),
     ],
 )
 def test_a_message_belongs_to_the_control_it_names(message: str, control: str | None) -> None:
-    assert control_of(message, ("title", "storageUri")) == control
+    assert control_of(message, ("title", "storageUri", "anchorDate")) == control
 
 
 def test_a_stale_record_is_the_forms_concern_not_a_controls() -> None:
@@ -224,3 +225,78 @@ def test_the_navigation_shows_only_served_pages_and_marks_the_current_one() -> N
     assert work.is_current("/work/tasks/1", items) and not review.is_current("/work/tasks/1", items)
     assert review.is_current("/work/review", items) and not work.is_current("/work/review", items)
     assert not NavItem("Team", "/work/team").is_current("/work/teams", NAVIGATION)
+
+
+def test_a_workflow_starts_from_a_template_and_its_stage_changes(site: Site) -> None:
+    template = site.api(
+        "POST",
+        "/templates",
+        {
+            "name": "Meetup",
+            "type": "event",
+            "taskDefinitions": [{"refId": "page", "description": "Event page", "offsetDays": -7}],
+        },
+    ).json()["template"]
+    missing = site.post(
+        "/work/workflows/start", {"templateId": template["id"], "title": " ", "anchorDate": ""}
+    )
+    assert missing.status_code == 400
+    title_missing = messages.MISSING_FIELD.format(field="title")
+    assert f'id="start-title-error">{title_missing}</p>' in missing.text
+    unknown = site.post(
+        "/work/workflows/start", {"templateId": "nope", "title": "X", "anchorDate": "2026-12-01"}
+    )
+    assert unknown.status_code == 404
+    assert messages.TEMPLATE_NOT_FOUND in unknown.text
+
+    started = site.post(
+        "/work/workflows/start",
+        {"templateId": template["id"], "title": "Meetup 13", "anchorDate": "2026-12-20"},
+    )
+    assert started.status_code == 303
+    page = site.page(started.headers["location"])
+    assert "Meetup 13" in page.text and "2026-12-13" in page.text  # the task, dated from anchor
+    assert "Meetup 13" in site.page("/work").text
+
+    stage = started.headers["location"] + "/stage"
+    bad = site.post(stage, {"stage": "launched"})
+    assert bad.status_code == 400
+    assert f'id="stage-stage-error">{messages.BUNDLE_STAGE_INVALID}</p>' in bad.text
+    assert site.post(stage, {"stage": "announced"}).status_code == 303
+    bundle_id = started.headers["location"].rsplit("/", 1)[1]
+    assert site.api("GET", f"/bundles/{bundle_id}").json()["bundle"]["stage"] == "announced"
+
+
+def test_an_artifact_is_attached_superseded_and_its_page_tells_its_story(site: Site) -> None:
+    task = a_task(site)
+    body = {"type": "transcript", "title": "Transcript v1", "storageUri": "https://example.org/t1"}
+    first = site.api("POST", "/artifacts", body).json()["artifact"]
+    attached = site.post(f"/work/tasks/{task['id']}/attach", {"artifactId": first["id"]})
+    assert attached.status_code == 303
+    refs = site.api("GET", f"/tasks/{task['id']}").json()["artifactRefs"]
+    assert [ref["artifactId"] for ref in refs] == [first["id"]]
+
+    etag = site.api("GET", f"/artifacts/{first['id']}").headers["etag"]
+    replaced = site.post(
+        f"/work/artifacts/{first['id']}/supersede",
+        {
+            "title": "Transcript v2",
+            "storageUri": "https://example.org/t2",
+            "type": "transcript",
+            "etag": etag,
+        },
+    )
+    assert replaced.status_code == 303
+    second_page = site.page(replaced.headers["location"])
+    assert "Transcript v2" in second_page.text
+    assert f'href="/work/artifacts/{first["id"]}">Transcript v1</a>' in second_page.text
+    assert f'href="/work/tasks/{task["id"]}">Publish</a>' in second_page.text
+    first_page = text_of(site.page(f"/work/artifacts/{first['id']}").text)
+    assert "Superseded" in first_page and "Replaced by Transcript v2" in first_page
+    history = site.api("GET", f"/audit-events?entityId={first['id']}").json()["auditEvents"]
+    assert len(history) >= 3  # registered, attached, superseded
+    for event in history:
+        assert text_of(str(escape(event.get("summary") or event["action"]))) in first_page
+    stale = site.post(f"/work/artifacts/{first['id']}/archive", {"etag": etag})
+    assert stale.status_code == 412
+    assert messages.PRECONDITION_FAILED in stale.text

@@ -37,9 +37,13 @@ class Site:
 
 
 def start_site(tmp: Path) -> Iterator[Site]:
-    for product in start_product(tmp):
+    products = start_product(tmp)
+    product = next(products)
+    try:
         with product.sign_in(ADA) as client:
             yield Site(product, client)
+    finally:
+        products.close()  # the server stops, the store closes
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import urllib.parse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,6 +17,9 @@ from dataops.portal.broker import Reply
 from dataops.portal.pages import caller_of, error_page, json_error, page, portal_of, render
 from dataops.portal.transports import EngineUnavailable, MalformedReply
 from dataops.portal.ui import home as home_lanes
+
+if TYPE_CHECKING:  # the UI's modules import this one
+    from dataops.portal.ui.kit import Failure
 
 
 async def _engine(request: Request, path: str) -> Reply:
@@ -30,8 +33,8 @@ def _progress(reply: Reply) -> dict[str, int]:
     return {"done": sum(1 for task in live if task.get("status") == "done"), "total": len(live)}
 
 
-async def show_home(request: Request, failure: Any = None) -> Response:
-    """The home page; `failure` is a refused start of a workflow (kit.Failure)."""
+async def show_home(request: Request, failure: Failure | None = None) -> Response:
+    """The home page; `failure` is a refused start of a workflow."""
     bundles_reply, templates_reply, lanes = await asyncio.gather(
         _engine(request, "/api/bundles"),
         _engine(request, "/api/templates"),

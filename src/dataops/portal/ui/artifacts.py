@@ -63,6 +63,10 @@ async def show_artifact(
         _optional(request, "/api/artifacts/", "artifact", artifact.get("supersedes")),
         _optional(request, "/api/artifacts/", "artifact", artifact.get("supersededBy")),
     )
+    # The crumbs lead to the workflow of the artifact, else to its task's.
+    crumb_bundle = bundle
+    if crumb_bundle is None and task is not None:
+        crumb_bundle = await _optional(request, "/api/bundles/", "bundle", task.get("bundleId"))
     bundles = [
         bundle_record
         for bundle_record in kit.records(bundles_reply, "bundles")
@@ -78,6 +82,7 @@ async def show_artifact(
         history=kit.records(history_reply, "auditEvents"),
         task=task,
         bundle=bundle,
+        crumb_bundle=crumb_bundle,
         file=file,
         supersedes=supersedes,
         superseded_by=superseded_by,

@@ -35,6 +35,7 @@ from dataops.portal.sessions import Visitor
 
 ETAG_FIELD = "etag"
 _MISSING_FIELD = re.compile(r"^Missing required field: (\w+)")
+_INVALID_FIELD = re.compile(r"^Invalid (\w+)")
 _LEADING_FIELD = re.compile(r"^(?:metadata\.)?(\w+)(?:\.\w+)*\b")
 
 
@@ -105,7 +106,7 @@ class Failure:
 def control_of(message: str, controls: Iterable[str]) -> str | None:
     """The control an engine message is about: the field it names first, if the form has one."""
     known = set(controls)
-    for pattern in (_MISSING_FIELD, _LEADING_FIELD):
+    for pattern in (_MISSING_FIELD, _INVALID_FIELD, _LEADING_FIELD):
         match = pattern.match(message)
         if match and match.group(1) in known:
             return match.group(1)
