@@ -38,7 +38,7 @@ def test_a_portal_in_front_of_an_engine_served_apart(tmp_path: Path) -> None:
         }
         with (
             live_portal_alone(tmp_path, portal_env) as portal,
-            httpx.Client(base_url=portal.url, headers={"Origin": portal.url}) as ada,
+            httpx.Client(base_url=portal.url, headers={"Origin": portal.url}, timeout=60) as ada,
         ):
             assert ada.post("/login", json=ADA).status_code == 200
             task = ada.post("/work/api/tasks", json={"description": "Split", "date": "2026-12-01"})

@@ -121,10 +121,12 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 def screenshot(page: Any, name: str, output: Path, *, keep: bool = False) -> Path:
     """A full-page screenshot in the test's output folder; `keep` also writes it to
-    docs/screenshots/ (what the README shows)."""
+    docs/screenshots/ (what the README shows) when it is not there yet, or always with
+    DATAOPS_KEEP_SCREENSHOTS=1, so an ordinary test run leaves the checkout as it was."""
     target = output / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)
-    if keep:
+    kept = SCREENSHOTS / f"{name}.png"
+    if keep and (os.environ.get("DATAOPS_KEEP_SCREENSHOTS") == "1" or not kept.exists()):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(target, SCREENSHOTS / f"{name}.png")
+        shutil.copyfile(target, kept)
     return target
