@@ -2,8 +2,9 @@
 
 In-process HTTP (the engine's ASGI app, auth mode `none`, the viewer a real user) against a
 SQLite file in WAL mode. For each lane it times `GET /api/lanes/<lane>` as the home page asks
-for it (`limit=20`) and whole, and `GET /api/attention`; it also counts the store reads each
-request made (index queries, batched gets), which must not grow with the tables.
+for it (`limit=10`, `portal/ui/home.HOME_LIMIT`) and whole, and `GET /api/attention`; it also
+counts the store reads each request made (index queries, batched gets), which must not grow
+with the tables.
 
 Data: the demo (`dataops setup-local`'s data), then 10,000 more tasks over a year around today
 (about a quarter of them with a proof requirement: link, file or artifact), 500 bundles with
@@ -31,6 +32,7 @@ from dataops.bootstrap import open_engine, serve_app
 from dataops.config import Settings
 from dataops.engine import demo, users
 from dataops.engine.context import Engine
+from dataops.portal.ui.home import HOME_LIMIT
 from dataops.store.base import Create
 
 BUDGET_SECONDS = 1.0
@@ -201,7 +203,8 @@ def measure(
 ) -> None:
     """Each lane request three times (the median is recorded; reads are per request)."""
     for lane in LANES:
-        for query, shown in (("?limit=20", "home (limit=20)"), ("", "whole")):
+        home = f"?limit={HOME_LIMIT}"
+        for query, shown in ((home, f"home (limit={HOME_LIMIT})"), ("", "whole")):
 
             def read(path: str = f"/api/lanes/{lane}{query}") -> Any:
                 response = client.get(path)
