@@ -15,7 +15,7 @@ from typer.testing import CliRunner, Result
 from dataops.bootstrap import open_store
 from dataops.cli import app
 from dataops.config import Settings
-from dataops.engine import identity, service_tokens
+from dataops.engine import identity, service_tokens, team, users
 from dataops.engine.context import Engine
 from dataops.model import passwords
 from tests.conftest import FakeClock, make_engine
@@ -233,7 +233,8 @@ def test_an_expired_name_can_be_given_out_again(engine: Engine, clock: FakeClock
     renewed = dataops("tokens", "create", "--name", "nightly").stdout.strip()
     assert identity.bearer_identity(engine, old.token) is None
     assert identity.bearer_identity(engine, renewed) is not None
-    assert ok("tokens", "list").strip().endswith("never expires")
+    # (the check above was a use of the new token: the list says so after its expiry)
+    assert "  never expires  last used " in ok("tokens", "list")
 
 
 @pytest.mark.parametrize(
@@ -274,3 +275,19 @@ def test_token_commands_need_their_options(engine: Engine) -> None:
         NAME_RULE,
         "tokens", "revoke", "--name", "../x",
     )  # fmt: skip
+
+
+def test_lists_show_deactivated_accounts_and_a_tokens_last_use(
+    engine: Engine, clock: FakeClock
+) -> None:
+    lead = users.add_user(engine, email="lee@example.com", name="Lee", user_id="lee", role="lead")
+    users.add_user(engine, email="ada@example.com", name="Ada", user_id="ada")
+    done = team.deactivate(engine, identity.Identity("lee", lead), "ada")
+    assert ok("users", "list").splitlines()[-1] == (
+        f"ada  ada@example.com  Ada  member  deactivated {done.user['deactivatedAt']}"
+    )
+    issued = service_tokens.create_token(engine, "nightly")
+    assert not ok("tokens", "list").strip().endswith("Z")  # never used: no last use
+    assert identity.bearer_identity(engine, issued.token) is not None
+    used = service_tokens.list_tokens(engine)[0]["lastUsedAt"]
+    assert ok("tokens", "list").strip().endswith(f"never expires  last used {used}")

@@ -272,7 +272,8 @@ PasswordOption = Annotated[
 
 
 def _user_line(user: dict[str, object]) -> str:
-    return f"{user['id']}  {user['email']}  {user['name']}  {role_of(user).value}"
+    line = f"{user['id']}  {user['email']}  {user['name']}  {role_of(user).value}"
+    return f"{line}  deactivated {user['deactivatedAt']}" if user.get("deactivatedAt") else line
 
 
 @users_app.command("add")
@@ -373,7 +374,7 @@ def tokens_create(
 
 @tokens_app.command("list")
 def tokens_list() -> None:
-    """List service tokens: name, created, expiry (never the tokens)."""
+    """List service tokens: name, created, expiry, last use (never the tokens)."""
     with opened_engine() as eng:
         records = service_tokens.list_tokens(eng)
         now = eng.now()
@@ -383,7 +384,10 @@ def tokens_list() -> None:
         state = "never expires" if expires is None else f"expires {expires}"
         if expires is not None and expires <= now:
             state = f"EXPIRED {expires}"
-        typer.echo(f"{shown['name']}  {shown['actor']}  created {shown['createdAt']}  {state}")
+        used = f"  last used {shown['lastUsedAt']}" if shown.get("lastUsedAt") else ""
+        typer.echo(
+            f"{shown['name']}  {shown['actor']}  created {shown['createdAt']}  {state}{used}"
+        )
 
 
 @tokens_app.command("revoke")

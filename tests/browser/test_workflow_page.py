@@ -35,7 +35,9 @@ def test_the_demo_workflow_is_one_click_from_work(
     row.get_by_role("link").click()
     assert "Episode 42" in page.get_by_role("heading", level=1).inner_text()
     sections = page.get_by_role("navigation", name="Sections")
-    assert sections.get_by_role("link", name="Work").get_attribute("aria-current") == "page"
+    # With the workflows list served (part 3), a workflow's page belongs to "Workflows".
+    current = sections.get_by_role("link", name="Workflows", exact=True)
+    assert current.get_attribute("aria-current") == "page"
     tasks = page.get_by_role("region", name="Tasks")
     assert tasks.get_by_role("link").count() >= 3
     screenshot(page, "workflow-page", tmp_path)

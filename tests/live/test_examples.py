@@ -114,3 +114,15 @@ def test_an_example_fails_loudly_when_the_server_is_not_the_portal(product: Prod
     result = example("artifact-proof.sh", product, url=product.url + "/nothing-here")
     assert result.returncode == 1
     assert result.stderr.strip() == "login as ada@example.com refused (404)"
+
+
+def test_team_example_sets_up_and_takes_down_a_team(product: Product) -> None:
+    output = "\n".join(run_example("team.sh", product))
+    assert '"temporaryPassword":"' in output
+    assert '"role":"lead"' in output
+    assert '"token":"dataops_svc_' in output
+    assert "DELETE /work/api/team/service-tokens/example-assistant-" in output
+    assert '"sessionsEnded":0' in output
+    grace = next(u for u in product.engine.store.scan("users") if u["name"] == "Grace")
+    assert grace["deactivatedBy"] == "ada"
+    assert product.engine.store.count("service_tokens") == 0

@@ -34,6 +34,7 @@ from dataops.api.routes import (
     recurring,
     system,
     tasks,
+    team,
     templates,
 )
 from dataops.api.routes import (
@@ -67,6 +68,7 @@ _METHOD_NOT_ALLOWED_PREFIXES = (
     "/api/templates",
     "/api/recurring",
     "/api/users",
+    "/api/team",
     "/api/cron/run",
     "/api/cron/export",
 )
@@ -99,6 +101,7 @@ ROUTE_MODULES = (
     templates,
     recurring,
     user_routes,
+    team,
     notifications,
     cron,
     export,

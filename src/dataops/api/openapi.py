@@ -41,7 +41,7 @@ from dataops.model.records import (
 from dataops.model.recurring import RECURRING_CONFIG
 from dataops.model.tasks import TASK
 from dataops.model.templates import TEMPLATE
-from dataops.model.users import PUBLIC_FIELDS, USER
+from dataops.model.users import PUBLIC_FIELDS, SERVICE_TOKEN, USER
 
 JSON = dict[str, Any]
 JSON_TYPE = "application/json"
@@ -237,6 +237,7 @@ RECORDS: Mapping[str, JSON] = {
     "Template": record_schema(TEMPLATE),
     "RecurringConfig": record_schema(RECURRING_CONFIG),
     "User": record_schema(USER, PUBLIC_FIELDS),
+    "ServiceToken": record_schema(SERVICE_TOKEN),
     "File": record_schema(FILE),
     "Artifact": record_schema(ARTIFACT),
     "Notification": record_schema(NOTIFICATION),

@@ -18,6 +18,7 @@ from dataops.engine.retry import settle
 from dataops.engine.sessions import Session
 from dataops.model import messages
 from dataops.model.errors import Forbidden, Invalid, Unauthorized
+from dataops.model.users import is_active
 from dataops.model.values import is_object
 from dataops.store.base import Item
 
@@ -95,7 +96,9 @@ def _open(
 
     def attempt() -> tuple[Item, Session]:
         user = engine.store.get("users", user_id)
-        if user is None:
+        # A deactivated account is refused like a wrong password: the answer tells nobody
+        # which accounts exist, and the password is checked first all the same.
+        if user is None or not is_active(user):
             raise Unauthorized(messages.INVALID_CREDENTIALS)
         current = user.get("passwordHash")
         if current != verified and not (

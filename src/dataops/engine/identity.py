@@ -9,7 +9,7 @@ from typing import Any
 from dataops.engine import service_tokens, sessions
 from dataops.engine.context import Engine
 from dataops.model import actors
-from dataops.model.users import public
+from dataops.model.users import is_active, public
 from dataops.store.base import Item
 
 
@@ -42,11 +42,12 @@ def bearer_identity(engine: Engine, token: str) -> Identity | None:
 
 def portal_identity(engine: Engine, user_header: str | None) -> Identity | None:
     """The actor of a trusted portal request: `portal-admin` without `x-user-id` (the portal's
-    own jobs); otherwise an existing user or a service with a live token, else None (401)."""
+    own jobs); otherwise an existing, active user or a service with a live token, else None
+    (401)."""
     if not user_header:
         return Identity(actors.PORTAL_ADMIN)
     name = actors.service_name(user_header)
     if name is not None:
         return Identity(user_header) if service_tokens.service_is_live(engine, name) else None
     user = engine.store.get("users", user_header)
-    return None if user is None else Identity(user["id"], user)
+    return None if user is None or not is_active(user) else Identity(user["id"], user)

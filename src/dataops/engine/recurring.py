@@ -15,10 +15,10 @@ from typing import Any
 from dataops.engine import once
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
-from dataops.engine.retry import settle
+from dataops.engine.retry import settle, stale_when
 from dataops.model import cron, messages
 from dataops.model import recurring as model
-from dataops.model.errors import Invalid, NotFound
+from dataops.model.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from dataops.model.fields import apply_updates
 from dataops.model.ids import derived_id
 from dataops.model.jsonvalue import INVALID_BODY
@@ -49,7 +49,8 @@ def get_config(engine: Engine, config_id: str) -> Item:
     return config
 
 
-def update_config(engine: Engine, config_id: str, body: Any) -> Item:
+def update_config(engine: Engine, config_id: str, body: Any, if_match: int | None = None) -> Item:
+    """Only the fields sent change; with `if_match` a config changed since is a 412."""
     if body is INVALID_BODY:
         raise Invalid(messages.INVALID_JSON)
     if not is_object(body) or not body:
@@ -57,11 +58,13 @@ def update_config(engine: Engine, config_id: str, body: Any) -> Item:
 
     def attempt() -> Item:
         existing = get_config(engine, config_id)
+        if if_match is not None and existing.version != if_match:
+            raise PreconditionFailed(messages.PRECONDITION_FAILED)
         config = apply_updates(existing, model.validate_update(body))
         config["updatedAt"] = engine.now()
         return engine.store.replace(TABLE, config, existing.version)
 
-    return settle(attempt)
+    return settle(attempt, stale=stale_when(if_match))
 
 
 def delete_config(engine: Engine, config_id: str) -> None:
@@ -85,6 +88,19 @@ def generate(engine: Engine, body: Any) -> Generation:
     if body is INVALID_BODY:
         raise Invalid(messages.INVALID_JSON)
     return generate_for_days(engine, model.generation_window(body))
+
+
+def generate_config(engine: Engine, config_id: str, body: Any) -> Generation:
+    """`POST /api/recurring/:id/generate` ("generate now"): one config's tasks for a window of
+    days, idempotent like the run of every config. A disabled config generates nothing: it is
+    refused, so nobody mistakes an empty answer for an empty schedule."""
+    if body is INVALID_BODY:
+        raise Invalid(messages.INVALID_JSON)
+    config = get_config(engine, config_id)
+    days = model.generation_window(body)
+    if config.get("enabled") is False:
+        raise Conflict(messages.RECURRING_DISABLED)
+    return generate_for_days(engine, days, [config])
 
 
 def generate_for_days(

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dataops.engine.context import Engine
-from dataops.model.users import token_digest
+from dataops.model.users import is_active, token_digest
 from dataops.model.values import format_timestamp, parse_timestamp
 from dataops.store.base import Check, Create, Item, Replace, Write
 
@@ -50,13 +50,13 @@ def open_session(
 
 
 def session_user(engine: Engine, token: str) -> Item | None:
-    """The user of a live session, or None (unknown, expired, or user deleted)."""
+    """The user of a live session, or None (unknown, expired, user deleted or deactivated)."""
     found = live_session(engine, token)
     return None if found is None else found[1]
 
 
 def live_session(engine: Engine, token: str) -> tuple[Item, Item] | None:
-    """A live session and its user, or None (unknown, expired, or user deleted)."""
+    """A live session and its user, or None (unknown, expired, user deleted or deactivated)."""
     if not token:
         return None
     session = engine.store.get(TABLE, token_digest(token))
@@ -69,7 +69,8 @@ def live_session(engine: Engine, token: str) -> tuple[Item, Item] | None:
         engine.store.delete(TABLE, session["id"])
         return None
     user = engine.store.get("users", session["userId"])
-    return None if user is None else (session, user)
+    # A deactivated account's sessions end with it; one that slipped past that ends here.
+    return None if user is None or not is_active(user) else (session, user)
 
 
 def expiry_of(engine: Engine, session: Item) -> datetime | None:

@@ -10,10 +10,10 @@ from typing import Any
 from dataops.engine import refs
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
-from dataops.engine.retry import settle
+from dataops.engine.retry import settle, stale_when
 from dataops.model import messages
 from dataops.model import templates as model
-from dataops.model.errors import Invalid, NotFound
+from dataops.model.errors import Invalid, NotFound, PreconditionFailed
 from dataops.model.fields import apply_updates
 from dataops.model.jsonvalue import INVALID_BODY
 from dataops.model.values import add_days, is_number, is_object, truthy
@@ -55,8 +55,11 @@ def get_template(engine: Engine, template_id: str) -> Item:
     return template
 
 
-def update_template(engine: Engine, template_id: str, body: Any) -> Item:
-    """A template's update: body, existence, fields, validation; nulls remove optional fields."""
+def update_template(
+    engine: Engine, template_id: str, body: Any, if_match: int | None = None
+) -> Item:
+    """A template's update: body, existence, fields, validation; nulls remove optional fields.
+    With `if_match` (the version the client saw) a changed template is a 412."""
     if body is INVALID_BODY:
         raise Invalid(messages.INVALID_JSON)
     if not is_object(body) or not body:
@@ -64,11 +67,13 @@ def update_template(engine: Engine, template_id: str, body: Any) -> Item:
 
     def attempt() -> Item:
         existing = get_template(engine, template_id)
+        if if_match is not None and existing.version != if_match:
+            raise PreconditionFailed(messages.PRECONDITION_FAILED)
         template = apply_updates(existing, _with_engine_refs(engine, model.validate_update(body)))
         template["updatedAt"] = engine.now()
         return engine.store.replace("templates", template, existing.version)
 
-    return settle(attempt)
+    return settle(attempt, stale=stale_when(if_match))
 
 
 def delete_template(engine: Engine, template_id: str) -> None:

@@ -3,18 +3,20 @@ and password changes, which end the user's other sessions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from dataops.engine import sessions, throttle
+from dataops.engine import audit, sessions, throttle
 from dataops.engine.context import Engine
 from dataops.engine.paging import Listing, PageRequest, Partition, list_partitions
 from dataops.engine.retry import settle
 from dataops.model import actors, messages, records
 from dataops.model import users as model
+from dataops.model.audit import AuditAction, EntityType
 from dataops.model.errors import Conflict, Invalid, NotFound
 from dataops.model.users import Role
 from dataops.model.values import is_nonblank
-from dataops.store.base import AlreadyExists, Item
+from dataops.store.base import AlreadyExists, Create, Item, Write
 
 
 def find_by_email(engine: Engine, email: str) -> Item | None:
@@ -41,8 +43,10 @@ def add_user(
     user_id: str | None = None,
     password: str | None = None,
     role: Role | str = Role.MEMBER,
+    actor: str | None = None,
 ) -> Item:
-    """A new account; without a password it cannot log in until one is set."""
+    """A new account; without a password it cannot log in until one is set. With `actor` (a
+    lead, through the API) the addition is an audit event of theirs."""
     email, name = email.strip(), name.strip()
     if not is_nonblank(email) or "@" not in email:
         raise Invalid(messages.INVALID_EMAIL)
@@ -65,10 +69,47 @@ def add_user(
     }
     if password:
         record["passwordHash"] = engine.hasher.hash_now(password)
+    writes: list[Write] = [Create("users", record)]
+    if actor:
+        writes.append(
+            user_event(
+                engine,
+                actor,
+                record,
+                action=AuditAction.USER_ADDED,
+                summary=f"{email} added as {chosen_role}",
+            )
+        )
     try:
-        return engine.store.create("users", record)
+        saved = engine.store.transact(writes)[0]
     except AlreadyExists:
         raise Conflict(messages.DUPLICATE_USER_ID) from None
+    assert saved is not None
+    return saved
+
+
+def user_event(
+    engine: Engine,
+    actor: str,
+    user: Mapping[str, Any],
+    *,
+    action: AuditAction,
+    summary: str,
+    before: Mapping[str, Any] | None = None,
+    fields: tuple[str, ...] = (),
+) -> Create:
+    """The audit event of a change to an account made by `actor` (a lead)."""
+    return audit.event(
+        engine,
+        actor=actor,
+        entity_type=EntityType.USER,
+        entity_id=user["id"],
+        action=action,
+        summary=summary,
+        before=before,
+        after=user,
+        fields=fields,
+    )
 
 
 def check_new_password(engine: Engine, password: str) -> None:

@@ -24,6 +24,7 @@ class EntityType(StrEnum):
     TEMPLATE = "template"
     RECURRING_CONFIG = "recurring_config"
     USER = "user"
+    SERVICE_TOKEN = "service_token"
 
 
 # Every field of an audit event, in the order the export validator reports them (rule 13). The
@@ -42,6 +43,13 @@ class AuditAction(StrEnum):
     ARTIFACT_SUPERSEDED = "artifact.superseded"
     FILE_UPLOADED = "file.uploaded"
     FILE_DELETED = "file.deleted"
+    USER_ADDED = "user.added"
+    USER_ROLE_CHANGED = "user.role-changed"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_REACTIVATED = "user.reactivated"
+    USER_PASSWORD_RESET = "user.password-reset"
+    SERVICE_TOKEN_CREATED = "service-token.created"
+    SERVICE_TOKEN_REVOKED = "service-token.revoked"
 
 
 AUDIT_EVENT = RecordType(

@@ -58,6 +58,12 @@ TOKEN_REQUIRED = "token is required"
 SERVICE_CANNOT_REVIEW = "Service actors cannot approve or reject artifacts; a person reviews them"
 SERVICE_CANNOT_COMPLETE = "Service actors cannot complete tasks; a person marks them done"
 
+# --- team administration over the API (issue 17): leads manage users and service tokens ---------
+LEAD_ONLY = "Only a lead can manage the team"
+LAST_LEAD = "The team needs at least one lead; make someone else a lead first"
+CANNOT_DEACTIVATE_SELF = "You cannot deactivate your own account; another lead can"
+SERVICE_TOKEN_DAYS_FIELD_INVALID = "expiresInDays must be a whole number of days from 1 to {limit}"
+
 # --- the portal (issue 14): its pages, CSRF and the broker in front of the engine ---------------
 CSRF_FAILED = "CSRF check failed"
 ENGINE_UNAVAILABLE = "The engine is unavailable; try again later"
@@ -246,6 +252,7 @@ TEMPLATE_TASK_DATE_OUT_OF_RANGE = (
     "Invalid date: anchorDate plus taskDefinitions[{index}].offsetDays is not a calendar date"
 )
 RECURRING_NOT_FOUND = "Recurring config not found"
+RECURRING_DISABLED = "This recurring config is disabled; enable it to generate its tasks"
 CRON_FIELD_COUNT = "Invalid {name} format: must have exactly 5 space-separated fields"
 CRON_VALUE_OUT_OF_RANGE = "Invalid {name}: {field} value {value} is out of range {low}-{high}"
 CRON_VALUE_INVALID = "Invalid {name}: {field} field has an invalid value '{part}'"

@@ -13,7 +13,7 @@ from dataops.model import messages
 from dataops.model.errors import Invalid
 from dataops.model.records import NAME_MAX, SHORT_TEXT_MAX, Field, Kind, RecordType
 
-PUBLIC_FIELDS = ("id", "name", "email", "role", "createdAt")
+PUBLIC_FIELDS = ("id", "name", "email", "role", "createdAt", "deactivatedAt", "deactivatedBy")
 # Below this a password is refused outside test mode (NIST SP 800-63B asks for at least 8;
 # ten keeps online guessing hopeless together with throttling).
 MIN_PASSWORD_LENGTH = 10
@@ -38,6 +38,24 @@ USER = RecordType(
         Field("email", Kind.TEXT, SHORT_TEXT_MAX),
         Field("role", Kind.ENUM, values=tuple(Role)),
         Field("createdAt", Kind.TIMESTAMP, writable=False),
+        # A deactivated account keeps its history but cannot log in or act.
+        Field("deactivatedAt", Kind.TIMESTAMP, writable=False),
+        Field("deactivatedBy", Kind.ID, SHORT_TEXT_MAX, actor=True, writable=False),
+    ),
+)
+
+
+# A service token as leads see it over the API (never the token or its digest); tokens are
+# not exported: a restored engine issues new ones.
+SERVICE_TOKEN = RecordType(
+    "service_tokens",
+    (
+        Field("name", Kind.TEXT, 64, required=True, writable=False),
+        Field("actor", Kind.ID, SHORT_TEXT_MAX, actor=True, writable=False),
+        Field("createdAt", Kind.TIMESTAMP, writable=False),
+        Field("createdBy", Kind.ID, SHORT_TEXT_MAX, actor=True, writable=False),
+        Field("expiresAt", Kind.TIMESTAMP, writable=False),
+        Field("lastUsedAt", Kind.TIMESTAMP, writable=False),
     ),
 )
 
@@ -53,6 +71,16 @@ def role_of(user: Mapping[str, Any]) -> Role:
     """Users stored before roles existed, or imported without one, are members."""
     raw = user.get("role")
     return Role(raw) if raw in tuple(Role) else Role.MEMBER
+
+
+def is_active(user: Mapping[str, Any]) -> bool:
+    """An account acts and logs in until a lead deactivates it."""
+    return not user.get("deactivatedAt")
+
+
+def is_lead(user: Mapping[str, Any] | None) -> bool:
+    """An active account with the lead role: who may manage the team."""
+    return user is not None and is_active(user) and role_of(user) is Role.LEAD
 
 
 def check_new_password(password: str, *, min_length: int) -> None:

@@ -9,11 +9,13 @@ from fastapi import APIRouter, Request, Response
 from dataops.api.http import (
     call,
     engine_of,
+    if_match,
     json_response,
     listing_response,
     no_content,
     page_of,
     read_json,
+    versioned,
 )
 from dataops.api.openapi import (
     PAGING,
@@ -111,10 +113,15 @@ router.add_api_route(
 )
 
 
-@route(router, "/api/recurring/{config_id}", ["GET"], Doc("Get a recurring config", answer=_ONE))
+@route(
+    router,
+    "/api/recurring/{config_id}",
+    ["GET"],
+    Doc("Get a recurring config", answer=_ONE, etag=True),
+)
 async def get_config(config_id: str, request: Request) -> Response:
     config = await call(recurring.get_config, engine_of(request), config_id)
-    return json_response({"recurringConfig": config})
+    return versioned(config, {"recurringConfig": config})
 
 
 @route(
@@ -125,14 +132,39 @@ async def get_config(config_id: str, request: Request) -> Response:
         "Change a recurring config",
         answer=_ONE,
         body=body_schema(_FIELDS),
+        etag=True,
+        if_match=True,
         errors=frozenset({409}),
         extra={409: "Changed by others right now; try again"},
     ),
 )
 async def update_config(config_id: str, request: Request) -> Response:
     body = await read_json(request)
-    config = await call(recurring.update_config, engine_of(request), config_id, body)
-    return json_response({"recurringConfig": config})
+    config = await call(
+        recurring.update_config, engine_of(request), config_id, body, if_match(request)
+    )
+    return versioned(config, {"recurringConfig": config})
+
+
+@route(
+    router,
+    "/api/recurring/{config_id}/generate",
+    ["POST"],
+    Doc(
+        "Generate one config's tasks for a window of days (generate now)",
+        answer=envelope(generated=array(ref("Task")), skipped={"type": "integer"}),
+        body=WINDOW,
+        example={"startDate": "2026-12-01", "endDate": "2026-12-14"},
+        errors=frozenset({409}),
+        extra={409: "The config is disabled"},
+        description="Idempotent like the run of every config: a day's task is created once.",
+    ),
+    slash=False,
+)
+async def generate_one(config_id: str, request: Request) -> Response:
+    body = await read_json(request)
+    result = await call(recurring.generate_config, engine_of(request), config_id, body)
+    return json_response({"generated": result.generated, "skipped": result.skipped})
 
 
 @route(

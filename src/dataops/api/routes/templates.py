@@ -7,11 +7,13 @@ from fastapi import APIRouter, Request, Response
 from dataops.api.http import (
     call,
     engine_of,
+    if_match,
     json_response,
     listing_response,
     no_content,
     page_of,
     read_json,
+    versioned,
 )
 from dataops.api.openapi import PAGING, Doc, body_schema, envelope, fields_of, listing, ref
 from dataops.api.routes import route
@@ -60,10 +62,15 @@ async def create_template(request: Request) -> Response:
     return json_response({"template": template}, 201)
 
 
-@route(router, "/api/templates/{template_id}", ["GET"], Doc("Get a template", answer=_ONE))
+@route(
+    router,
+    "/api/templates/{template_id}",
+    ["GET"],
+    Doc("Get a template", answer=_ONE, etag=True),
+)
 async def get_template(template_id: str, request: Request) -> Response:
     template = await call(templates.get_template, engine_of(request), template_id)
-    return json_response({"template": template})
+    return versioned(template, {"template": template})
 
 
 @route(
@@ -74,14 +81,18 @@ async def get_template(template_id: str, request: Request) -> Response:
         "Change a template",
         answer=_ONE,
         body=body_schema(_FIELDS),
+        etag=True,
+        if_match=True,
         errors=frozenset({409}),
         extra={409: "Changed by others right now; try again"},
     ),
 )
 async def update_template(template_id: str, request: Request) -> Response:
     body = await read_json(request)
-    template = await call(templates.update_template, engine_of(request), template_id, body)
-    return json_response({"template": template})
+    template = await call(
+        templates.update_template, engine_of(request), template_id, body, if_match(request)
+    )
+    return versioned(template, {"template": template})
 
 
 @route(

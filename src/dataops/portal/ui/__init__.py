@@ -8,12 +8,27 @@ from types import ModuleType
 
 from starlette.routing import Route
 
-from dataops.portal.ui import artifacts, home, notifications, review, tasks, workflows
+from dataops.portal.ui import (
+    artifacts,
+    home,
+    notifications,
+    recurring,
+    review,
+    tasks,
+    team,
+    template_editor,
+    workflow_list,
+    workflows,
+)
 
 MODULES: tuple[ModuleType, ...] = (
+    workflow_list,
     workflows,
     tasks,
     artifacts,
+    template_editor,
+    recurring,
+    team,
     home,
     review,
     notifications,
