@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,23 +55,32 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_engine(workdir: Path, env: Mapping[str, str] | None = None) -> Iterator[EngineProcess]:
-    """Start `dataops engine` in test mode with everything under `workdir`; stop it after."""
-    with _running("engine", "/api/health", workdir, env) as process:
+def running_engine(
+    workdir: Path, env: Mapping[str, str] | None = None, args: Sequence[str] = ()
+) -> Iterator[EngineProcess]:
+    """Start `dataops engine` in test mode with everything under `workdir`; stop it after.
+    `args` are more options of the command (`--workers 2`)."""
+    with _running("engine", "/api/health", workdir, env, args) as process:
         yield process
 
 
 @contextmanager
-def running_product(workdir: Path, env: Mapping[str, str] | None = None) -> Iterator[EngineProcess]:
-    """Start `dataops serve` (the portal with the engine behind it, one process) in test mode
-    with everything under `workdir`; stop it after. The API is under `/work/api`."""
-    with _running("serve", "/work/health", workdir, env) as process:
+def running_product(
+    workdir: Path, env: Mapping[str, str] | None = None, args: Sequence[str] = ()
+) -> Iterator[EngineProcess]:
+    """Start `dataops serve` (the portal with the engine behind it in each process) in test
+    mode with everything under `workdir`; stop it after. The API is under `/work/api`."""
+    with _running("serve", "/work/health", workdir, env, args) as process:
         yield process
 
 
 @contextmanager
 def _running(
-    command: str, health: str, workdir: Path, env: Mapping[str, str] | None
+    command: str,
+    health: str,
+    workdir: Path,
+    env: Mapping[str, str] | None,
+    args: Sequence[str] = (),
 ) -> Iterator[EngineProcess]:
     port = _free_port()
     spool = workdir / "tmp"
@@ -87,7 +96,7 @@ def _running(
     }
     with open(workdir / "engine.log", "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-c", _ENGINE_COMMAND, command, "--port", str(port)],
+            [sys.executable, "-c", _ENGINE_COMMAND, command, "--port", str(port), *args],
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -190,6 +190,8 @@ def test_a_runtime_install_pulls_only_what_serving_needs() -> None:
         "rich",
         "jinja2",  # the portal's pages
         "httpx",  # the portal in front of an engine elsewhere (dataops portal)
+        "httptools",  # uvicorn's HTTP parser in C
+        "uvloop",  # uvicorn's event loop in C
     }
     tools = {"pytest", "moto", "mypy", "ruff", "hypothesis", "schemathesis", "boto3-stubs"}
     assert not runtime & tools

@@ -165,15 +165,21 @@ def engine_app(settings: Settings) -> FastAPI:
     return create_app(engine, portal_secret=secret)
 
 
-def serve_app(settings: Settings, host: str, port: int) -> Starlette:
+def serve_secret() -> str:
+    """A portal secret for one `dataops serve`: made at start, never stored or sent."""
+    return secrets.token_urlsafe(48)  # 64 characters, 384 bits
+
+
+def serve_app(settings: Settings, host: str, port: int, secret: str | None = None) -> Starlette:
     """`dataops serve`: the portal at `host:port` with the engine behind it in this process.
-    The engine runs in portal mode with a secret made for this process alone: nothing but
-    this portal can ever present it."""
+    The engine runs in portal mode with a secret made for this server alone (`secret`: the one
+    its worker processes share; None makes one): nothing but this portal can ever present it."""
     from dataops.portal.app import create_portal
     from dataops.portal.config import PortalConfig
     from dataops.portal.transports import InProcessTransport
 
-    secret = secrets.token_urlsafe(48)  # 64 characters, 384 bits
+    if secret is None:
+        secret = serve_secret()
     engine_settings = dataclasses.replace(
         settings, auth_mode=AuthMode.PORTAL, portal_secret=secret, portal_secret_name=""
     )

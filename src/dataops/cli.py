@@ -24,7 +24,15 @@ import typer
 import uvicorn
 from starlette.applications import Starlette
 
-from dataops.bootstrap import engine_app, open_engine, open_store, portal_app, serve_app
+from dataops import prefork
+from dataops.bootstrap import (
+    engine_app,
+    open_engine,
+    open_store,
+    portal_app,
+    serve_app,
+    serve_secret,
+)
 from dataops.config import ConfigError, Environment, Settings, StoreLocation
 from dataops.engine import artifact_binaries, cron, service_tokens
 from dataops.engine import demo as demo_data
@@ -172,24 +180,78 @@ def _serve(
     port: int,
     *,
     login_page: bool,
+    workers: int | None,
+    access_log: bool = True,
+    uses_store: bool = True,
 ) -> None:
+    """Serve `application` on one port: in this process, or in `workers` processes (each
+    builds its own application; `uses_store`: it opens the metadata store)."""
     config = settings()
+    count = workers if workers is not None else prefork.default_workers()
+    if count > 1 and uses_store and not reopenable(config):
+        if workers is not None:
+            raise usage_error(
+                f"--workers {workers} needs a store every process can open (a SQLite file or "
+                "DynamoDB); an in-memory store is served by one process"
+            )
+        count = 1
     sock = listen(host, port)
     try:
-        served = application(config, host, port)
+        # Built here whatever the workers: the configuration is checked (and the store created
+        # or brought up to date) once, before anything is printed.
+        served: Starlette | None = application(config, host, port)
     except ConfigError as exc:
         sock.close()
         raise usage_error(str(exc)) from None
+    if count > 1 and served is not None:
+        # Each worker builds its own: no store connection may cross a fork.
+        _release(served)
+        served = None
     typer.echo(f"Store: {config.store.describe()}", err=True)
     shown_host = f"[{host}]" if ":" in host else host
+    if count > 1:
+        typer.echo(f"Workers: {count} processes", err=True)
     typer.echo(f"DataOps is running on http://{shown_host}:{port}  (Ctrl-C stops it)")
     login = read_login(config) if config.env is not Environment.PRODUCTION else None
     if login is not None:
         where = f"  at http://{shown_host}:{port}/login" if login_page else ""
         typer.echo(f"Login: {login[0]} / {login[1]}{where}")
+    if served is not None:
+        _run_server(served, sock, access_log)
+        return
+
+    def serve_worker() -> None:
+        try:
+            app = application(config, host, port)
+        except ConfigError as exc:
+            typer.echo(f"dataops: {exc}", err=True)
+            raise SystemExit(prefork.STARTUP_FAILED) from None
+        _run_server(app, sock, access_log)
+
+    code = prefork.Supervisor(count, serve_worker).run()
+    sock.close()
+    if code:
+        raise typer.Exit(code)
+
+
+def _release(served: Starlette) -> None:
+    """Close the stores of an application that will not serve: the engine's own (`dataops
+    engine`), or the one behind the portal in this process (`dataops serve`)."""
+    state: object = served.state
+    if not hasattr(state, "engine") and hasattr(state, "portal"):
+        inner = getattr(served.state.portal.broker.transport, "app", None)
+        state = getattr(inner, "state", None)
+    engine = getattr(state, "engine", None)
+    if isinstance(engine, Engine):
+        close(engine)
+
+
+def _run_server(served: Starlette, sock: socket.socket, access_log: bool) -> None:
     # The portal and the engine decide themselves whom to believe about the client's address
     # (DATAOPS_TRUSTED_PROXIES); uvicorn's own reading of X-Forwarded-For stays off.
-    server = uvicorn.Server(uvicorn.Config(served, log_level="info", proxy_headers=False))
+    server = uvicorn.Server(
+        uvicorn.Config(served, log_level="info", proxy_headers=False, access_log=access_log)
+    )
     server.run(sockets=[sock])
 
 
@@ -197,28 +259,83 @@ JobsOption = Annotated[
     int | None,
     typer.Option(min=1, metavar="N", help="Worker processes (default: one per core, max 4)."),
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        metavar="N",
+        help="Server processes on the one port (default: one per core; 1 for an in-memory store).",
+    ),
+]
+AccessLogOption = Annotated[
+    bool,
+    typer.Option(
+        "--access-log/--no-access-log",
+        help="A line per request on stdout (off: a reverse proxy in front logs them).",
+    ),
+]
 HostOption = Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")]
 PortOption = Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")]
 
 
 @app.command()
-def engine(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+def engine(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: WorkersOption = None,
+    access_log: AccessLogOption = True,
+) -> None:
     """Serve the engine API alone (/api/*), for deployments that run the portal apart."""
-    _serve(lambda config, _host, _port: engine_app(config), host, port, login_page=False)
+    _serve(
+        lambda config, _host, _port: engine_app(config),
+        host,
+        port,
+        login_page=False,
+        workers=workers,
+        access_log=access_log,
+    )
 
 
 @app.command()
-def serve(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
-    """Serve the product in one process: the portal (login, /work, /work/api) with the engine
-    behind it."""
-    _serve(serve_app, host, port, login_page=True)
+def serve(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: WorkersOption = None,
+    access_log: AccessLogOption = True,
+) -> None:
+    """Serve the product: the portal (login, /work, /work/api) with the engine behind it in
+    each process."""
+    # One portal secret for every worker: a session's CSRF token is the same whichever
+    # process answers.
+    secret = serve_secret()
+    _serve(
+        lambda config, host, port: serve_app(config, host, port, secret=secret),
+        host,
+        port,
+        login_page=True,
+        workers=workers,
+        access_log=access_log,
+    )
 
 
 @app.command()
-def portal(host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+def portal(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: WorkersOption = None,
+    access_log: AccessLogOption = True,
+) -> None:
     """Serve the portal alone, in front of the engine at DATAOPS_ENGINE_URL (shared secret:
     WORK_ENGINE_PORTAL_SECRET)."""
-    _serve(portal_app, host, port, login_page=True)
+    _serve(
+        portal_app,
+        host,
+        port,
+        login_page=True,
+        workers=workers,
+        access_log=access_log,
+        uses_store=False,
+    )
 
 
 def local_only(config: Settings, what: str) -> None:

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from functools import lru_cache
 
 from dataops.config import Network
 
 
+@lru_cache(maxsize=4096)
 def normalized_ip(raw: str) -> str | None:
     """The canonical spelling of an IP address (`::FFFF:1.2.3.4` and `::ffff:102:304` are one
-    client), or None when `raw` is not one."""
+    client), or None when `raw` is not one. Remembered for the last few thousand spellings: a
+    server sees the same few peers on every request."""
     try:
         return ipaddress.ip_address(raw.strip()).compressed
     except ValueError:

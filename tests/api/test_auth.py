@@ -124,6 +124,7 @@ def test_unknown_routes_need_authentication_first(anonymous: TestClient) -> None
 def test_exempt_paths(anonymous: TestClient) -> None:
     assert anonymous.get("/").status_code == 200
     assert anonymous.get("/api/health").status_code == 200
+    assert anonymous.get("/api/ready").json() == {"status": "ready"}
 
 
 @pytest.mark.parametrize("header", ["Bearer nope", "Basic abc", "Bearer", "", "token"])
@@ -315,4 +316,5 @@ def test_portal_me_is_the_named_user_or_the_portal(portal: TestClient) -> None:
 
 def test_portal_mode_keeps_exempt_paths_open(portal: TestClient) -> None:
     assert portal.get("/api/health").status_code == 200
+    assert portal.get("/api/ready").json() == {"status": "ready"}
     assert portal.get("/").status_code == 200

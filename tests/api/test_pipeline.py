@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import pytest
@@ -25,6 +26,47 @@ def test_health(client: TestClient) -> None:
     assert response.content == b'{"status":"ok"}'
 
 
+def test_ready_reads_the_store(client: TestClient, engine: Engine) -> None:
+    response = client.get("/api/ready")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.content == b'{"status":"ready"}'
+    assert engine.store.count("users") == 0  # the probe reads, never writes
+
+
+def _failing_store(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    reads: list[str] = []
+
+    def locked(table: str, item_id: str) -> None:
+        reads.append(f"{table}/{item_id}")
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(engine.store, "get", locked)
+    return reads
+
+
+def test_ready_answers_503_when_the_store_does_not_answer(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = _failing_store(engine, monkeypatch)
+    response = client.get("/api/ready")
+    assert response.status_code == 503
+    assert response.json() == {
+        "error": "The metadata store is busy or unavailable right now; try again later"
+    }
+    assert response.headers["retry-after"] == "5"
+    assert reads == ["users/readiness-probe"]
+
+
+def test_health_never_touches_the_store(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = _failing_store(engine, monkeypatch)
+    assert client.get("/api/health").json() == {"status": "ok"}
+    assert reads == []
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
@@ -32,6 +74,8 @@ def test_health(client: TestClient) -> None:
         ("GET", "/api/unknown"),
         ("POST", "/api/health"),
         ("GET", "/api/health/"),
+        ("POST", "/api/ready"),
+        ("GET", "/api/ready/"),
         ("PATCH", "/api/tasks"),
         ("GET", "/nowhere"),
         ("POST", "/api/webhooks/telegram"),

@@ -1,4 +1,5 @@
-"""Concurrency against a real engine process on one SQLite file."""
+"""Concurrency against a real engine on one SQLite file: one process, and `dataops engine
+--workers 2` (two processes on one port and one file, writes racing across processes)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,20 @@ import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 from dataops.store.sqlite import SQLiteStore
 from tests.support.live import live_server
 
+WORKERS = pytest.mark.parametrize("workers", [None, 2], ids=["one-process", "two-workers"])
 
-def test_eight_clients_creating_and_updating_at_once_all_succeed(tmp_path: Path) -> None:
+
+@WORKERS
+def test_eight_clients_creating_and_updating_at_once_all_succeed(
+    tmp_path: Path, workers: int | None
+) -> None:
     failures: list[str] = []
-    with live_server(tmp_path) as server:
+    with live_server(tmp_path, workers=workers) as server:
 
         def work(worker: int) -> None:
             with httpx.Client(base_url=server.url, timeout=30) as http:
@@ -48,9 +55,10 @@ def test_eight_clients_creating_and_updating_at_once_all_succeed(tmp_path: Path)
     store.close()
 
 
-def test_racing_updates_of_one_task_lose_nothing(tmp_path: Path) -> None:
+@WORKERS
+def test_racing_updates_of_one_task_lose_nothing(tmp_path: Path, workers: int | None) -> None:
     """Partial updates of different fields from many clients all land."""
-    with live_server(tmp_path) as server:
+    with live_server(tmp_path, workers=workers) as server:
         task = httpx.post(
             f"{server.url}/api/tasks", json={"description": "x", "date": "2026-12-01"}
         ).json()

@@ -31,10 +31,14 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(tmp: Path, env: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
+def live_server(
+    tmp: Path, env: Mapping[str, str] | None = None, workers: int | None = None
+) -> Iterator[LiveServer]:
     """Start the engine (`tests/support/serve.py`) with a SQLite file under `tmp`; stop it
-    afterwards."""
-    with _serving("engine", "/api/health", tmp, env) as server:
+    afterwards. With `workers`, the command itself: `dataops engine --workers N` (a supervisor
+    and N worker processes on one port and one SQLite file)."""
+    kind = "engine" if workers is None else f"engine-workers-{workers}"
+    with _serving(kind, "/api/health", tmp, env) as server:
         yield server
 
 
@@ -43,6 +47,16 @@ def live_portal(tmp: Path, env: Mapping[str, str] | None = None) -> Iterator[Liv
     """Start the portal with the engine behind it, as `dataops serve` does, with a SQLite file
     under `tmp`; stop it afterwards. The engine is reached only through `/work/api`."""
     with _serving("portal", "/work/health", tmp, env) as server:
+        yield server
+
+
+@contextmanager
+def live_product(
+    tmp: Path, workers: int, env: Mapping[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """`dataops serve --workers N` itself (a supervisor and N processes, each the portal with
+    the engine behind it) on a SQLite file under `tmp`; stopped afterwards."""
+    with _serving(f"serve-workers-{workers}", "/work/health", tmp, env) as server:
         yield server
 
 
@@ -68,8 +82,13 @@ def _serving(
         **(env or {}),
     }
     log = open(tmp / f"server-{port}.log", "wb")  # noqa: SIM115
+    command = [sys.executable, "-m", "tests.support.serve", str(port), kind]
+    if "-workers-" in kind:  # the command itself: engine-workers-2, serve-workers-2
+        name, _, workers = kind.partition("-workers-")
+        command = [sys.executable, "-m", "dataops", name, "--port", str(port)]
+        command += ["--workers", workers]
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.serve", str(port), kind],
+        command,
         env=full_env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dataops.api.http import error_response
+from dataops.api.http import error_response, read
 from dataops.api.openapi import document
 from dataops.api.routes import (
     DOCS,
@@ -72,7 +71,7 @@ _METHOD_NOT_ALLOWED_PREFIXES = (
     "/api/cron/run",
     "/api/cron/export",
 )
-_EXEMPT = ("/", "/api/health", "/api/auth/login")
+_EXEMPT = ("/", "/api/health", "/api/ready", "/api/auth/login")
 # The API's description is no secret: readable without a session, in every mode.
 _REFERENCE = ("/api/openapi.json", "/api/docs")
 
@@ -177,7 +176,7 @@ class RequestPipeline:
             return Admission(None, client)  # session routes check their own tokens
         if self.mode is AuthMode.SESSION or path == "/api/me":
             token = _bearer(header("authorization"))
-            bearer = await run_in_threadpool(identity.bearer_identity, self.engine, token)
+            bearer = await read(identity.bearer_identity, self.engine, token)
             if bearer is None and path != "/api/me":  # /api/me words its own 401
                 return error_response(401, messages.UNAUTHORIZED)
             return Admission(bearer, client)
@@ -203,9 +202,7 @@ class RequestPipeline:
             if client is None:
                 message = messages.CLIENT_ADDRESS_INVALID.format(header=CLIENT_HEADER)
                 return error_response(400, message)
-        found = await run_in_threadpool(
-            identity.portal_identity, self.engine, header("x-user-id") or None
-        )
+        found = await read(identity.portal_identity, self.engine, header("x-user-id") or None)
         if found is None:
             return error_response(401, messages.UNAUTHORIZED)
         return Admission(found, client)
@@ -257,6 +254,25 @@ def _not_routed(request: Request, status: int) -> Response:
     return error_response(404, messages.NOT_FOUND)
 
 
+def _skip_other_prefixes(candidate: BaseRoute) -> None:
+    """Let a route refuse a path outside its literal prefix (the part of its template before
+    the first parameter) with one string comparison. The router asks every route in turn, and
+    the full match (a regular expression, then the method) cost more than a small request's
+    own work for the routes registered last; a path that does not start with the prefix can
+    never match the route's expression, so the answer is the same."""
+    if not isinstance(candidate, Route) or "matches" in vars(candidate):
+        return  # not a path route, or done already (the route modules' routes are shared)
+    prefix = candidate.path.split("{", 1)[0]
+    full_match = candidate.matches
+
+    def matches(scope: Scope) -> tuple[Match, Scope]:
+        if not scope.get("root_path") and not scope["path"].startswith(prefix):
+            return Match.NONE, {}
+        return full_match(scope)
+
+    candidate.matches = matches  # type: ignore[method-assign]
+
+
 def create_app(engine: Engine, portal_secret: str | None = None) -> FastAPI:
     """The engine application around one Engine (store, blobs, clock, settings).
 
@@ -303,5 +319,7 @@ def create_app(engine: Engine, portal_secret: str | None = None) -> FastAPI:
         # The routes themselves, in order (not a nested router): the OpenAPI document and
         # `Allow` read them, and every one is matched as registered.
         app.router.routes.extend(module.router.routes)
+    for candidate in app.router.routes:
+        _skip_other_prefixes(candidate)
     app.add_middleware(RequestPipeline, engine=engine, portal_secret=secret)
     return app

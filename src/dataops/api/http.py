@@ -15,7 +15,7 @@ from dataops.engine.paging import Listing, PageRequest
 from dataops.model import jsonvalue, messages
 from dataops.model.errors import Invalid, TooLarge
 from dataops.model.values import parse_digits
-from dataops.store.base import Item
+from dataops.store.base import IN_PLACE, Item, WouldWait
 
 MAX_JSON_BODY = 1_048_576
 JSON_TYPE = "application/json"
@@ -48,6 +48,42 @@ def client_of(request: Request) -> str | None:
 async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run an engine use case off the event loop."""
     return await run_in_threadpool(fn, *args, **kwargs)
+
+
+def reads_in_place(engine: Engine) -> bool:
+    """Whether the metadata store answers reads without waiting (SQLite: microseconds from a
+    local file, never a lock in WAL mode); a network store (DynamoDB) does not."""
+    return bool(getattr(engine.store, "reads_in_place", False))
+
+
+async def read(fn: Callable[..., T], engine: Engine, *args: Any, **kwargs: Any) -> T:
+    """Run a use case that reads the metadata store (never binaries, never a network call): in
+    place where the store answers reads without waiting, which spares the hop to a thread and
+    back (a fifth of a small request's CPU); off the event loop otherwise. A read that would
+    write and wait (an expired session it removes, while another process writes) runs again on
+    a thread, as `write` does."""
+    return await _in_place(fn, engine, *args, **kwargs)
+
+
+async def write(fn: Callable[..., T], engine: Engine, *args: Any, **kwargs: Any) -> T:
+    """Run a use case that writes only the metadata store, in one transaction (never binaries,
+    never a network call): in place where the store answers at once, as `read` does, as long
+    as it need not wait. A write lock taken by another thread or process, or a lost race that
+    calls for a pause, stops it before anything is written (WouldWait), and the whole use case
+    runs again on a thread, where it may wait."""
+    return await _in_place(fn, engine, *args, **kwargs)
+
+
+async def _in_place(fn: Callable[..., T], engine: Engine, *args: Any, **kwargs: Any) -> T:
+    if reads_in_place(engine):
+        entered = IN_PLACE.set(True)
+        try:
+            return fn(engine, *args, **kwargs)
+        except WouldWait:
+            pass
+        finally:
+            IN_PLACE.reset(entered)
+    return await run_in_threadpool(fn, engine, *args, **kwargs)
 
 
 def declares_more_than(request: Request, limit: int) -> bool:

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from dataops.model import messages
 from dataops.model.errors import Conflict, PreconditionFailed
-from dataops.store.base import VersionConflict
+from dataops.store.base import IN_PLACE, VersionConflict, WouldWait
 
 T = TypeVar("T")
 # Generous: 50 clients attaching to one task must all land (each retry backs off a little).
@@ -22,7 +22,10 @@ def _never(conflict: VersionConflict) -> bool:
 
 
 def back_off(number: int) -> None:
-    """Wait a little after a lost race, so racing writers spread out."""
+    """Wait a little after a lost race, so racing writers spread out. A use case running in
+    place on an event loop never sleeps there: it is run again on a thread (WouldWait)."""
+    if IN_PLACE.get():
+        raise WouldWait("a lost race: retry where waiting is allowed")
     time.sleep(random.uniform(0, min(0.001 * (number + 1), 0.02)))
 
 

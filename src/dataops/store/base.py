@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -53,6 +54,16 @@ class ItemMissing(VersionConflict):
 
 class InvalidCursor(StoreError):
     """A cursor that this index did not produce."""
+
+
+class WouldWait(StoreError):
+    """A write run in place (`IN_PLACE`, on an event loop) would have to wait: another writer
+    holds the lock, or a lost race calls for a pause before the retry. Nothing of it was
+    written; the caller runs the whole use case again where waiting is allowed."""
+
+
+# Set while a use case runs on an event loop's thread: writes never wait there (WouldWait).
+IN_PLACE: ContextVar[bool] = ContextVar("dataops_store_in_place", default=False)
 
 
 class StoreNotEmpty(StoreError):

@@ -2,10 +2,14 @@
 
 Each logical table is a SQLite table `(id, version, doc, <index>_h, <index>_r, ...)`; the index
 columns are computed from the document on every write, so the declared indexes of schema.py
-are real SQLite indexes and a query never reads documents it does not return. One connection
-serves the process behind a lock (SQLite statements take microseconds; the lock makes
-concurrent requests safe), and writes use `BEGIN IMMEDIATE` with a busy timeout, so a second
-process (a CLI command next to the server) waits instead of failing.
+are real SQLite indexes and a query never reads documents it does not return.
+
+A file store gives each thread its own connection (opened on its first use, closed when the
+thread has ended or the store closes): readers never wait for each other or for a writer (WAL
+mode), and writes use `BEGIN IMMEDIATE` with a busy timeout, so a write waits for another
+thread's or another process's (a second server worker, a CLI command) instead of failing, and
+every change is checked against the version it read. An in-memory database exists only in its
+one connection, which serves every thread behind a lock.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,6 +27,7 @@ from typing import Any
 
 from dataops.model import jsonvalue
 from dataops.store.base import (
+    IN_PLACE,
     AlreadyExists,
     Check,
     Create,
@@ -35,6 +40,7 @@ from dataops.store.base import (
     StoreError,
     StoreNotEmpty,
     VersionConflict,
+    WouldWait,
     Write,
     decode_cursor,
     encode_cursor,
@@ -42,6 +48,7 @@ from dataops.store.base import (
 from dataops.store.schema import TABLES, Index, Table
 
 _SCAN_CHUNK = 1000
+_BUSY_TIMEOUT_MS = 30_000
 _SORT_THREADS = 2
 _MAX_CHAR = "\U0010ffff"
 
@@ -126,15 +133,54 @@ class SQLiteStore:
         self.path = path
         self.tables = tables
         self._layouts = {name: _Layout.of(table) for name, table in tables.items()}
-        if path != ":memory:":
+        self._shared = path == ":memory:"
+        if not self._shared:
             _create_private(Path(path))
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout = 30000")
-        if path != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
+        # Held around statements only where threads share the one connection (in memory).
+        self._guard: AbstractContextManager[Any] = self._lock if self._shared else nullcontext()
+        self._local = threading.local()
+        self._connections: dict[threading.Thread, sqlite3.Connection] = {}
+        self._closed = False
+        # The opening thread's connection: the schema, loads, and this thread's requests.
+        self._db = self._connect()
+        self._local.db = self._db
+        self._connections[threading.current_thread()] = self._db
         self._ensure_schema()
+
+    # Reads take microseconds and never wait for a lock (WAL): an event loop may run them in
+    # place instead of handing them to a thread (api/http.py).
+    reads_in_place = True
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        if not self._shared:
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        return db
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection (the one connection of an in-memory store)."""
+        if self._shared:
+            return self._db
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._open_for_thread()
+        return db
+
+    def _open_for_thread(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            # Threads come and go (a pool lets idle ones end): their connections go with them.
+            for thread in [thread for thread in self._connections if not thread.is_alive()]:
+                self._connections.pop(thread).close()
+            db = self._connect()
+            self._connections[threading.current_thread()] = db
+        self._local.db = db
+        return db
 
     # --- schema ---------------------------------------------------------------------------
 
@@ -200,8 +246,8 @@ class SQLiteStore:
 
     def get(self, table: str, item_id: str) -> Item | None:
         self._table(table)
-        with self._lock:
-            row = self._db.execute(
+        with self._guard:
+            row = self._conn.execute(
                 f'SELECT version, doc FROM "{table}" WHERE id = ?', (item_id,)
             ).fetchone()
         return None if row is None else Item(jsonvalue.loads(row[1]), row[0])
@@ -213,8 +259,8 @@ class SQLiteStore:
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            with self._lock:
-                rows = self._db.execute(
+            with self._guard:
+                rows = self._conn.execute(
                     f'SELECT id, version, doc FROM "{table}" WHERE id IN ({marks})', chunk
                 ).fetchall()
             for item_id, version, doc in rows:
@@ -262,8 +308,8 @@ class SQLiteStore:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit + 1)
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
+        with self._guard:
+            rows = self._conn.execute(sql, args).fetchall()
         next_cursor = None
         if limit is not None and len(rows) > limit:
             rows = rows[:limit]
@@ -276,8 +322,8 @@ class SQLiteStore:
         self._table(table)
         after = ""
         while True:
-            with self._lock:
-                rows = self._db.execute(
+            with self._guard:
+                rows = self._conn.execute(
                     f'SELECT id, version, doc FROM "{table}" WHERE id > ? ORDER BY id LIMIT ?',
                     (after, _SCAN_CHUNK),
                 ).fetchall()
@@ -289,8 +335,8 @@ class SQLiteStore:
 
     def count(self, table: str) -> int:
         self._table(table)
-        with self._lock:
-            return int(self._db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
+        with self._guard:
+            return int(self._conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -305,46 +351,66 @@ class SQLiteStore:
         return item
 
     def delete(self, table: str, item_id: str, expected_version: int | None = None) -> bool:
-        with self._lock:
+        with self._guard:
             existed = self.get(table, item_id) is not None
             self.transact([Delete(table, item_id, expected_version)])
         return existed
 
     def transact(self, writes: Sequence[Write]) -> list[Item | None]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._guard:
+            db = self._conn
+            if IN_PLACE.get():
+                self._begin_at_once(db)
+            else:
+                db.execute("BEGIN IMMEDIATE")
             try:
                 results = [self._apply(write) for write in writes]
             except BaseException:
-                self._db.execute("ROLLBACK")
+                db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            db.execute("COMMIT")
         return results
 
-    def _version_of(self, table: str, item_id: str) -> int | None:
-        row = self._db.execute(f'SELECT version FROM "{table}" WHERE id = ?', (item_id,)).fetchone()
+    @staticmethod
+    def _begin_at_once(db: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE without waiting: WouldWait when another connection writes."""
+        db.execute("PRAGMA busy_timeout = 0")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise WouldWait("the write lock is taken") from None
+            raise
+        finally:
+            db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+
+    @staticmethod
+    def _version_of(db: sqlite3.Connection, table: str, item_id: str) -> int | None:
+        row = db.execute(f'SELECT version FROM "{table}" WHERE id = ?', (item_id,)).fetchone()
         return None if row is None else int(row[0])
 
     def _apply(self, write: Write) -> Item | None:
+        """One write, inside the calling thread's open transaction."""
+        db = self._conn
         self._table(write.table)
         if isinstance(write, Check):
-            current = self._version_of(write.table, write.item_id)
+            current = self._version_of(db, write.table, write.item_id)
             if current is None:
                 raise ItemMissing(write.table, write.item_id)
             if current != write.expected_version:
                 raise VersionConflict(write.table, write.item_id)
             return None
         if isinstance(write, Delete):
-            current = self._version_of(write.table, write.item_id)
+            current = self._version_of(db, write.table, write.item_id)
             if write.expected_version is not None and current != write.expected_version:
                 if current is None:
                     raise ItemMissing(write.table, write.item_id)
                 raise VersionConflict(write.table, write.item_id)
-            self._db.execute(f'DELETE FROM "{write.table}" WHERE id = ?', (write.item_id,))
+            db.execute(f'DELETE FROM "{write.table}" WHERE id = ?', (write.item_id,))
             return None
         doc = dict(write.doc)
         item_id = _record_id(write.table, doc)
-        current = self._version_of(write.table, item_id)
+        current = self._version_of(db, write.table, item_id)
         if isinstance(write, Create):
             if current is not None:
                 raise AlreadyExists(write.table, item_id)
@@ -356,7 +422,7 @@ class SQLiteStore:
                 raise VersionConflict(write.table, item_id)
             version = current + 1
         layout = self._layouts[write.table]
-        self._db.execute(layout.sql, layout.row(doc, item_id, version))
+        db.execute(layout.sql, layout.row(doc, item_id, version))
         return Item(doc, version)
 
     def _build_indexes(self, table: Table) -> None:
@@ -432,6 +498,10 @@ class SQLiteStore:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
+            for db in self._connections.values():
+                db.close()
+            self._connections.clear()
             self._db.close()
 
 

@@ -14,9 +14,11 @@ from dataops.api.http import (
     if_match,
     listing_response,
     page_of,
+    read,
     read_body,
     read_json,
     versioned,
+    write,
 )
 from dataops.api.openapi import (
     PAGING,
@@ -30,6 +32,7 @@ from dataops.api.openapi import (
 )
 from dataops.api.routes import route
 from dataops.engine import artifact_binaries, artifacts
+from dataops.engine.context import Engine
 from dataops.model import jsonvalue, messages
 from dataops.model.artifacts import ARTIFACT, OPTIONAL_CREATE_FIELDS, UPDATABLE_FIELDS
 from dataops.model.errors import Invalid, NotFound
@@ -91,6 +94,11 @@ async def _optional_json(request: Request) -> Any:
         raise Invalid(messages.JSON_TOO_DEEP if exc.too_deep else messages.INVALID_JSON) from None
 
 
+def _claims_a_binary(engine: Engine, body: Any) -> bool:
+    uri = body.get("storageUri") if is_object(body) else None
+    return engine.blobs is not None and isinstance(uri, str) and engine.blobs.contains(uri)
+
+
 @route(
     router,
     "/api/artifacts",
@@ -117,11 +125,13 @@ async def register_artifact(request: Request) -> Response:
     """A body naming a direct upload registers that upload (its object verified first); any
     other body registers an artifact by hand."""
     body = await read_json(request)
+    engine = engine_of(request)
     if is_object(body) and "uploadId" in body:
-        register = artifact_binaries.register_upload
+        artifact = await call(artifact_binaries.register_upload, engine, body, actor_of(request))
+    elif _claims_a_binary(engine, body):  # the object is checked in the blob store
+        artifact = await call(artifacts.register_artifact, engine, body, actor_of(request))
     else:
-        register = artifacts.register_artifact
-    artifact = await call(register, engine_of(request), body, actor_of(request))
+        artifact = await write(artifacts.register_artifact, engine, body, actor_of(request))
     return _one(artifact, 201)
 
 
@@ -151,7 +161,7 @@ async def register_artifact(request: Request) -> Response:
 )
 async def list_artifacts(request: Request) -> Response:
     query = {key: value for key, value in request.query_params.items() if value != ""}
-    listing = await call(artifacts.list_artifacts, engine_of(request), query, page_of(request))
+    listing = await read(artifacts.list_artifacts, engine_of(request), query, page_of(request))
     return listing_response("artifacts", listing)
 
 
@@ -161,7 +171,7 @@ async def list_artifacts(request: Request) -> Response:
 async def get_artifact(artifact_id: str, request: Request) -> Response:
     if artifact_id == "uploads":  # a sub-route, never an id (docs/api.md#conventions)
         raise NotFound(messages.NOT_FOUND)
-    return _one(await call(artifacts.get_artifact, engine_of(request), artifact_id))
+    return _one(await read(artifacts.get_artifact, engine_of(request), artifact_id))
 
 
 @route(

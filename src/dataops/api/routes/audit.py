@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from dataops.api.http import call, engine_of, listing_response, page_of
+from dataops.api.http import engine_of, listing_response, page_of, read
 from dataops.api.openapi import PAGING, Doc, Param, listing, ref
 from dataops.api.routes import route
 from dataops.engine import audit
@@ -32,5 +32,5 @@ async def audit_events(request: Request) -> Response:
     entity_id = request.query_params.get("entityId", "").strip()
     if not entity_id:
         raise Invalid(messages.AUDIT_ENTITY_REQUIRED)
-    listing = await call(audit.history, engine_of(request), entity_id, page_of(request))
+    listing = await read(audit.history, engine_of(request), entity_id, page_of(request))
     return listing_response("auditEvents", listing)

@@ -13,6 +13,7 @@ from dataops.api.http import (
     listing_response,
     no_content,
     page_of,
+    read,
     read_json,
 )
 from dataops.api.openapi import (
@@ -48,7 +49,7 @@ CREATED = {
 )
 async def list_bundles(request: Request) -> Response:
     return listing_response(
-        "bundles", await call(bundles.list_bundles, engine_of(request), page_of(request))
+        "bundles", await read(bundles.list_bundles, engine_of(request), page_of(request))
     )
 
 
@@ -82,7 +83,7 @@ async def create_bundle(request: Request) -> Response:
     Doc("Get a bundle", answer=envelope(bundle=ref("Bundle"))),
 )
 async def get_bundle(bundle_id: str, request: Request) -> Response:
-    return json_response({"bundle": await call(bundles.get_bundle, engine_of(request), bundle_id)})
+    return json_response({"bundle": await read(bundles.get_bundle, engine_of(request), bundle_id)})
 
 
 @route(
@@ -144,5 +145,5 @@ async def archive_bundle(bundle_id: str, request: Request) -> Response:
     Doc("List a bundle's tasks", answer=listing("tasks", ref("Task")), query=PAGING),
 )
 async def bundle_tasks(bundle_id: str, request: Request) -> Response:
-    listing = await call(bundles.bundle_tasks, engine_of(request), bundle_id, page_of(request))
+    listing = await read(bundles.bundle_tasks, engine_of(request), bundle_id, page_of(request))
     return listing_response("tasks", listing)

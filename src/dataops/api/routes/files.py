@@ -18,6 +18,7 @@ from dataops.api.http import (
     listing_response,
     no_content,
     page_of,
+    read,
 )
 from dataops.api.multipart import read_upload
 from dataops.api.openapi import PAGING, Doc, Param, envelope, field_param, listing, ref
@@ -89,7 +90,7 @@ async def upload_file(request: Request) -> Response:
 )
 async def list_files(request: Request) -> Response:
     query = {key: value for key, value in request.query_params.items() if value != ""}
-    listing = await call(files.list_files, engine_of(request), query, page_of(request))
+    listing = await read(files.list_files, engine_of(request), query, page_of(request))
     return listing_response("files", listing)
 
 
@@ -100,7 +101,7 @@ async def list_files(request: Request) -> Response:
     Doc("Get a file record", answer=envelope(file=ref("File"))),
 )
 async def get_file(file_id: str, request: Request) -> Response:
-    return json_response({"file": await call(files.get_file, engine_of(request), file_id)})
+    return json_response({"file": await read(files.get_file, engine_of(request), file_id)})
 
 
 def download_response(download: Download) -> Response:

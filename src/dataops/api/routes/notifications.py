@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from dataops.api.http import actor_of, call, engine_of, json_response, listing_response, page_of
+from dataops.api.http import (
+    actor_of,
+    call,
+    engine_of,
+    json_response,
+    listing_response,
+    page_of,
+    read,
+)
 from dataops.api.openapi import PAGING, Doc, Param, envelope, listing, ref
 from dataops.api.routes import route
 from dataops.engine import notifications
@@ -31,7 +39,7 @@ router = APIRouter()
 )
 async def list_notifications(request: Request) -> Response:
     include_dismissed = request.query_params.get("all") == "true"
-    listing = await call(
+    listing = await read(
         notifications.list_notifications,
         engine_of(request),
         actor_of(request),

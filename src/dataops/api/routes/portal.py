@@ -12,6 +12,7 @@ from dataops.api.http import (
     engine_of,
     json_response,
     no_content,
+    read,
     read_json,
 )
 from dataops.api.openapi import Doc, body_schema, envelope, ref
@@ -90,7 +91,7 @@ async def login(request: Request) -> Response:
     ),
 )
 async def get_session(session_id: str, request: Request) -> Response:
-    found = await call(sessions.live_session, engine_of(request), session_id)
+    found = await read(sessions.live_session, engine_of(request), session_id)
     if found is None:
         raise Unauthorized(messages.UNAUTHORIZED)
     session, user = found

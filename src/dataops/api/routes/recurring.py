@@ -14,6 +14,7 @@ from dataops.api.http import (
     listing_response,
     no_content,
     page_of,
+    read,
     read_json,
     versioned,
 )
@@ -56,7 +57,7 @@ WINDOW = body_schema(
     ),
 )
 async def list_configs(request: Request) -> Response:
-    listing = await call(recurring.list_configs, engine_of(request), page_of(request))
+    listing = await read(recurring.list_configs, engine_of(request), page_of(request))
     return listing_response("recurringConfigs", listing)
 
 
@@ -120,7 +121,7 @@ router.add_api_route(
     Doc("Get a recurring config", answer=_ONE, etag=True),
 )
 async def get_config(config_id: str, request: Request) -> Response:
-    config = await call(recurring.get_config, engine_of(request), config_id)
+    config = await read(recurring.get_config, engine_of(request), config_id)
     return versioned(config, {"recurringConfig": config})
 
 

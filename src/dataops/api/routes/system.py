@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dataops import __version__
-from dataops.api.http import json_response
+from dataops.api.http import engine_of, json_response, read
 from dataops.api.openapi import Doc, envelope
 from dataops.api.routes import route
+from dataops.engine import readiness
 from dataops.model import messages
 from dataops.model.errors import NotFound
 
@@ -62,6 +63,26 @@ async def home() -> HTMLResponse:
 )
 async def health() -> Response:
     return json_response({"status": "ok"})
+
+
+@route(
+    router,
+    "/api/ready",
+    ["GET"],
+    Doc(
+        "Readiness check: the metadata store answers",
+        answer=envelope(status={"type": "string", "const": "ready"}),
+        public=True,
+        errors=frozenset({503}),
+        extra={503: "The metadata store did not answer (with `Retry-After`)"},
+        description="One point read of the store, whatever its size. `/api/health` says only "
+        "that the process answers and never touches the store.",
+    ),
+    slash=False,
+)
+async def ready(request: Request) -> Response:
+    await read(readiness.check, engine_of(request))
+    return json_response({"status": "ready"}, headers={"Cache-Control": "no-store"})
 
 
 def _headers(content_type: str) -> dict[str, str]:

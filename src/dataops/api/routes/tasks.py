@@ -13,8 +13,10 @@ from dataops.api.http import (
     listing_response,
     no_content,
     page_of,
+    read,
     read_json,
     versioned,
+    write,
 )
 from dataops.api.openapi import (
     PAGING,
@@ -87,7 +89,7 @@ def _task_id(raw: str) -> str:
 )
 async def create_task(request: Request) -> Response:
     body = await read_json(request)
-    task = await call(tasks.create_task, engine_of(request), body, actor_of(request))
+    task = await write(tasks.create_task, engine_of(request), body, actor_of(request))
     return versioned(task, task, 201)
 
 
@@ -113,7 +115,7 @@ async def create_task(request: Request) -> Response:
 )
 async def list_tasks(request: Request) -> Response:
     query = {key: value for key, value in request.query_params.items() if value != ""}
-    listing = await call(tasks.list_tasks, engine_of(request), query, page_of(request))
+    listing = await read(tasks.list_tasks, engine_of(request), query, page_of(request))
     return listing_response("tasks", listing)
 
 
@@ -130,7 +132,7 @@ async def list_tasks(request: Request) -> Response:
     slash=False,
 )
 async def task_proof(task_id: str, request: Request) -> Response:
-    found = await call(tasks.task_proof, engine_of(request), task_id)
+    found = await read(tasks.task_proof, engine_of(request), task_id)
     complete = all(requirement.satisfied for requirement in found)
     return json_response(
         {"proof": {"complete": complete, "requirements": [r.as_json() for r in found]}}
@@ -145,7 +147,7 @@ async def task_proof(task_id: str, request: Request) -> Response:
     slash=False,
 )
 async def get_task(task_id: str, request: Request) -> Response:
-    task = await call(tasks.get_task, engine_of(request), _task_id(task_id))
+    task = await read(tasks.get_task, engine_of(request), _task_id(task_id))
     return versioned(task, task)
 
 
@@ -169,7 +171,7 @@ async def get_task(task_id: str, request: Request) -> Response:
 async def update_task(task_id: str, request: Request) -> Response:
     _task_id(task_id)
     body = await read_json(request)
-    task = await call(
+    task = await write(
         tasks.update_task, engine_of(request), task_id, body, actor_of(request), if_match(request)
     )
     return versioned(task, task)

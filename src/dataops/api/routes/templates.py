@@ -12,6 +12,7 @@ from dataops.api.http import (
     listing_response,
     no_content,
     page_of,
+    read,
     read_json,
     versioned,
 )
@@ -33,7 +34,7 @@ _ONE = envelope(template=ref("Template"))
     Doc("List workflow templates", answer=listing("templates", ref("Template")), query=PAGING),
 )
 async def list_templates(request: Request) -> Response:
-    listing = await call(templates.list_templates, engine_of(request), page_of(request))
+    listing = await read(templates.list_templates, engine_of(request), page_of(request))
     return listing_response("templates", listing)
 
 
@@ -69,7 +70,7 @@ async def create_template(request: Request) -> Response:
     Doc("Get a template", answer=_ONE, etag=True),
 )
 async def get_template(template_id: str, request: Request) -> Response:
-    template = await call(templates.get_template, engine_of(request), template_id)
+    template = await read(templates.get_template, engine_of(request), template_id)
     return versioned(template, {"template": template})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from dataops.api.http import call, engine_of, json_response, listing_response, page_of
+from dataops.api.http import engine_of, json_response, listing_response, page_of, read
 from dataops.api.openapi import PAGING, Doc, envelope, listing, ref
 from dataops.api.routes import route
 from dataops.engine import users
@@ -23,7 +23,7 @@ router = APIRouter()
     Doc("List users (never a password hash)", answer=listing("users", ref("User")), query=PAGING),
 )
 async def list_users(request: Request) -> Response:
-    listing = await call(users.list_users, engine_of(request), page_of(request))
+    listing = await read(users.list_users, engine_of(request), page_of(request))
     shown = [Item(public(user), user.version) for user in listing.items]
     return listing_response("users", Listing(shown, listing.next_cursor))
 
@@ -32,5 +32,5 @@ async def list_users(request: Request) -> Response:
     router, "/api/users/{user_id}", ["GET"], Doc("Get a user", answer=envelope(user=ref("User")))
 )
 async def get_user(user_id: str, request: Request) -> Response:
-    user = await call(users.get_user, engine_of(request), user_id)
+    user = await read(users.get_user, engine_of(request), user_id)
     return json_response({"user": public(user)})
