@@ -195,4 +195,4 @@ def test_a_runtime_install_pulls_only_what_serving_needs() -> None:
     }
     tools = {"pytest", "moto", "mypy", "ruff", "hypothesis", "schemathesis", "boto3-stubs"}
     assert not runtime & tools
-    assert project["optional-dependencies"]["aws"] == ["boto3>=1.34"]
+    assert project["optional-dependencies"]["aws"] == ["boto3>=1.34", "tzdata>=2024.1"]

@@ -20,6 +20,14 @@ def test_defaults() -> None:
     assert settings.session_ttl_seconds == 2592000
     assert settings.table_names["bundles"] == "Projects"
     assert settings.table_names["audit_events"] == "AuditEvents"
+    assert settings.timezone.key == "UTC"
+
+
+def test_the_team_time_zone_is_an_iana_name() -> None:
+    assert Settings.from_env({"DATAOPS_TIMEZONE": " Europe/Berlin "}).timezone.key == (
+        "Europe/Berlin"
+    )
+    assert Settings.from_env({"DATAOPS_TIMEZONE": ""}).timezone.key == "UTC"
 
 
 def test_paths_and_table_names() -> None:
@@ -70,6 +78,14 @@ def test_paths_and_table_names() -> None:
         ({"DATAOPS_SESSION_TTL_SECONDS": "9" * 5000}, "DATAOPS_SESSION_TTL_SECONDS='99999"),
         ({"DATAOPS_SESSION_TTL_SECONDS": "soon"}, "DATAOPS_SESSION_TTL_SECONDS='soon' must be"),
         ({"DATAOPS_AUTO_CREATE_TABLES": "maybe"}, "must be true or false"),
+        *(
+            (
+                {"DATAOPS_TIMEZONE": zone},
+                f"DATAOPS_TIMEZONE={zone!r} is not an IANA time zone name, e.g. UTC, "
+                "Europe/Berlin or America/New_York",
+            )
+            for zone in ("Mars/Olympus", "CEST+2", "/etc/localtime", "../zoneinfo/UTC", "a\\b")
+        ),
         (
             {"DATAOPS_ENV": "production", "AWS_LAMBDA_FUNCTION_NAME": "engine"},
             "DATAOPS_STORE=sqlite is refused in production on AWS Lambda",

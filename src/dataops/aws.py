@@ -5,7 +5,8 @@
 * `LambdaInvokeTransport`: how the portal's broker reaches the engine on AWS (an
   `EngineTransport`): the request as one JSON payload, invoked synchronously;
 * `engine_handler`: that payload through the engine's ASGI application, the answer as a payload;
-* `scheduled_handler`: the daily cron run and the daily export to the bucket, from EventBridge.
+* `scheduled_handler`: the hourly cron run (for the team's day) and the daily export to the
+  bucket, from EventBridge.
 
 Lambda carries at most 6 MB each way of an invoke, and a body that is not text travels in base64
 (a third larger). So the transport refuses a request body that cannot fit (413: large files go

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dataops.model.actors import ReviewPolicy
 from dataops.model.values import parse_digits
@@ -103,6 +104,9 @@ class Settings:
     engine_url: str = ""
     # Who may approve whose artifacts, waive proof, delete workflows (model/actors.py).
     review_policy: ReviewPolicy = ReviewPolicy.OPEN
+    # The team's day (`DATAOPS_TIMEZONE`): which calendar day "today" is for the home lanes,
+    # overdue tasks, follow-ups and the cron runner. Timestamps stay UTC.
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     @property
     def local_storage_allowed(self) -> bool:
@@ -223,6 +227,23 @@ def parse_origin(raw: str, name: str) -> str:
     return f"{parsed.scheme}://{host}" + (f":{port}" if port not in (None, default_port) else "")
 
 
+def parse_timezone(raw: str) -> ZoneInfo:
+    """An IANA time zone name (`Europe/Berlin`, `America/New_York`, `UTC`)."""
+    name = raw.strip()
+    if not name:
+        return ZoneInfo("UTC")
+    try:
+        # Names only: a path (`../etc`) or a file name is not a zone, whatever the disk holds.
+        if name.startswith(("/", ".")) or ".." in name or "\\" in name:
+            raise ValueError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(
+            f"DATAOPS_TIMEZONE={raw!r} is not an IANA time zone name, "
+            "e.g. UTC, Europe/Berlin or America/New_York"
+        ) from None
+
+
 def parse_store(raw: str) -> StoreLocation:
     """`sqlite:///var/x.db` is relative (`var/x.db`), `sqlite:////srv/x.db` absolute."""
     raw = raw.strip()
@@ -321,6 +342,7 @@ def _read_settings(environ: Mapping[str, str]) -> Settings:
         public_url=_origin(environ, "DATAOPS_PUBLIC_URL"),
         engine_url=_origin(environ, "DATAOPS_ENGINE_URL"),
         review_policy=_choice(environ, "DATAOPS_REVIEW_POLICY", ReviewPolicy, ReviewPolicy.OPEN),
+        timezone=parse_timezone(environ.get("DATAOPS_TIMEZONE", "")),
     )
 
 

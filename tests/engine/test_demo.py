@@ -32,7 +32,9 @@ def test_demo_loads_a_podcast_episode(engine: Engine, client: TestClient) -> Non
     kinds = {task.get("proofRequirement", {}).get("type") for task in tasks} | {
         "file" for task in tasks if task.get("requiresFile")
     }
-    assert kinds == {"artifact", "url", "comment", "file"}
+    assert kinds == {"artifact", "url", "comment", "file", None}
+    [waiting] = [task for task in tasks if task["status"] == "waiting"]
+    assert (waiting["waitingFor"], waiting["followUpAt"]) == ("Dr. Lin", "2026-11-27T09:00:00.000Z")
     assert {task["id"] for task in tasks} == set(demo.TASK_IDS.values())
 
     found = {

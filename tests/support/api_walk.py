@@ -122,6 +122,9 @@ def seed(engine: Engine, client: TestClient) -> Seeded:
     return Seeded(task, bundle, template, artifact, file, config)
 
 
+LANES = ("today", "overdue", "waiting", "blocked")
+
+
 def steps(seeded: Seeded) -> list[Step]:
     s = seeded
     return [
@@ -143,12 +146,21 @@ def steps(seeded: Seeded) -> list[Step]:
         Step("artifacts of a bundle", "GET", "/api/artifacts", {"bundleId": s.bundle}),
         Step("review queue (status)", "GET", "/api/artifacts", {"status": "needs-review"}),
         Step("artifacts by type", "GET", "/api/artifacts", {"type": "report"}),
+        Step("artifacts by provider", "GET", "/api/artifacts", {"storageProvider": "s3"}),
+        Step(
+            "review queue of a workflow",
+            "GET",
+            "/api/artifacts",
+            {"status": "needs-review", "type": "report", "bundleId": s.bundle},
+        ),
         Step("artifacts of a job", "GET", "/api/artifacts", {"assistantJobId": "job-7"}),
         Step("artifacts of a file", "GET", "/api/artifacts", {"fileId": s.file}),
         Step("files of a task", "GET", "/api/files", {"taskId": s.task}),
         Step("files of a bundle", "GET", "/api/files", {"bundleId": s.bundle}),
         Step("files by category", "GET", "/api/files", {"category": "invoice"}),
         Step("proof of a task", "GET", f"/api/tasks/{s.task}/proof"),
+        *(Step(f"home lane {lane}", "GET", f"/api/lanes/{lane}") for lane in LANES),
+        Step("attention (review queue, unread)", "GET", "/api/attention"),
         Step("approve artifact", "POST", f"/api/artifacts/{s.artifact}/approve", json={}),
         Step("complete task (gate)", "PUT", f"/api/tasks/{s.task}", json={"status": "done"}),
         Step("history of a task", "GET", "/api/audit-events", {"entityId": s.task}),

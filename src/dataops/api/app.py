@@ -27,6 +27,7 @@ from dataops.api.routes import (
     cron,
     export,
     files,
+    lanes,
     notifications,
     portal,
     recurring,
@@ -106,6 +107,7 @@ ROUTE_MODULES = (
     artifact_binaries,
     artifacts,
     audit,
+    lanes,
 )
 
 

@@ -35,6 +35,7 @@ LIST_FILTERS: tuple[tuple[str, str], ...] = (
     ("assistantJobId", "GSI-AssistantJob"),
     ("status", "GSI-Status"),
     ("type", "GSI-Type"),
+    ("storageProvider", "GSI-Provider"),
 )
 _STATUS_FIELDS = ("status", "reviewedBy", "reviewedAt", "reviewNote")
 _OWNER_FIELDS = ("taskId", "bundleId")
@@ -259,7 +260,7 @@ def _new_record(
     raw_uri = body.get("storageUri")
     uri = js_trim(raw_uri) if isinstance(raw_uri, str) else raw_uri
     provider = body.get("storageProvider") or (
-        infer_provider(uri) if isinstance(uri, str) else None
+        infer_provider(uri).value if isinstance(uri, str) else None
     )
     data_class = body.get("dataClass") or body.get("visibility") or Visibility.INTERNAL.value
     record: dict[str, Any] = {"id": engine.new_id()}
@@ -355,7 +356,7 @@ def _updates_of(engine: Engine, body: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(uri, str):
         updates["storageUri"] = uri = js_trim(uri)
     if truthy(uri) and not updates.get("storageProvider") and isinstance(uri, str):
-        updates["storageProvider"] = infer_provider(uri)
+        updates["storageProvider"] = infer_provider(uri).value
     if truthy(updates.get("visibility")) and "dataClass" not in updates:
         updates["dataClass"] = updates["visibility"]
     return updates
@@ -377,7 +378,7 @@ def update_artifact(
         stamped = dict(updates)
         if stamped.get("storageProvider") is None and "storageProvider" in stamped:
             uri = stamped.get("storageUri", existing.get("storageUri"))
-            stamped["storageProvider"] = infer_provider(uri) if isinstance(uri, str) else None
+            stamped["storageProvider"] = infer_provider(uri).value if isinstance(uri, str) else None
         if model.is_reviewed(stamped.get("status")) and "reviewedAt" not in stamped:
             stamped["reviewedAt"] = engine.now()
             reviewer = stamped.get("reviewedBy") or actor or existing.get("reviewedBy")

@@ -73,4 +73,6 @@ class Engine:
         return format_timestamp(self.clock.now())
 
     def today(self) -> str:
-        return self.clock.now().astimezone(UTC).date().isoformat()
+        """The team's calendar day (`DATAOPS_TIMEZONE`): what "today", "overdue" and the
+        cron runner's schedule mean."""
+        return self.clock.now().astimezone(self.settings.timezone).date().isoformat()

@@ -52,7 +52,7 @@ RECORDING_CHECKSUM = f"sha256:{_RECORDING_SHA256}"
 BUNDLE_ID = demo_id("bundle:episode-42")
 TASK_IDS = {
     name: demo_id(f"task:{name}")
-    for name in ("prep-doc", "episode-page", "summary", "invoice", "recording")
+    for name in ("prep-doc", "episode-page", "summary", "invoice", "recording", "release")
 }
 ARTIFACT_IDS = {
     name: demo_id(f"artifact:{name}") for name in ("prep-doc", "transcript", "recording")
@@ -112,7 +112,7 @@ def load_demo(engine: Engine) -> None:
             },
         ),
     )
-    for name, body in _task_bodies(anchor).items():
+    for name, body in _task_bodies(anchor, engine.today()).items():
         _once(
             engine,
             "tasks",
@@ -123,7 +123,7 @@ def load_demo(engine: Engine) -> None:
     load_demo_workflows(engine)
 
 
-def _task_bodies(anchor: str) -> dict[str, dict[str, Any]]:
+def _task_bodies(anchor: str, today: str) -> dict[str, dict[str, Any]]:
     common = {"bundleId": BUNDLE_ID, "source": "manual", "tags": ["podcast", "demo"]}
     return {
         "prep-doc": {
@@ -157,6 +157,15 @@ def _task_bodies(anchor: str) -> dict[str, dict[str, Any]]:
             "description": "Archive the raw recording",
             "date": anchor,
             "proofRequirement": {"type": "artifact", "label": "raw recording"},
+        },
+        # Waiting on the guest; its follow-up fell due yesterday (a notification says so).
+        "release": {
+            **common,
+            "description": "Get the signed recording release from Dr. Lin",
+            "date": add_days(anchor, -10),
+            "status": "waiting",
+            "waitingFor": "Dr. Lin",
+            "followUpAt": f"{add_days(today, -1)}T09:00:00.000Z",
         },
     }
 

@@ -25,6 +25,7 @@ from dataops.portal.csrf import CSRF_FIELD, CsrfGuard
 from dataops.portal.navigation import NAVIGATION, NavItem
 from dataops.portal.sessions import COOKIE_NAME, Gatekeeper, Visitor
 from dataops.portal.static_assets import StaticAssets
+from dataops.portal.transports import EngineUnavailable, MalformedReply
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOGIN = "/login"
@@ -142,6 +143,7 @@ def render(
         and request.headers.get("hx-history-restore-request") != "true"
     )
     context.setdefault("failure", None)
+    context.setdefault("attention", getattr(request.state, "attention", None))
     context.setdefault("rendered_forms", set())  # filled by the forms macro as it renders
     html = portal.templates.get_template(template).render(
         visitor=visitor,
@@ -266,9 +268,29 @@ def page(handler: Handler) -> Handler:
             return refusal(request, 401, messages.UNAUTHORIZED)
         if not await passes_csrf(request, visitor.session_id):
             return refusal(request, 403, messages.CSRF_FAILED)
+        request.state.attention = await attention_of(request, visitor)
         return await handler(request)
 
     return guarded
+
+
+async def attention_of(request: Request, visitor: Visitor) -> Mapping[str, Any] | None:
+    """What waits for the visitor, for the navigation's counts (`GET /api/attention`: the
+    review queue, unread notifications); None when the engine cannot say, and the page shows
+    its links without numbers."""
+    try:
+        reply = await portal_of(request).broker.call(
+            "GET", "/api/attention", caller_of(request, visitor)
+        )
+    except (EngineUnavailable, MalformedReply):
+        return None
+    if reply.status != 200:
+        return None
+    try:
+        found = reply.json().get("attention")
+    except jsonvalue.JsonError:
+        return None
+    return found if isinstance(found, dict) else None
 
 
 async def passes_csrf(request: Request, session_id: str) -> bool:

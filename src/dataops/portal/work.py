@@ -16,6 +16,7 @@ from dataops.model import messages
 from dataops.portal.broker import Reply
 from dataops.portal.pages import caller_of, error_page, json_error, page, portal_of, render
 from dataops.portal.transports import EngineUnavailable, MalformedReply
+from dataops.portal.ui import home as home_lanes
 
 if TYPE_CHECKING:  # the UI's modules import this one
     from dataops.portal.ui.kit import Failure
@@ -34,8 +35,10 @@ def _progress(reply: Reply) -> dict[str, int]:
 
 async def show_home(request: Request, failure: Failure | None = None) -> Response:
     """The home page; `failure` is a refused start of a workflow."""
-    bundles_reply, templates_reply = await asyncio.gather(
-        _engine(request, "/api/bundles"), _engine(request, "/api/templates")
+    bundles_reply, templates_reply, lanes = await asyncio.gather(
+        _engine(request, "/api/bundles"),
+        _engine(request, "/api/templates"),
+        home_lanes.lanes(request),
     )
     if bundles_reply.status != 200:
         return error_page(request, bundles_reply.status, bundles_reply.error)
@@ -65,7 +68,11 @@ async def show_home(request: Request, failure: Failure | None = None) -> Respons
         workflows=workflows,
         progress=progress,
         template_options=[(item["id"], str(item.get("name", ""))) for item in templates],
-        today=datetime.date.today().isoformat(),
+        lanes=lanes,
+        # The team's day (DATAOPS_TIMEZONE), as the lanes read it.
+        today=next(
+            (box.lane["date"] for box in lanes if box.lane), datetime.date.today().isoformat()
+        ),
         failure=failure,
     )
 

@@ -174,6 +174,7 @@ ARTIFACTS = Table(
         Index("GSI-AssistantJob", "assistantJobId", "createdAt"),
         Index("GSI-File", "fileId", "createdAt"),
         Index("GSI-Type", "type", "createdAt"),
+        Index("GSI-Provider", "storageProvider", "createdAt"),
         Index("GSI-Created", None, "createdAt"),
     ),
 )

@@ -145,7 +145,15 @@ async def register_artifact(request: Request) -> Response:
         query=(
             *(
                 field_param(ARTIFACT.by_name[name], f"Only artifacts with this {name}.")
-                for name in ("taskId", "bundleId", "assistantJobId", "fileId", "status", "type")
+                for name in (
+                    "taskId",
+                    "bundleId",
+                    "assistantJobId",
+                    "fileId",
+                    "status",
+                    "type",
+                    "storageProvider",
+                )
             ),
             *PAGING,
         ),

@@ -10,7 +10,10 @@ from starlette.routing import Route
 
 from dataops.portal.ui import (
     artifacts,
+    home,
+    notifications,
     recurring,
+    review,
     tasks,
     team,
     template_editor,
@@ -26,6 +29,9 @@ MODULES: tuple[ModuleType, ...] = (
     template_editor,
     recurring,
     team,
+    home,
+    review,
+    notifications,
 )
 
 
