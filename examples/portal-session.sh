@@ -14,6 +14,10 @@
 # their own artifacts): `portal_sign_in_reviewer BASE_URL` signs in with DATAOPS_REVIEWER_EMAIL
 # and DATAOPS_REVIEWER_PASSWORD (or var/reviewer-login.txt, printed by `make run`) and sets
 # "${REVIEW_AUTH[@]}"; without either it returns 1 and sets nothing.
+#
+# `api METHOD PATH EXPECTED_STATUS [JSON]` sends one request as the signed-in person and ends
+# the script on any other status; `field NAME` reads a string of its answer (set BODY_FILE to a
+# temporary file first).
 
 PORTAL_FILES=()
 
@@ -78,4 +82,22 @@ _portal_files() {
 
 portal_sign_out() {
   rm -f "${PORTAL_FILES[@]}"
+}
+
+# api METHOD PATH EXPECTED_STATUS [JSON]: one request through /work/api as the signed-in person,
+# the response printed (and kept in $BODY_FILE); any other status ends the script.
+api() {
+  local method="$1" path="$2" expected="$3" body="${4:-}" status
+  local args=(-sS -o "$BODY_FILE" -w '%{http_code}' -X "$method" "${AUTH[@]}")
+  if [[ -n "$body" ]]; then args+=(-H 'Content-Type: application/json' --data "$body"); fi
+  status="$(curl "${args[@]}" "$API$path")" || { echo "cannot reach $API" >&2; exit 1; }
+  echo "$method /work/api$path -> $status $(cat "$BODY_FILE")"
+  if [[ "$status" != "$expected" ]]; then
+    echo "expected $expected" >&2
+    exit 1
+  fi
+}
+
+field() {  # field NAME: the first string value of NAME in the last response
+  sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$BODY_FILE" | head -n 1
 }

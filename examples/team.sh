@@ -15,20 +15,6 @@ BODY_FILE="$(mktemp)"
 user_id="" token_name="example-assistant-$$"
 token_made=""
 
-api() {  # api METHOD PATH EXPECTED_STATUS [JSON]
-  local method="$1" path="$2" expected="$3" body="${4:-}" status
-  local args=(-sS -o "$BODY_FILE" -w '%{http_code}' -X "$method" "${AUTH[@]}")
-  if [[ -n "$body" ]]; then args+=(-H 'Content-Type: application/json' --data "$body"); fi
-  status="$(curl "${args[@]}" "$API$path")" || { echo "cannot reach $API" >&2; exit 1; }
-  echo "$method /work/api$path -> $status $(cat "$BODY_FILE")"
-  if [[ "$status" != "$expected" ]]; then
-    echo "expected $expected" >&2
-    exit 1
-  fi
-}
-field() {  # field NAME: the first string value of NAME in the last response
-  sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$BODY_FILE" | head -n 1
-}
 clean_up() {
   if [[ -z "${KEEP:-}" ]]; then
     if [[ -n "$token_made" ]]; then
