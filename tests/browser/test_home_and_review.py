@@ -12,10 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from dataops.engine import artifacts, demo, notifications, tasks
 from dataops.engine.context import SystemClock
-from tests.portal.conftest import ADA, Product, start_product
+from tests.browser.ui_helpers import sign_in
+from tests.portal.conftest import Product, start_product
 from tests.support.browser import screenshot
 
 PREP_TASK = "Review the guest prep document from the podcast assistant"
@@ -32,20 +34,12 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
         yield started
 
 
-def sign_in(page: Any, product: Product, path: str = "/work") -> None:
-    page.goto(product.url + "/login?next=" + path.replace("/", "%2F"))
-    page.get_by_label("Email").fill(ADA["email"])
-    page.get_by_label("Password").fill(ADA["password"])
-    page.get_by_role("button", name="Sign in").click()
-    assert page.url == product.url + path
-
-
 def lane(page: Any, name: str) -> Any:
     return page.locator(f"#lane-{name}")
 
 
 def test_each_lane_shows_the_demo_work(page: Any, product: Product, tmp_path: Path) -> None:
-    sign_in(page, product)
+    sign_in(page, product.url)
     today = lane(page, "today")
     assert today.get_by_role("link", name="Book the venue").is_visible()
     overdue = lane(page, "overdue")
@@ -79,7 +73,7 @@ def test_each_lane_shows_the_demo_work(page: Any, product: Product, tmp_path: Pa
 def test_home_on_a_phone_has_no_sideways_scrolling(
     page: Any, product: Product, tmp_path: Path
 ) -> None:
-    sign_in(page, product)
+    sign_in(page, product.url)
     assert lane(page, "blocked").is_visible()
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
@@ -91,7 +85,7 @@ def test_home_on_a_phone_has_no_sideways_scrolling(
 def test_approving_from_the_queue_unblocks_the_task_and_clears_the_queue(
     page: Any, product: Product, tmp_path: Path
 ) -> None:
-    sign_in(page, product)
+    sign_in(page, product.url)
     screenshot(page, "home", tmp_path, keep=True)
     review_link = page.get_by_role("navigation", name="Sections").get_by_role("link", name="Review")
     assert review_link.locator(".nav-count").inner_text() == "1"
@@ -141,7 +135,7 @@ def test_rejecting_with_a_note_works_without_javascript(browser: Any, product: P
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
-        sign_in(page, product, "/work/review")
+        sign_in(page, product.url, target="/work/review")
         item = page.locator(".review-item", has_text="Transcript draft for review")
         item.get_by_label("Note for the author").fill("Speaker names are missing")
         with page.expect_navigation():
@@ -160,7 +154,7 @@ def test_notifications_open_their_task_and_are_dismissed(
     engine = product.engine
     for message in ("Venue contract arrived", "Newsletter stats are in"):
         engine.store.create("notifications", notifications.record(engine, message=message))
-    sign_in(page, product)
+    sign_in(page, product.url)
     bell = page.get_by_role("link", name="Notifications")
     unread = int(bell.locator(".nav-count").inner_text())
     assert unread >= 3  # the demo's due follow-up and the two above
@@ -203,7 +197,11 @@ def test_the_team_time_zone_decides_what_is_overdue(
             {"description": "Send the sponsor report", "date": _day_in("Pacific/Pago_Pago")},
             None,
         )
-        sign_in(page, product)
-        assert lane(page, expected).get_by_role("link", name="Send the sponsor report").is_visible()
+        sign_in(page, product.url)
+        expect(
+            lane(page, expected).get_by_role("link", name="Send the sponsor report")
+        ).to_be_visible()
         other = "overdue" if expected == "today" else "today"
-        assert lane(page, other).get_by_role("link", name="Send the sponsor report").count() == 0
+        expect(lane(page, other).get_by_role("link", name="Send the sponsor report")).to_have_count(
+            0
+        )

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dataops.engine import users
+from tests.browser.ui_helpers import sign_in
 from tests.portal.conftest import ADA, BOB, Product, start_product
 from tests.support.accessibility import assert_accessible
 from tests.support.browser import screenshot
@@ -23,14 +24,6 @@ from tests.support.browser import screenshot
 @pytest.fixture(scope="module")
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     yield from start_product(tmp_path_factory.mktemp("operations"))
-
-
-def sign_in(page: Any, product: Product, person: dict[str, str], then: str = "/work") -> None:
-    page.goto(product.url + "/login?next=" + then.replace("/", "%2F"))
-    page.get_by_label("Email").fill(person["email"])
-    page.get_by_label("Password").fill(person["password"])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(product.url + then)
 
 
 def template_named(product: Product, name: str) -> dict[str, Any]:
@@ -43,7 +36,7 @@ def form(page: Any, name: str) -> Any:
 
 
 def test_a_template_is_edited_and_instantiated(page: Any, product: Product, tmp_path: Path) -> None:
-    sign_in(page, product, ADA, "/work/templates")
+    sign_in(page, product.url, ADA, "/work/templates")
     new = form(page, "New template")
     new.get_by_label("Name").fill("Podcast episode")
     new.get_by_label("Type").fill("podcast")
@@ -160,7 +153,7 @@ def test_a_template_is_edited_and_instantiated(page: Any, product: Product, tmp_
 
 
 def test_a_stale_template_edit_shows_the_fresh_template(page: Any, product: Product) -> None:
-    sign_in(page, product, ADA, "/work/templates")
+    sign_in(page, product.url, ADA, "/work/templates")
     new = form(page, "New template")
     new.get_by_label("Name").fill("Newsletter")
     new.get_by_label("Type").fill("newsletter")
@@ -192,7 +185,7 @@ def test_a_recurring_config_generates_its_tasks_without_javascript(
 
 
 def recurring_walk(page: Any, product: Product) -> None:
-    sign_in(page, product, ADA, "/work/recurring")
+    sign_in(page, product.url, ADA, "/work/recurring")
     new = form(page, "Add recurring work")
     new.get_by_label("Task description").fill("Check the shared inbox")
     new.get_by_label("Schedule (cron)").fill("0 9 * * MON,THU")
@@ -254,7 +247,7 @@ def recurring_walk(page: Any, product: Product) -> None:
 
 
 def test_a_lead_runs_the_team(browser: Any, page: Any, product: Product) -> None:
-    sign_in(page, product, ADA, "/work/team")
+    sign_in(page, product.url, ADA, "/work/team")
     add = form(page, "Add a person")
     add.get_by_label("Name").fill("Grace")
     add.get_by_label("Email").fill("grace@example.com")
@@ -277,7 +270,7 @@ def test_a_lead_runs_the_team(browser: Any, page: Any, product: Product) -> None
     context = browser.new_context()
     try:
         grace = context.new_page()
-        sign_in(grace, product, {"email": "grace@example.com", "password": temporary})
+        sign_in(grace, product.url, {"email": "grace@example.com", "password": temporary})
         assert grace.request.get(product.url + "/work/api/me").status == 200
 
         form(page, "Deactivate Grace").get_by_role("button").click()
@@ -320,7 +313,7 @@ def test_a_lead_runs_the_team(browser: Any, page: Any, product: Product) -> None
 
 
 def test_a_member_sees_the_team_and_is_refused_its_actions(page: Any, product: Product) -> None:
-    sign_in(page, product, BOB, "/work/team")
+    sign_in(page, product.url, BOB, "/work/team")
     assert page.get_by_role("row", name=re.compile("^Ada ")).is_visible()
     assert "Only a lead can manage the team" in page.get_by_role("main").inner_text()
     assert page.get_by_role("form", name="Add a person").count() == 0
@@ -349,7 +342,7 @@ def focused(page: Any) -> str:
 def test_a_person_is_added_by_keyboard_alone(page: Any, product: Product) -> None:
     """From the top of the team page, Tab reaches the add form; its controls come in reading
     order, and Enter sends it."""
-    sign_in(page, product, ADA, "/work/team")
+    sign_in(page, product.url, ADA, "/work/team")
     for _ in range(200):
         page.keyboard.press("Tab")
         if focused(page) == "add-user-name":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -12,7 +13,9 @@ from tests.portal.conftest import ADA, Product
 
 
 def sign_in(page: Any, url: str, person: Mapping[str, str] = ADA, target: str = "/work") -> None:
-    page.goto(url + "/login?next=" + target)
+    """Sign in through the login form and wait until the target page has loaded (not merely
+    been navigated to), so what follows may read the page at once."""
+    page.goto(url + "/login?next=" + quote(target, safe=""))
     page.get_by_label("Email").fill(person["email"])
     page.get_by_label("Password").fill(person["password"])
     page.get_by_role("button", name="Sign in").click()
