@@ -175,7 +175,9 @@ def test_notifications_open_their_task_and_are_dismissed(
     page.locator("#notifications-empty").wait_for()
     assert bell.locator(".nav-count").count() == 0
     page.get_by_role("link", name="Show dismissed too").click()
-    assert page.locator(".notification.dismissed", has_text="Venue contract arrived").is_visible()
+    expect(
+        page.locator(".notification.dismissed", has_text="Venue contract arrived")
+    ).to_be_visible()
 
 
 def _day_in(zone: str) -> str:

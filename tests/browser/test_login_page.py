@@ -44,7 +44,7 @@ def test_a_person_signs_in_with_the_form_and_signs_out(
 
     page.get_by_label("Password").fill(ADA["password"])
     page.get_by_role("button", name="Sign in").click()
-    assert page.url == product.url + "/work/account/password"
+    page.wait_for_url(product.url + "/work/account/password")
     assert page.get_by_role("heading", name="Change your password").is_visible()
     cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
     assert cookies["dataops_session"]["httpOnly"] is True
