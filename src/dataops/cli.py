@@ -536,14 +536,14 @@ def tokens_revoke(
     typer.echo(f"Token of service:{name} revoked.")
 
 
-def cron_text(report: cron.CronReport, today: str) -> list[str]:
+def cron_text(report: cron.CronReport, today: str, timezone: str) -> list[str]:
     """A cron run as people read it."""
     created = f"{len(report.created)}"
     if report.created:
         created += f" ({', '.join(report.created)})"
     notes = ", ".join(f"{count} {kind}" for kind, count in sorted(report.notifications.items()))
     return [
-        f"Cron run for {today} (UTC)",
+        f"Cron run for {today} ({timezone})",
         f"  bundles created from automatic templates: {created}; already there: {report.skipped}",
         f"  notifications created: {notes or 'none'}",
         f"  unfinished temporary uploads removed: {report.temporaries_removed}",
@@ -561,15 +561,15 @@ def cron_run(
         ),
     ] = False,
 ) -> None:
-    """Run the cron runner once for today (UTC): bundles of automatic templates, follow-up,
-    overdue and missing-evidence notifications."""
+    """Run the cron runner once for the team's today (DATAOPS_TIMEZONE): bundles of automatic
+    templates, follow-up, overdue and missing-evidence notifications."""
     with opened_engine() as eng:
         report = cron.run(eng)
         today = eng.today()
     if as_json:
         typer.echo(jsonvalue.dumps(report.as_json()).decode())
     else:
-        for line in cron_text(report, today):
+        for line in cron_text(report, today, eng.settings.timezone.key):
             typer.echo(line)
 
 

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -394,6 +395,24 @@ def test_the_cli_runs_cron(tmp_path: Path) -> None:
         '{"created":[],"skipped":1,"notifications":{},"temporariesRemoved":0}\n'
     )
 
+
+def test_the_cli_names_the_team_day_it_ran_for(tmp_path: Path) -> None:
+    env = {
+        "DATAOPS_ENV": "test",
+        "DATAOPS_STORE": f"sqlite:///{tmp_path / 'dataops.db'}",
+        "DATAOPS_BLOBS": f"local-dev:///{tmp_path / 'blobs'}",
+        "DATAOPS_TIMEZONE": "Pacific/Kiritimati",
+    }
+    from dataops.bootstrap import open_engine
+    from dataops.config import Settings
+
+    open_engine(Settings.from_env(env)).store.close()
+    before = datetime.now(UTC).astimezone(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+    ran = CliRunner().invoke(cli_app, ["cron", "run"], env=env)
+    after = datetime.now(UTC).astimezone(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+    assert ran.exit_code == 0, ran.output
+    first = ran.stdout.splitlines()[0]
+    assert first in {f"Cron run for {day} (Pacific/Kiritimati)" for day in (before, after)}
 
 def test_the_http_route_answers_what_the_cli_prints(client: TestClient) -> None:
     task(client, date="2026-11-01")

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from dataops.engine import cron, users
 from dataops.engine.context import Engine
 from dataops.model.users import Role
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, client_for, make_engine, make_settings
 from tests.support.artifacts import artifact_gated_task
 from tests.support.multipart import body, field, file_part, headers
 
@@ -57,6 +57,42 @@ def test_yesterdays_waivers_reach_every_lead_once(
     }
     assert "proof-waived" not in cron.run(engine).notifications  # once per lead and day
 
+
+def test_the_digest_covers_the_team_day_not_the_utc_day(tmp_path: Path) -> None:
+    # Kiritimati is UTC+14: its 2026-11-29 runs from 2026-11-28T10:00Z to 2026-11-29T10:00Z.
+    clock = FakeClock(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))  # still the 28th there
+    engine = make_engine(make_settings(tmp_path, DATAOPS_TIMEZONE="Pacific/Kiritimati"), clock)
+    try:
+        client = client_for(engine)
+        waive(client, "The day before")
+        clock.set(datetime(2026, 11, 28, 11, 0, tzinfo=UTC))  # the 29th there, the 28th in UTC
+        counted = waive(client, "On the team's day")
+        clock.set(datetime(2026, 11, 29, 11, 0, tzinfo=UTC))  # the 30th there
+        assert cron.run(engine).notifications["proof-waived"] == 1
+        (notice,) = notifications_of(client, "proof-waived")
+        assert notice["message"] == (
+            f"Proof was waived for 1 task on 2026-11-29: task {counted} (On the team's day)"
+        )
+    finally:
+        engine.store.close()
+
+
+def test_the_team_day_span_in_utc(tmp_path: Path) -> None:
+    for zone, day, span in (
+        ("UTC", "2026-11-29", ("2026-11-29T00:00:00.000Z", "2026-11-29T23:59:59.999Z")),
+        (
+            "Pacific/Kiritimati",
+            "2026-11-29",
+            ("2026-11-28T10:00:00.000Z", "2026-11-29T09:59:59.999Z"),
+        ),
+        # The day Berlin leaves summer time lasts 25 hours.
+        ("Europe/Berlin", "2026-10-25", ("2026-10-24T22:00:00.000Z", "2026-10-25T22:59:59.999Z")),
+    ):
+        engine = make_engine(make_settings(tmp_path, DATAOPS_TIMEZONE=zone))
+        try:
+            assert engine.day_span(day) == span, zone
+        finally:
+            engine.store.close()
 
 def test_a_long_digest_names_the_first_waivers(
     client: TestClient, engine: Engine, clock: FakeClock

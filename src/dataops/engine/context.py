@@ -8,7 +8,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from dataops.config import Settings
@@ -76,3 +76,11 @@ class Engine:
         """The team's calendar day (`DATAOPS_TIMEZONE`): what "today", "overdue" and the
         cron runner's schedule mean."""
         return self.clock.now().astimezone(self.settings.timezone).date().isoformat()
+
+    def day_span(self, day: str) -> tuple[str, str]:
+        """The first and the last millisecond of the team's calendar day `day` (a valid
+        `YYYY-MM-DD`), as the UTC timestamps records carry."""
+        start = datetime.combine(date.fromisoformat(day), time(), self.settings.timezone)
+        end = datetime.combine(start.date() + timedelta(days=1), time(), self.settings.timezone)
+        last = end.astimezone(UTC) - timedelta(milliseconds=1)
+        return format_timestamp(start), format_timestamp(last)

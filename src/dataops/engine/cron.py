@@ -60,7 +60,7 @@ class CronReport:
 
 
 def run(engine: Engine) -> CronReport:
-    """One run for today's date (UTC)."""
+    """One run for the team's calendar day (`Engine.today`, in DATAOPS_TIMEZONE)."""
     report = CronReport()
     _create_scheduled_bundles(engine, report)
     report.count(NotificationType.FOLLOW_UP_DUE, len(notifications.generate_follow_ups(engine)))
@@ -111,7 +111,7 @@ def _waiver_digest(engine: Engine) -> int:
                 "audit_events",
                 "GSI-Waiver",
                 AuditAction.PROOF_WAIVED.value,
-                Range.between(f"{day}T00:00:00.000Z", f"{day}T23:59:59.999Z"),
+                Range.between(*engine.day_span(day)),
             )
         ],
         PageRequest(),

@@ -25,7 +25,7 @@ REPORT = envelope(
     "/api/cron/run",
     ["POST"],
     Doc(
-        "Run the scheduled work once for today (UTC)",
+        "Run the scheduled work once for the team's today (DATAOPS_TIMEZONE)",
         answer=REPORT,
         description="Bundles of automatic templates (`created`: their ids; `skipped`: already "
         "there), follow-up, overdue and missing-evidence notifications (counts by type) and "
