@@ -182,6 +182,69 @@ def test_get_list_and_tasks(client: TestClient) -> None:
     assert error(client.get("/api/bundles/missing/tasks"), 404) == "Bundle not found"
 
 
+def test_the_list_filters_by_status_and_carries_progress(client: TestClient) -> None:
+    archived = create(client, title="Old episode", anchorDate="2026-01-01", status="archived")
+    episode = create(client, title="Episode 12", anchorDate="2026-12-10")
+    empty = create(client, title="Empty", anchorDate="2027-01-01")
+    waiting = {"waitingFor": "Dr. Lin", "followUpAt": "2026-12-03T09:00:00.000Z"}
+    for status, extra in (
+        ("done", {}),
+        ("done", {}),
+        ("todo", {}),
+        ("waiting", waiting),
+        ("archived", {}),
+    ):
+        body = {
+            "description": status,
+            "date": "2026-12-01",
+            "bundleId": episode["id"],
+            "status": status,
+        }
+        created = client.post("/api/tasks", json=body | extra)
+        assert created.status_code == 201, created.text
+    client.post(
+        "/api/tasks", json={"description": "x", "date": "2026-01-02", "bundleId": archived["id"]}
+    )
+    client.post("/api/tasks", json={"description": "loose", "date": "2026-12-01"})
+
+    answer = client.get("/api/bundles?include=progress").json()
+    assert [bundle["id"] for bundle in answer["bundles"]] == [
+        archived["id"],
+        episode["id"],
+        empty["id"],
+    ]
+    # Done among the tasks that are not archived; a bundle without tasks has 0 of 0.
+    assert answer["progress"] == {
+        archived["id"]: {"done": 0, "total": 1},
+        episode["id"]: {"done": 2, "total": 4},
+        empty["id"]: {"done": 0, "total": 0},
+    }
+    active = client.get("/api/bundles?status=active&include=progress").json()
+    assert [bundle["id"] for bundle in active["bundles"]] == [episode["id"], empty["id"]]
+    assert set(active["progress"]) == {episode["id"], empty["id"]}
+    assert client.get("/api/bundles?status=archived").json() == {"bundles": [archived]}
+    assert "progress" not in client.get("/api/bundles").json()
+
+    # A page's progress covers that page's bundles.
+    first = client.get("/api/bundles?include=progress&limit=1").json()
+    assert set(first["progress"]) == {archived["id"]}
+    second = client.get(f"/api/bundles?include=progress&limit=1&cursor={first['nextCursor']}")
+    assert set(second.json()["progress"]) == {episode["id"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("include=tasks", 'include must be "progress"'),
+        ("include=progress,tasks", 'include must be "progress"'),
+        ("status=deleted", STATUS_MESSAGE),
+        ("status=active%0A", STATUS_MESSAGE),
+    ],
+)
+def test_the_list_refuses_unknown_filters(client: TestClient, query: str, message: str) -> None:
+    assert error(client.get(f"/api/bundles?{query}"), 400) == message
+
+
 def test_update(client: TestClient) -> None:
     bundle = create(client, emoji="🎙️")
     response = client.put(

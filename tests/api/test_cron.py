@@ -414,6 +414,7 @@ def test_the_cli_names_the_team_day_it_ran_for(tmp_path: Path) -> None:
     first = ran.stdout.splitlines()[0]
     assert first in {f"Cron run for {day} (Pacific/Kiritimati)" for day in (before, after)}
 
+
 def test_the_http_route_answers_what_the_cli_prints(client: TestClient) -> None:
     task(client, date="2026-11-01")
     answer = client.post("/api/cron/run").json()

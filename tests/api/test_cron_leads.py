@@ -94,6 +94,7 @@ def test_the_team_day_span_in_utc(tmp_path: Path) -> None:
         finally:
             engine.store.close()
 
+
 def test_a_long_digest_names_the_first_waivers(
     client: TestClient, engine: Engine, clock: FakeClock
 ) -> None:

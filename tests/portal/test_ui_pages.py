@@ -267,6 +267,30 @@ def test_a_workflow_starts_from_a_template_and_its_stage_changes(site: Site) -> 
     assert site.api("GET", f"/bundles/{bundle_id}").json()["bundle"]["stage"] == "announced"
 
 
+def test_workflow_lists_show_each_workflows_progress(site: Site) -> None:
+    def workflow(title: str, status: str, *task_statuses: str) -> str:
+        body = {"title": title, "anchorDate": "2026-12-10", "status": status}
+        bundle_id = site.api("POST", "/bundles", body).json()["bundle"]["id"]
+        for task_status in task_statuses:
+            task = {"description": task_status, "date": "2026-12-08", "status": task_status}
+            assert site.api("POST", "/tasks", {**task, "bundleId": bundle_id}).status_code == 201
+        return str(bundle_id)
+
+    def row(html: str, bundle_id: str) -> str:
+        return text_of(
+            html.split(f'href="/work/workflows/{bundle_id}"')[1].split("</tr>", maxsplit=1)[0]
+        )
+
+    running = workflow("Episode 61", "active", "done", "todo", "todo", "archived")
+    finished = workflow("Episode 59", "archived", "done")
+    home = site.page("/work").text
+    assert row(home, running).endswith("1 of 3")  # archived tasks do not count
+    assert finished not in home  # home lists the active workflows only
+    listed = site.page("/work/workflows").text
+    assert "1 of 3 Active" in row(listed, running)
+    assert "1 of 1 Archived" in row(listed, finished)
+
+
 def test_an_artifact_is_attached_superseded_and_its_page_tells_its_story(site: Site) -> None:
     task = a_task(site)
     body = {"type": "transcript", "title": "Transcript v1", "storageUri": "https://example.org/t1"}

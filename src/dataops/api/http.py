@@ -164,8 +164,10 @@ def page_of(request: Request) -> PageRequest:
     return PageRequest.parse(request.query_params.get("limit"), request.query_params.get("cursor"))
 
 
-def listing_response(key: str, listing: Listing) -> Response:
-    payload: dict[str, Any] = {key: listing.items}
+def listing_response(
+    key: str, listing: Listing, extra: Mapping[str, Any] | None = None
+) -> Response:
+    payload: dict[str, Any] = {key: listing.items, **(extra or {})}
     if listing.next_cursor is not None:
         payload["nextCursor"] = listing.next_cursor
     return json_response(payload)

@@ -261,13 +261,15 @@ def array(item: JSON) -> JSON:
     return {"type": "array", "items": item}
 
 
-def listing(key: str, item: JSON) -> JSON:
-    """A list envelope: every match, or a page and `nextCursor` when `limit` left more."""
+def listing(key: str, item: JSON, extra: JSON | None = None) -> JSON:
+    """A list envelope: every match, or a page and `nextCursor` when `limit` left more; `extra`
+    names properties some requests add."""
     return {
         "type": "object",
         "properties": {
             key: array(item),
             "nextCursor": {"type": "string", "description": "Pass as `cursor` for the next page."},
+            **(extra or {}),
         },
         "required": [key],
     }

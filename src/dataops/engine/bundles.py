@@ -3,6 +3,7 @@ delete (archived only; its tasks, artifacts and files are detached, its notifica
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from dataops.engine import notifications, refs, users
@@ -12,6 +13,7 @@ from dataops.engine.paging import Listing, PageRequest, Partition, list_partitio
 from dataops.engine.retry import settle
 from dataops.model import bundles as model
 from dataops.model import messages
+from dataops.model import tasks as task_model
 from dataops.model.bundles import BundleStage, BundleStatus
 from dataops.model.errors import Invalid, NotFound
 from dataops.model.fields import apply_updates
@@ -31,11 +33,37 @@ def get_bundle(engine: Engine, bundle_id: str) -> Item:
     return _present(engine, bundle)
 
 
-def list_bundles(engine: Engine, page: PageRequest) -> Listing:
-    """Every bundle (archived included), by anchor date."""
-    listing = list_partitions(engine.store, [Partition("bundles", "GSI-Anchor")], page)
+def list_bundles(engine: Engine, page: PageRequest, status: str | None = None) -> Listing:
+    """Every bundle (archived included), or those of one status, by anchor date."""
+    if status is not None:
+        model.check_status(status)
+    matches = None if status is None else (lambda bundle: bundle.get("status") == status)
+    listing = list_partitions(engine.store, [Partition("bundles", "GSI-Anchor")], page, matches)
     listing.items = refs.present(engine.store, listing.items)
     return listing
+
+
+def list_bundles_with_progress(
+    engine: Engine, page: PageRequest, status: str | None = None
+) -> tuple[Listing, dict[str, dict[str, int]]]:
+    """A page of bundles and the progress of each, read together."""
+    listing = list_bundles(engine, page, status)
+    return listing, progress(engine, listing.items)
+
+
+def progress(engine: Engine, bundles: Iterable[Item]) -> dict[str, dict[str, int]]:
+    """Each bundle's progress (`model.tasks.progress`), read from the tasks' bundle index in one
+    pass: what a list of workflows shows without one request per workflow."""
+    ids = [bundle["id"] for bundle in bundles]
+    tasks = list_partitions(
+        engine.store,
+        [Partition("tasks", "GSI-Bundle", bundle_id) for bundle_id in ids],
+        PageRequest(),
+    ).items
+    by_bundle: dict[str, list[Item]] = {bundle_id: [] for bundle_id in ids}
+    for task in tasks:
+        by_bundle[task["bundleId"]].append(task)
+    return {bundle_id: task_model.progress(found) for bundle_id, found in by_bundle.items()}
 
 
 def bundle_tasks(engine: Engine, bundle_id: str, page: PageRequest) -> Listing:

@@ -3,8 +3,9 @@
 Fields: minute, hour, day-of-month, month, day-of-week. Each is `*` or a comma list of values,
 ranges (`1-5`) and steps (`*/2`, `1-10/3`, `5/15` = from 5 to the end); months and weekdays also
 take names (`JAN`, `MON`, case-insensitive), and Sunday is 0 or 7. Minute and hour are validated
-but never used: the engine works in the team's calendar days (`DATAOPS_TIMEZONE`). As in Vixie cron, when both day fields
-are restricted a day matches either; a field that starts with `*` (`*`, `*/2`) is unrestricted.
+but never used: the engine works in the team's calendar days (`DATAOPS_TIMEZONE`). As in Vixie
+cron, when both day fields are restricted a day matches either; a field that starts with `*`
+(`*`, `*/2`) is unrestricted.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ NO_VALID_FIELDS = "No valid fields to update"
 PRECONDITION_FAILED = "Precondition failed: the record was changed by someone else"
 INVALID_LIMIT = "limit must be an integer from 1 to 1000"
 INVALID_CURSOR = "cursor is invalid or expired"
+INVALID_INCLUDE = 'include must be "progress"'
 CONCURRENT_UPDATE = "The record is being changed by others right now; try again"
 BINARY_STORAGE_UNAVAILABLE = "Binary storage is unavailable right now; try again later"
 METADATA_STORE_UNAVAILABLE = "The metadata store is busy or unavailable right now; try again later"

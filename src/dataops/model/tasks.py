@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -249,3 +249,12 @@ def validate_update(body: Mapping[str, Any]) -> dict[str, Any]:
         check_date(updates["date"])
     check_field_types(updates)
     return updates
+
+
+def progress(tasks: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """A workflow's progress: `done` among its `total` live (not archived) tasks."""
+    live = [task for task in tasks if task.get("status") != TaskStatus.ARCHIVED]
+    return {
+        "done": sum(1 for task in live if task.get("status") == TaskStatus.DONE),
+        "total": len(live),
+    }

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import urllib.parse
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -27,35 +26,18 @@ async def _engine(request: Request, path: str) -> Reply:
     return await portal_of(request).broker.call("GET", path, caller_of(request, visitor))
 
 
-def _progress(reply: Reply) -> dict[str, int]:
-    tasks = reply.json()["tasks"] if reply.status == 200 else []
-    live = [task for task in tasks if task.get("status") != "archived"]
-    return {"done": sum(1 for task in live if task.get("status") == "done"), "total": len(live)}
-
-
 async def show_home(request: Request, failure: Failure | None = None) -> Response:
     """The home page; `failure` is a refused start of a workflow."""
     bundles_reply, templates_reply, lanes = await asyncio.gather(
-        _engine(request, "/api/bundles"),
+        _engine(request, "/api/bundles?status=active&include=progress"),
         _engine(request, "/api/templates"),
         home_lanes.lanes(request),
     )
     if bundles_reply.status != 200:
         return error_page(request, bundles_reply.status, bundles_reply.error)
-    workflows = [
-        bundle for bundle in bundles_reply.json()["bundles"] if bundle.get("status") == "active"
-    ]
+    workflows = bundles_reply.json()["bundles"]
     workflows.sort(key=lambda bundle: (str(bundle.get("anchorDate", "")), str(bundle["title"])))
-    task_replies = await asyncio.gather(
-        *(
-            _engine(request, f"/api/bundles/{urllib.parse.quote(bundle['id'], safe='')}/tasks")
-            for bundle in workflows
-        )
-    )
-    progress = {
-        bundle["id"]: _progress(reply)
-        for bundle, reply in zip(workflows, task_replies, strict=True)
-    }
+    progress = bundles_reply.json()["progress"]
     templates = templates_reply.json()["templates"] if templates_reply.status == 200 else []
     templates.sort(key=lambda template: str(template.get("name", "")))
     status = 200

@@ -19,20 +19,43 @@ from dataops.api.http import (
 from dataops.api.openapi import (
     PAGING,
     Doc,
+    Param,
     array,
     body_schema,
     envelope,
+    field_param,
     fields_of,
     listing,
     ref,
 )
 from dataops.api.routes import route
 from dataops.engine import bundles
+from dataops.model import messages
 from dataops.model.bundles import BUNDLE, UPDATABLE_FIELDS
+from dataops.model.errors import Invalid
 
 router = APIRouter()
 
 _CONCURRENT = "Changed by others right now; try again"
+PROGRESS = {
+    "type": "object",
+    "properties": {
+        "done": {"type": "integer", "minimum": 0},
+        "total": {"type": "integer", "minimum": 0},
+    },
+    "required": ["done", "total"],
+}
+LISTED = listing(
+    "bundles",
+    ref("Bundle"),
+    {
+        "progress": {
+            "type": "object",
+            "additionalProperties": PROGRESS,
+            "description": "With `include=progress`: each listed bundle's id to its progress.",
+        }
+    },
+)
 CREATED = {
     "type": "object",
     "properties": {"bundle": ref("Bundle"), "tasks": array(ref("Task"))},
@@ -45,12 +68,33 @@ CREATED = {
     router,
     "/api/bundles",
     ["GET"],
-    Doc("List bundles", answer=listing("bundles", ref("Bundle")), query=PAGING),
+    Doc(
+        "List bundles",
+        answer=LISTED,
+        query=(
+            Param(
+                "include",
+                {"type": "string", "enum": ["progress"]},
+                "`progress`: add each listed bundle's progress.",
+            ),
+            field_param(BUNDLE.by_name["status"], "Only the bundles in this status."),
+            *PAGING,
+        ),
+        description="Every bundle, archived included, by anchor date. With `include=progress` "
+        "the answer also maps each listed bundle's id to `{done, total}`: its done tasks "
+        "among its tasks that are not archived.",
+    ),
 )
 async def list_bundles(request: Request) -> Response:
-    return listing_response(
-        "bundles", await read(bundles.list_bundles, engine_of(request), page_of(request))
-    )
+    include = request.query_params.get("include", "")
+    if include not in ("", "progress"):
+        raise Invalid(messages.INVALID_INCLUDE)
+    engine, page = engine_of(request), page_of(request)
+    status = request.query_params.get("status") or None
+    if not include:
+        return listing_response("bundles", await read(bundles.list_bundles, engine, page, status))
+    listed, progress = await read(bundles.list_bundles_with_progress, engine, page, status)
+    return listing_response("bundles", listed, {"progress": progress})
 
 
 @route(

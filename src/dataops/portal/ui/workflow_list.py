@@ -27,12 +27,6 @@ STATUSES: tuple[tuple[str, str], ...] = (
 )
 
 
-def progress(tasks: list[dict[str, Any]]) -> dict[str, int]:
-    """Done tasks among the workflow's live (not archived) tasks."""
-    live = [task for task in tasks if task.get("status") != "archived"]
-    return {"done": sum(1 for task in live if task.get("status") == "done"), "total": len(live)}
-
-
 def chosen(request: Request, name: str, allowed: set[str]) -> str:
     value = request.query_params.get(name, "")
     return value if value in allowed else ""
@@ -46,7 +40,8 @@ def _order(bundle: dict[str, Any]) -> tuple[int, str, str]:
 
 async def show_list(request: Request, failure: Failure | None = None) -> Response:
     bundles_reply, templates_reply = await asyncio.gather(
-        kit.engine(request, "GET", "/api/bundles"), kit.engine(request, "GET", "/api/templates")
+        kit.engine(request, "GET", "/api/bundles?include=progress"),
+        kit.engine(request, "GET", "/api/templates"),
     )
     if bundles_reply.status != 200:
         return kit.engine_error_page(request, bundles_reply)
@@ -63,16 +58,7 @@ async def show_list(request: Request, failure: Failure | None = None) -> Respons
         and (not status or bundle.get("status", BundleStatus.ACTIVE.value) == status)
     ]
     workflows.sort(key=_order)
-    task_replies = await asyncio.gather(
-        *(
-            kit.engine(request, "GET", f"/api/bundles/{path_segment(bundle['id'])}/tasks")
-            for bundle in workflows
-        )
-    )
-    done = {
-        bundle["id"]: progress(kit.records(reply, "tasks"))
-        for bundle, reply in zip(workflows, task_replies, strict=True)
-    }
+    done = bundles_reply.json()["progress"]
     here = PATH + ("?" + request.url.query if request.url.query else "")
     return kit.show(
         request,

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from dataops.model import tasks as task_model
 from dataops.model.artifacts import ArtifactType, Visibility
 from dataops.model.bundles import BundleStage
 from dataops.portal import work
@@ -35,13 +36,6 @@ START_CONTROLS = ("templateId", "title", "anchorDate")
 
 def workflow_url(bundle_id: str) -> str:
     return PREFIX + path_segment(bundle_id)
-
-
-def progress(tasks: list[dict[str, Any]]) -> dict[str, int]:
-    """Done tasks of the workflow's live (not archived) tasks."""
-    live = [task for task in tasks if task.get("status") != "archived"]
-    done = sum(1 for task in live if task.get("status") == "done")
-    return {"done": done, "total": len(live)}
 
 
 def phases(tasks: list[dict[str, Any]], template: Mapping[str, Any] | None) -> list[dict[str, Any]]:
@@ -139,7 +133,7 @@ async def show_workflow(
         workflow_template=template,
         phases=phases(tasks, template),
         proof=await proof_of(request, tasks),
-        progress=progress(tasks),
+        progress=task_model.progress(tasks),
         artifacts=artifacts,
         attach_options=attach_options(attachable),
         artifact_types=ARTIFACT_TYPES,
