@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -250,3 +252,28 @@ def test_the_workflows_list_filters_and_archives(site: Site, template: dict[str,
     missing = site.post("/work/workflows/nope/archive", {})
     assert missing.status_code == 404
     assert "Bundle not found" in text_of(missing.text)
+
+
+def test_forms_start_from_the_teams_day(tmp_path: Path) -> None:
+    # Kiritimati (UTC+14) and Pago Pago (UTC-11) never share a calendar day, so at any hour at
+    # least one of them is not on the UTC day: the portal must ask the engine, not its clock.
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        for product in start_product(tmp_path / zone.replace("/", "-"), {"DATAOPS_TIMEZONE": zone}):
+            with product.sign_in() as client:
+                made = client.post(
+                    "/work/api/templates",
+                    json={
+                        "name": "Episode",
+                        "type": "podcast",
+                        "taskDefinitions": [
+                            {"refId": "record", "description": "Record", "offsetDays": 0}
+                        ],
+                    },
+                )
+                assert made.status_code == 201, made.text
+                template = made.json()["template"]
+                before = datetime.now(UTC).astimezone(ZoneInfo(zone)).date().isoformat()
+                page = client.get(f"/work/templates/{template['id']}").text
+                after = datetime.now(UTC).astimezone(ZoneInfo(zone)).date().isoformat()
+            anchor = page.split('name="anchorDate"', 1)[1].split(">", 1)[0]
+            assert f'value="{before}"' in anchor or f'value="{after}"' in anchor, (zone, anchor)

@@ -5,6 +5,7 @@ writes. The operator UI's pages are built on these."""
 
 from __future__ import annotations
 
+import datetime
 import functools
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,6 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from dataops.client_address import client_address
 from dataops.model import jsonvalue, messages
+from dataops.model.values import parse_calendar_date
 from dataops.portal.broker import Broker, Caller
 from dataops.portal.config import PortalConfig
 from dataops.portal.csrf import CSRF_FIELD, CsrfGuard
@@ -272,6 +274,14 @@ def page(handler: Handler) -> Handler:
         return await handler(request)
 
     return guarded
+
+
+def team_today(request: Request) -> datetime.date:
+    """The team's calendar day (`DATAOPS_TIMEZONE`), as the engine said it in the navigation's
+    attention answer; the UTC day when the engine could not say."""
+    attention = getattr(request.state, "attention", None)
+    day = parse_calendar_date(attention.get("date")) if isinstance(attention, Mapping) else None
+    return day or datetime.datetime.now(datetime.UTC).date()
 
 
 async def attention_of(request: Request, visitor: Visitor) -> Mapping[str, Any] | None:

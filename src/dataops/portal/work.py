@@ -5,7 +5,6 @@ broker like every page's data; and `/work/health`, which says whether the engine
 from __future__ import annotations
 
 import asyncio
-import datetime
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -13,7 +12,15 @@ from starlette.responses import JSONResponse, Response
 
 from dataops.model import messages
 from dataops.portal.broker import Reply
-from dataops.portal.pages import caller_of, error_page, json_error, page, portal_of, render
+from dataops.portal.pages import (
+    caller_of,
+    error_page,
+    json_error,
+    page,
+    portal_of,
+    render,
+    team_today,
+)
 from dataops.portal.transports import EngineUnavailable, MalformedReply
 from dataops.portal.ui import home as home_lanes
 
@@ -51,10 +58,7 @@ async def show_home(request: Request, failure: Failure | None = None) -> Respons
         progress=progress,
         template_options=[(item["id"], str(item.get("name", ""))) for item in templates],
         lanes=lanes,
-        # The team's day (DATAOPS_TIMEZONE), as the lanes read it.
-        today=next(
-            (box.lane["date"] for box in lanes if box.lane), datetime.date.today().isoformat()
-        ),
+        today=team_today(request).isoformat(),
         failure=failure,
     )
 

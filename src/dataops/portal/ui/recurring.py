@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from dataops.portal.pages import page
+from dataops.portal.pages import page, team_today
 from dataops.portal.ui import kit
 from dataops.portal.ui.kit import Failure, path_segment
 
@@ -53,7 +53,7 @@ async def show_recurring(
     etags = {config["id"]: reply.etag for config, reply in zip(configs, versions, strict=True)}
     people = kit.records(users_reply, "users")
     names = {str(user["id"]): str(user.get("name") or user.get("email")) for user in people}
-    today = datetime.date.today()
+    today = team_today(request)
     return kit.show(
         request,
         "recurring.html",

@@ -12,7 +12,6 @@ engine's 412 message. What the engine refuses is shown next to the form, in its 
 from __future__ import annotations
 
 import asyncio
-import datetime
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,7 +23,7 @@ from starlette.routing import Route
 from dataops.model import messages
 from dataops.model.bundles import BundleStage
 from dataops.model.tasks import ProofType
-from dataops.portal.pages import page
+from dataops.portal.pages import page, team_today
 from dataops.portal.ui import kit
 from dataops.portal.ui.kit import Failure, path_segment
 
@@ -205,7 +204,7 @@ async def show_template(
             *((str(user["id"]), str(user.get("name") or user.get("email"))) for user in people),
         ],
         triggers=TRIGGERS,
-        today=datetime.date.today().isoformat(),
+        today=team_today(request).isoformat(),
         here=template_url(template_id),
     )
 
