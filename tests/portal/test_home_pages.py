@@ -136,6 +136,32 @@ def test_the_review_queue_filters_approves_and_rejects_with_a_note(site: Site) -
     assert forged.status_code == 403
 
 
+def test_a_decision_is_about_the_artifact_the_reviewer_saw(site: Site) -> None:
+    doc = artifact(site.engine, "Show notes")
+    queue = site.page("/work/review").text
+    item = queue.split(f'data-artifact="{doc["id"]}"', 1)[1]
+    seen = item.split('name="seen" value="', 1)[1].split('"', 1)[0]
+    assert seen == doc["updatedAt"]
+
+    # The assistant points the artifact at another document while the reviewer reads the old one.
+    changed = site.api("PUT", f"/artifacts/{doc['id']}", {"storageUri": "https://example.org/v2"})
+    assert changed.status_code == 200, changed.text
+    token = csrf(site)
+    stale = site.post(f"/work/review/{doc['id']}/approve", {"csrf_token": token, "seen": seen})
+    assert stale.status_code == 412
+    assert messages.PRECONDITION_FAILED in stale.text
+    assert "https://example.org/v2" in stale.text  # the queue shown fresh
+    assert site.engine.store.get("artifacts", doc["id"])["status"] == "needs-review"
+
+    fresh = changed.json()["artifact"]["updatedAt"]
+    approved = site.post(f"/work/review/{doc['id']}/approve", {"csrf_token": token, "seen": fresh})
+    assert approved.status_code == 303
+    assert site.engine.store.get("artifacts", doc["id"])["status"] == "approved"
+    gone = site.post("/work/review/missing/reject", {"csrf_token": token, "seen": fresh})
+    assert gone.status_code == 404
+    assert messages.ARTIFACT_NOT_FOUND in gone.text
+
+
 def test_notifications_open_their_task_and_are_dismissed(site: Site) -> None:
     task = tasks.create_task(
         site.engine, {"description": "Chase the sponsor", "date": "2030-01-01"}, None

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from dataops.model import messages
 from dataops.model.artifacts import ArtifactStatus, ArtifactType
 from dataops.model.storage_policy import StorageProvider
 from dataops.portal.pages import page
@@ -24,6 +25,8 @@ PATH = "/work/review"
 # Decisions are made from the top: a page of the queue at a time, the next one a link away.
 PAGE_SIZE = 50
 FILTERS = ("type", "storageProvider", "bundleId")
+# A decision's form carries the artifact's `updatedAt` as the reviewer saw it.
+SEEN_FIELD = "seen"
 TYPES: tuple[tuple[str, str], ...] = (
     ("", "Any type"),
     *((kind.value, kind.value.replace("-", " ").capitalize()) for kind in ArtifactType),
@@ -98,18 +101,26 @@ async def review_page(request: Request) -> Response:
 
 
 async def _decide(request: Request, decision: str, body: dict[str, Any]) -> Response:
+    """Approve or reject what the reviewer saw: the form carries the artifact's `updatedAt` as
+    shown, and a changed artifact (a new link, another reviewer's decision) is refused with 412
+    and the queue shown fresh; the decision itself carries the version read as `If-Match`."""
     artifact_id = request.path_params["artifact_id"]
     fields = await kit.form_fields(request)
     filters = chosen_filters(fields)
+    form = f"{decision}-{artifact_id}"
+    path = f"/api/artifacts/{path_segment(artifact_id)}"
+    current = await kit.engine(request, "GET", path)
+    if current.status != 200:
+        return await show_queue(request, filters, kit.failure_of(current, form))
+    seen = fields.get(SEEN_FIELD, "")
+    if seen and seen != current.json()["artifact"].get("updatedAt"):
+        return await show_queue(request, filters, Failure(form, messages.PRECONDITION_FAILED, 412))
     if decision == "reject" and fields.get("note", "").strip():
         body["note"] = fields["note"].strip()
-    reply = await kit.engine(
-        request, "POST", f"/api/artifacts/{path_segment(artifact_id)}/{decision}", body
-    )
+    reply = await kit.engine(request, "POST", f"{path}/{decision}", body, if_match=current.etag)
     if reply.ok:
         return kit.back_to(queue_url(filters))
-    failure = kit.failure_of(reply, f"{decision}-{artifact_id}", ("note",), fields)
-    return await show_queue(request, filters, failure)
+    return await show_queue(request, filters, kit.failure_of(reply, form, ("note",), fields))
 
 
 @page
