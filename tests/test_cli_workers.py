@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ import httpx
 import pytest
 
 from dataops.prefork import default_workers, worker_pids
-from tests.support.live import free_port, live_product
+from tests.support.live import free_port, live_product, live_server
 
 EMAIL = "ada@example.com"
 PASSWORD = "a long enough password"
@@ -139,6 +140,45 @@ def test_stopping_the_supervisor_stops_every_worker(tmp_path: Path) -> None:
         assert not Path(f"/proc/{pid}").exists() or _is_zombie(pid)
     assert output.count("Finished server process") == 3
     assert '"GET /api/ready HTTP/1.1" 200' in output  # the access log is on by default
+
+
+def _connections(pid: int) -> int:
+    """The sockets a process holds open."""
+    fds = Path(f"/proc/{pid}/fd")
+    return sum(1 for fd in fds.iterdir() if os.readlink(fd).startswith("socket:"))
+
+
+def test_a_burst_of_connections_is_spread_over_the_workers(tmp_path: Path) -> None:
+    # A proxy's pool of kept-alive connections opens at once; on one shared socket the worker
+    # that woke first took all of them and the others idled.
+    with live_server(tmp_path, {"DATAOPS_AUTH_MODE": "none"}, workers=2) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        workers = worker_pids(server.process.pid)
+        before = {pid: _connections(pid) for pid in workers}
+        burst = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        try:
+            for connection in burst:
+                connection.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            for connection in burst:
+                assert connection.recv(64).startswith(b"HTTP/1.1 200")
+            gained = sorted(_connections(pid) - before[pid] for pid in workers)
+        finally:
+            for connection in burst:
+                connection.close()
+    # The kernel hashes each connection to a worker's socket: all 16 on one has odds 1 in 32,768.
+    # (A worker may hold a socket of its own besides, hence at least 16.)
+    assert sum(gained) >= 16 and gained[0] > 0, gained
+
+
+def test_a_port_held_by_workers_is_refused_to_another_server(tmp_path: Path) -> None:
+    with live_server(tmp_path, {"DATAOPS_AUTH_MODE": "none"}, workers=2) as server:
+        port = server.url.rsplit(":", 1)[1]
+        (tmp_path / "other").mkdir()
+        env = _env(tmp_path / "other", DATAOPS_AUTH_MODE="none")
+        for workers in ("1", "2"):
+            refused = _cli("engine", "--port", port, "--workers", workers, env=env)
+            assert refused.returncode == 2, refused.stderr
+            assert f"port {port} on 127.0.0.1 is already in use" in refused.stderr
 
 
 def test_the_default_is_one_worker_per_core() -> None:

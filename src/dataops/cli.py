@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
@@ -159,16 +159,55 @@ def read_login(config: Settings, reviewer: bool = False) -> tuple[str, str] | No
     return email, password
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """The listening socket, bound before anything is printed: a port in use ends the command
-    with one line instead of a login URL that belongs to another server."""
+# uvicorn's default backlog: connections the kernel queues for a busy worker.
+LISTEN_BACKLOG = 2048
+AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple[Any, ...]]
+
+
+def listen(host: str, port: int, copies: int = 1) -> list[socket.socket]:
+    """The listening sockets, bound before anything is printed: a port in use ends the command
+    with one line instead of a login URL that belongs to another server.
+
+    With `copies` > 1 (one per worker process) each worker accepts on a socket of its own, all
+    bound to the port with SO_REUSEPORT and listening at once, and the kernel spreads new
+    connections among them. On one shared socket, whichever worker woke first would accept a
+    whole burst (a proxy's kept-alive pool, a load test's clients) while the others idled. The
+    sockets stay open in the supervisor, so connections waiting on a dead worker's socket are
+    served by its replacement."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except OSError as exc:
+        raise usage_error(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    # A first bind without SO_REUSEPORT: a port that anything else holds (even another group
+    # of workers, which would otherwise let us join it) is refused.
+    sockets = [_bound(found, host, port, shared=False)]
+    if copies > 1:
+        sockets[0].close()
+        sockets = []
+        try:
+            for _ in range(copies):
+                sock = _bound(found, host, port, shared=True)
+                sockets.append(sock)
+                sock.listen(LISTEN_BACKLOG)
+        except BaseException:
+            for sock in sockets:
+                sock.close()
+            raise
+    for sock in sockets:
+        sock.set_inheritable(True)
+    return sockets
+
+
+def _bound(found: AddressInfo, host: str, port: int, *, shared: bool) -> socket.socket:
+    family, kind, proto, _, address = found
+    try:
         sock = socket.socket(family, kind, proto)
     except OSError as exc:
         raise usage_error(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if shared:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(address)
     except OSError as exc:
         sock.close()
@@ -178,7 +217,6 @@ def listen(host: str, port: int) -> socket.socket:
                 f"stop it or choose another port: --port {port + 1} (make run PORT={port + 1})"
             ) from None
         raise usage_error(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    sock.set_inheritable(True)
     return sock
 
 
@@ -203,13 +241,14 @@ def _serve(
                 "DynamoDB); an in-memory store is served by one process"
             )
         count = 1
-    sock = listen(host, port)
+    sockets = listen(host, port, copies=count)
     try:
         # Built here whatever the workers: the configuration is checked (and the store created
         # or brought up to date) once, before anything is printed.
         served: Starlette | None = application(config, host, port)
     except ConfigError as exc:
-        sock.close()
+        for sock in sockets:
+            sock.close()
         raise usage_error(str(exc)) from None
     if count > 1 and served is not None:
         # Each worker builds its own: no store connection may cross a fork.
@@ -228,19 +267,22 @@ def _serve(
         if reviewer is not None:
             typer.echo(f"Reviewer login: {reviewer[0]} / {reviewer[1]}")
     if served is not None:
-        _run_server(served, sock, access_log)
+        _run_server(served, sockets[0], access_log)
         return
 
-    def serve_worker() -> None:
+    def serve_worker(slot: int) -> None:
+        for other in sockets[:slot] + sockets[slot + 1 :]:
+            other.close()
         try:
             app = application(config, host, port)
         except ConfigError as exc:
             typer.echo(f"dataops: {exc}", err=True)
             raise SystemExit(prefork.STARTUP_FAILED) from None
-        _run_server(app, sock, access_log)
+        _run_server(app, sockets[slot], access_log)
 
     code = prefork.Supervisor(count, serve_worker).run()
-    sock.close()
+    for sock in sockets:
+        sock.close()
     if code:
         raise typer.Exit(code)
 

@@ -1,8 +1,9 @@
 """Several server processes on one listening socket (`dataops serve|engine|portal --workers N`).
 
-The parent binds the socket, then forks the workers; each builds its own application (its own
-store connection: an open SQLite connection must never cross a fork) and serves the inherited
-socket with uvicorn, so the kernel hands each new connection to one of them. The parent only
+The parent binds the sockets (one per worker, on the same port: `cli.listen`), then forks the
+workers; worker `slot` builds its own application (its own store connection: an open SQLite
+connection must never cross a fork) and serves socket `slot` with uvicorn, and the kernel
+spreads new connections among the sockets. The parent only
 supervises: a worker that dies (a crash, an out-of-memory kill) is replaced, a worker that
 could not start because of the configuration (exit code 2) stops them all with that code, and
 SIGTERM or SIGINT (Ctrl-C) to the parent stops every worker gracefully (SIGKILL after
@@ -64,13 +65,14 @@ def worker_pids(parent: int) -> list[int]:
 
 @dataclass
 class Supervisor:
-    """Forks `workers` processes that each run `serve` (which returns when its server stopped)
-    and keeps that many running until it is told to stop."""
+    """Forks `workers` processes that each run `serve(slot)` (slots 0 to workers - 1; it
+    returns when its server stopped) and keeps that many running until it is told to stop: a
+    replacement takes the slot of the worker it replaces."""
 
     workers: int
-    serve: Callable[[], None]
+    serve: Callable[[int], None]
     grace: float = GRACE_SECONDS
-    _children: dict[int, float] = field(default_factory=dict)  # pid -> start time
+    _children: dict[int, tuple[float, int]] = field(default_factory=dict)  # pid -> start, slot
     _stop: int | None = None
 
     def run(self) -> int:
@@ -80,8 +82,8 @@ class Supervisor:
             for signum in (signal.SIGTERM, signal.SIGINT)
         }
         try:
-            for _ in range(self.workers):
-                self._spawn()
+            for slot in range(self.workers):
+                self._spawn(slot)
             code = self._supervise()
         finally:
             self._stop_all()
@@ -92,23 +94,23 @@ class Supervisor:
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._stop = signum
 
-    def _spawn(self) -> None:
+    def _spawn(self, slot: int) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # pragma: no cover (runs in the worker; the tests see it from outside)
-            os._exit(self._worker(parent))
-        self._children[pid] = time.monotonic()
+            os._exit(self._worker(parent, slot))
+        self._children[pid] = (time.monotonic(), slot)
 
-    def _worker(self, parent: int) -> int:  # pragma: no cover (runs in the worker)
+    def _worker(self, parent: int, slot: int) -> int:  # pragma: no cover (runs in the worker)
         code = 0
         try:
             os.setpgid(0, 0)
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, signal.SIG_DFL)
             threading.Thread(target=_stop_with_parent, args=(parent,), daemon=True).start()
-            self.serve()
+            self.serve(slot)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
         except BaseException:
@@ -130,9 +132,10 @@ class Supervisor:
             if pid == 0:
                 time.sleep(0.1)
                 continue
-            started = self._children.pop(pid, None)
-            if started is None:
+            child = self._children.pop(pid, None)
+            if child is None:
                 continue
+            started, slot = child
             code = os.waitstatus_to_exitcode(status)
             if code == STARTUP_FAILED:
                 return STARTUP_FAILED
@@ -142,7 +145,7 @@ class Supervisor:
             if time.monotonic() - started < QUICK_DEATH_SECONDS:
                 time.sleep(RESTART_PAUSE_SECONDS)
             if self._stop is None:
-                self._spawn()
+                self._spawn(slot)
         return 0
 
     def _stop_all(self) -> None:
