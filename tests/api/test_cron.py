@@ -108,6 +108,16 @@ def test_an_automatic_template_creates_its_bundle_once(client: TestClient, engin
     assert len(of_type(engine, None)) == 1
 
 
+def test_a_long_template_name_is_cut_to_fit_the_title(client: TestClient) -> None:
+    make_template(client, name="Weekly livestream " + "x" * 482)  # the longest name allowed
+    [bundle_id] = run(client)["created"]
+    title = client.get(f"/api/bundles/{bundle_id}").json()["bundle"]["title"]
+    assert len(title) == 500  # a title's limit, which the export's validator holds it to
+    assert title.startswith("Weekly livestream xxx") and title.endswith("x… - Dec 12")
+    renamed = client.put(f"/api/bundles/{bundle_id}", json={"title": title})
+    assert renamed.status_code == 200, renamed.text  # the API accepts what the cron made
+
+
 def test_an_existing_bundle_for_the_anchor_date_is_respected(
     client: TestClient, engine: Engine
 ) -> None:

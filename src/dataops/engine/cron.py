@@ -192,7 +192,7 @@ def _bundle_writes(engine: Engine, template: Item, anchor: str) -> list[Any]:
     now = engine.now()
     bundle: dict[str, Any] = {
         "id": derived_id("cron-bundle", template["id"], anchor),
-        "title": f"{name} - {model.short_date(anchor)}",
+        "title": model.scheduled_bundle_title(name, anchor),
         "anchorDate": anchor,
         "templateId": template["id"],
         "stage": BundleStage.PREPARATION.value,

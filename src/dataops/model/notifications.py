@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from dataops.model.records import SHORT_TEXT_MAX, TEXT_MAX, Field, Kind, RecordType
+from dataops.model.records import NAME_MAX, SHORT_TEXT_MAX, TEXT_MAX, Field, Kind, RecordType
 from dataops.model.values import is_nonblank, parse_calendar_date
 
 
@@ -81,6 +81,15 @@ def missing_evidence_message(task: Mapping[str, Any], reasons: Iterable[str]) ->
 
 def stage_change_message(bundle: Mapping[str, Any], stage: str) -> str:
     return f"{bundle.get('title', 'Bundle')} moved to stage {stage}"
+
+
+def scheduled_bundle_title(template_name: str, anchor_date: str) -> str:
+    """The title of a bundle the cron runner makes: `<template name> - <Mon D>`, the name cut
+    short (with an ellipsis) so the title stays within a title's limit."""
+    suffix = f" - {short_date(anchor_date)}"
+    room = NAME_MAX - len(suffix)
+    name = template_name if len(template_name) <= room else template_name[: room - 1] + "…"
+    return name + suffix
 
 
 def bundle_created_message(template_name: str, anchor_date: str) -> str:
