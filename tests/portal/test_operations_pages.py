@@ -277,3 +277,17 @@ def test_forms_start_from_the_teams_day(tmp_path: Path) -> None:
                 after = datetime.now(UTC).astimezone(ZoneInfo(zone)).date().isoformat()
             anchor = page.split('name="anchorDate"', 1)[1].split(">", 1)[0]
             assert f'value="{before}"' in anchor or f'value="{after}"' in anchor, (zone, anchor)
+
+
+def test_a_deactivated_persons_next_page_is_the_login_page(tmp_path: Path) -> None:
+    for product in start_product(tmp_path):
+        with product.sign_in(BOB) as bob, product.sign_in() as ada:
+            assert bob.get("/work").status_code == 200  # the portal now remembers Bob's session
+            gone = ada.post("/work/api/team/users/bob/deactivate")
+            assert gone.status_code == 200, gone.text
+            page = bob.get("/work/team", follow_redirects=False)
+            assert page.status_code == 303
+            assert page.headers["location"] == "/login?next=%2Fwork%2Fteam"
+            assert 'dataops_session=""' in page.headers["set-cookie"]  # the cookie is dropped
+            refused = bob.post("/work/recurring", data={"description": "x"})
+            assert refused.status_code == 401

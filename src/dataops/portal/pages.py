@@ -270,7 +270,14 @@ def page(handler: Handler) -> Handler:
             return refusal(request, 401, messages.UNAUTHORIZED)
         if not await passes_csrf(request, visitor.session_id):
             return refusal(request, 403, messages.CSRF_FAILED)
-        request.state.attention = await attention_of(request, visitor)
+        try:
+            request.state.attention = await attention_of(request, visitor)
+        except AccountGone:
+            # Deactivated since the portal last looked the session up: its session ended.
+            portal_of(request).gatekeeper.forget(visitor.session_id)
+            if request.method in ("GET", "HEAD"):
+                return login_redirect(request)
+            return refusal(request, 401, messages.UNAUTHORIZED)
         return await handler(request)
 
     return guarded
@@ -284,16 +291,23 @@ def team_today(request: Request) -> datetime.date:
     return day or datetime.datetime.now(datetime.UTC).date()
 
 
+class AccountGone(Exception):
+    """The engine no longer accepts the visitor (401): the account was deactivated while the
+    portal still remembered the session."""
+
+
 async def attention_of(request: Request, visitor: Visitor) -> Mapping[str, Any] | None:
     """What waits for the visitor, for the navigation's counts (`GET /api/attention`: the
     review queue, unread notifications); None when the engine cannot say, and the page shows
-    its links without numbers."""
+    its links without numbers. Raises AccountGone when the engine refuses the visitor."""
     try:
         reply = await portal_of(request).broker.call(
             "GET", "/api/attention", caller_of(request, visitor)
         )
     except (EngineUnavailable, MalformedReply):
         return None
+    if reply.status == 401:
+        raise AccountGone
     if reply.status != 200:
         return None
     try:
