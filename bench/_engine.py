@@ -1,6 +1,6 @@
-"""Real server processes for benchmarks: `dataops engine` or `dataops serve` on a free port with
-its own store, blob directory and temporary directory, plus readings of its resident memory from
-/proc."""
+"""Engines for benchmarks: one in this process on a temporary SQLite file (`in_process_engine`),
+or real server processes, `dataops engine` or `dataops serve` on a free port with its own store,
+blob directory and temporary directory, plus readings of its resident memory from /proc."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -15,6 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from dataops.bootstrap import open_engine
+from dataops.config import Settings
+from dataops.engine.context import Engine
 
 # The `dataops engine` command itself, as the console script would run it.
 _ENGINE_COMMAND = "import sys; from dataops.cli import main; sys.argv[0] = 'dataops'; main()"
@@ -46,6 +51,26 @@ class EngineProcess:
 
     def peak(self) -> int:
         return self.status("VmHWM")
+
+
+@contextmanager
+def in_process_engine() -> Iterator[tuple[Engine, Settings]]:
+    """An engine in this process on a SQLite file in a temporary directory (authentication
+    off), and its settings; the store is closed and the directory removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="dataops-bench-") as tmp:
+        settings = Settings.from_env(
+            {
+                "DATAOPS_ENV": "test",
+                "DATAOPS_AUTH_MODE": "none",
+                "DATAOPS_STORE": f"sqlite:///{Path(tmp) / 'bench.db'}",
+                "DATAOPS_BLOBS": f"local-dev:///{Path(tmp) / 'blobs'}",
+            }
+        )
+        engine = open_engine(settings)
+        try:
+            yield engine, settings
+        finally:
+            engine.store.close()
 
 
 def _free_port() -> int:

@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from bench import _seed as records
 from dataops.api.app import create_app
 from dataops.config import Settings
 from dataops.engine.context import Engine
@@ -59,62 +60,17 @@ def _fill(store: SQLiteStore, artifact_count: int, rng: random.Random) -> list[s
         bundle_id = f"bundle-{task_no // TASKS_PER_BUNDLE:06d}"
         if task_no % TASKS_PER_BUNDLE == 0:
             serial += 1
-            writes.append(
-                Create(
-                    "bundles",
-                    {
-                        "id": bundle_id,
-                        "title": f"Episode {task_no // TASKS_PER_BUNDLE}",
-                        "anchorDate": "2026-12-10",
-                        "stage": "preparation",
-                        "status": "active",
-                        "createdAt": stamp(serial),
-                        "updatedAt": stamp(serial),
-                    },
-                )
-            )
-        task_id = f"task-{task_no:07d}"
-        task_ids.append(task_id)
+            record = records.bundle(task_no // TASKS_PER_BUNDLE, "2026-12-10", stamp(serial))
+            writes.append(Create("bundles", record))
         serial += 1
-        writes.append(
-            Create(
-                "tasks",
-                {
-                    "id": task_id,
-                    "description": f"Publish output {task_no}",
-                    "date": "2026-12-10",
-                    "status": "todo",
-                    "source": "manual",
-                    "bundleId": bundle_id,
-                    "proofRequirement": {"type": "artifact", "label": "published page"},
-                    "createdAt": stamp(serial),
-                    "updatedAt": stamp(serial),
-                },
-            )
-        )
+        made = records.task(task_no, bundle_id, "2026-12-10", stamp(serial))
+        task_ids.append(made["id"])
+        writes.append(Create("tasks", made))
         for n in range(ARTIFACTS_PER_TASK):
             serial += 1
             # One approved artifact per task (the last), the rest in other states.
             status = "approved" if n == ARTIFACTS_PER_TASK - 1 else rng.choice(_STATUSES[:4])
-            writes.append(
-                Create(
-                    "artifacts",
-                    {
-                        "id": f"artifact-{task_no:07d}-{n:02d}",
-                        "type": "event-page",
-                        "title": f"Output {task_no}.{n}",
-                        "status": status,
-                        "storageUri": f"https://lu.ma/output-{task_no}-{n}",
-                        "storageProvider": "external-url",
-                        "dataClass": "internal",
-                        "visibility": "internal",
-                        "sourceType": "manual-link",
-                        "taskId": task_id,
-                        "createdAt": stamp(serial),
-                        "updatedAt": stamp(serial),
-                    },
-                )
-            )
+            writes.append(Create("artifacts", records.artifact(task_no, n, status, stamp(serial))))
         if len(writes) >= _BATCH:
             flush()
     flush()

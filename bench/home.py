@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import random
 import statistics
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
 
+from bench._engine import in_process_engine
 from dataops.api.app import create_app
-from dataops.bootstrap import open_engine, serve_app
+from dataops.bootstrap import serve_app
 from dataops.config import Settings
 from dataops.engine import demo, users
 from dataops.engine.context import Engine
@@ -43,24 +41,6 @@ _BATCH = 500
 PORT = 8765
 ORIGIN = f"http://127.0.0.1:{PORT}"
 PASSWORD = "a benchmark passphrase"
-
-
-@contextmanager
-def bench_engine() -> Iterator[tuple[Engine, Settings]]:
-    with tempfile.TemporaryDirectory(prefix="dataops-bench-") as tmp:
-        settings = Settings.from_env(
-            {
-                "DATAOPS_ENV": "test",
-                "DATAOPS_AUTH_MODE": "none",
-                "DATAOPS_STORE": f"sqlite:///{Path(tmp) / 'bench.db'}",
-                "DATAOPS_BLOBS": f"local-dev:///{Path(tmp) / 'blobs'}",
-            }
-        )
-        engine = open_engine(settings)
-        try:
-            yield engine, settings
-        finally:
-            engine.store.close()
 
 
 def pages(settings: Settings, label: str, results: list[tuple[str, float, str]]) -> None:
@@ -234,7 +214,7 @@ def measure(
 
 def main(args: list[str]) -> int:
     results: list[tuple[str, float, str]] = []
-    with bench_engine() as (engine, settings):
+    with in_process_engine() as (engine, settings):
         viewer = users.add_user(
             engine, email="operator@example.com", name="Operator", password=PASSWORD
         )["id"]

@@ -47,6 +47,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bench import _seed as records
 from bench._engine import EngineProcess, running_engine, running_product
 from dataops.config import Settings
 from dataops.engine import users as user_cases
@@ -123,52 +124,12 @@ def seed(path: Path, artifacts: int, rng: random.Random) -> Seeded:
                 if task_no % TASKS_PER_DATE == 0:
                     dates.append(day)
                 if task_no % TASKS_PER_BUNDLE == 0:
-                    bundles.append(
-                        {
-                            "id": bundle_id,
-                            "title": f"Episode {task_no // TASKS_PER_BUNDLE}",
-                            "anchorDate": day,
-                            "stage": "preparation",
-                            "status": "active",
-                            "createdAt": stamp(),
-                            "updatedAt": stamp(),
-                        }
-                    )
-                task_id = f"task-{task_no:07d}"
-                task_ids.append(task_id)
-                created = stamp()
-                tasks.append(
-                    {
-                        "id": task_id,
-                        "description": f"Publish output {task_no}",
-                        "date": day,
-                        "status": "todo",
-                        "source": "manual",
-                        "bundleId": bundle_id,
-                        "proofRequirement": {"type": "artifact", "label": "published page"},
-                        "createdAt": created,
-                        "updatedAt": created,
-                    }
-                )
+                    bundles.append(records.bundle(task_no // TASKS_PER_BUNDLE, day, stamp()))
+                tasks.append(records.task(task_no, bundle_id, day, stamp()))
+                task_ids.append(tasks[-1]["id"])
                 for n in range(per_task):
                     status = "approved" if n == per_task - 1 else rng.choice(_STATUSES)
-                    created = stamp()
-                    made.append(
-                        {
-                            "id": f"artifact-{task_no:07d}-{n:02d}",
-                            "type": "event-page",
-                            "title": f"Output {task_no}.{n}",
-                            "status": status,
-                            "storageUri": f"https://lu.ma/output-{task_no}-{n}",
-                            "storageProvider": "external-url",
-                            "dataClass": "internal",
-                            "visibility": "internal",
-                            "sourceType": "manual-link",
-                            "taskId": task_id,
-                            "createdAt": created,
-                            "updatedAt": created,
-                        }
-                    )
+                    made.append(records.artifact(task_no, n, status, stamp()))
                 for table, rows in (("bundles", bundles), ("tasks", tasks), ("artifacts", made)):
                     if len(rows) >= _BATCH:
                         load.put_all(table, rows)

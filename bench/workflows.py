@@ -13,19 +13,16 @@ Each timed request must finish under 2 s. Usage: `python -m bench workflows`.
 from __future__ import annotations
 
 import random
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
 
+from bench._engine import in_process_engine
 from dataops.api.app import create_app
-from dataops.bootstrap import open_engine
-from dataops.config import Settings
 from dataops.engine.context import Engine
 from dataops.store.base import Create
 
@@ -35,20 +32,8 @@ _BATCH = 500
 
 @contextmanager
 def bench_engine() -> Iterator[tuple[Engine, TestClient]]:
-    with tempfile.TemporaryDirectory(prefix="dataops-bench-") as tmp:
-        settings = Settings.from_env(
-            {
-                "DATAOPS_ENV": "test",
-                "DATAOPS_AUTH_MODE": "none",
-                "DATAOPS_STORE": f"sqlite:///{Path(tmp) / 'bench.db'}",
-                "DATAOPS_BLOBS": f"local-dev:///{Path(tmp) / 'blobs'}",
-            }
-        )
-        engine = open_engine(settings)
-        try:
-            yield engine, TestClient(create_app(engine), raise_server_exceptions=True)
-        finally:
-            engine.store.close()
+    with in_process_engine() as (engine, _):
+        yield engine, TestClient(create_app(engine), raise_server_exceptions=True)
 
 
 def bulk_create(engine: Engine, table: str, records: list[dict[str, Any]]) -> None:
