@@ -97,37 +97,39 @@ async def create_config(request: Request) -> Response:
     return await show_recurring(request, kit.failure_of(reply, "new-config", CONTROLS, fields))
 
 
-@page
-async def update_config(request: Request) -> Response:
+async def _update(
+    request: Request,
+    fields: Mapping[str, str],
+    body: dict[str, Any],
+    form: str,
+    controls: tuple[str, ...] = (),
+) -> Response:
+    """Write a change to the config at the version its form was shown with; then back to the
+    list, or the list again with the engine's refusal at `form`."""
     config_id = request.path_params["config_id"]
-    fields = await kit.form_fields(request)
     reply = await kit.engine(
         request,
         "PUT",
         f"{PATH_API}/{path_segment(config_id)}",
-        _config_body(fields),
+        body,
         if_match=fields.get(kit.ETAG_FIELD) or None,
     )
     if reply.ok:
         return kit.back_to(PATH)
-    failure = kit.failure_of(reply, f"config-{config_id}", CONTROLS, fields)
+    failure = kit.failure_of(reply, f"{form}-{config_id}", controls, fields)
     return await show_recurring(request, failure)
 
 
 @page
-async def set_enabled(request: Request) -> Response:
-    config_id = request.path_params["config_id"]
+async def update_config(request: Request) -> Response:
     fields = await kit.form_fields(request)
-    reply = await kit.engine(
-        request,
-        "PUT",
-        f"{PATH_API}/{path_segment(config_id)}",
-        {"enabled": fields.get("enabled") == "true"},
-        if_match=fields.get(kit.ETAG_FIELD) or None,
-    )
-    if reply.ok:
-        return kit.back_to(PATH)
-    return await show_recurring(request, kit.failure_of(reply, f"enabled-{config_id}"))
+    return await _update(request, fields, _config_body(fields), "config", CONTROLS)
+
+
+@page
+async def set_enabled(request: Request) -> Response:
+    fields = await kit.form_fields(request)
+    return await _update(request, fields, {"enabled": fields.get("enabled") == "true"}, "enabled")
 
 
 @page
