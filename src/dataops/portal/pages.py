@@ -265,9 +265,7 @@ def page(handler: Handler) -> Handler:
     async def guarded(request: Request) -> Response:
         visitor = await visitor_of(request)
         if visitor is None or visitor.session_id is None:
-            if request.method in ("GET", "HEAD"):
-                return login_redirect(request)
-            return refusal(request, 401, messages.UNAUTHORIZED)
+            return _signed_out(request)
         if not await passes_csrf(request, visitor.session_id):
             return refusal(request, 403, messages.CSRF_FAILED)
         try:
@@ -275,12 +273,17 @@ def page(handler: Handler) -> Handler:
         except AccountGone:
             # Deactivated since the portal last looked the session up: its session ended.
             portal_of(request).gatekeeper.forget(visitor.session_id)
-            if request.method in ("GET", "HEAD"):
-                return login_redirect(request)
-            return refusal(request, 401, messages.UNAUTHORIZED)
+            return _signed_out(request)
         return await handler(request)
 
     return guarded
+
+
+def _signed_out(request: Request) -> Response:
+    """A page asked for without a live session: the login page, or 401 for a write."""
+    if request.method in ("GET", "HEAD"):
+        return login_redirect(request)
+    return refusal(request, 401, messages.UNAUTHORIZED)
 
 
 def team_today(request: Request) -> datetime.date:
