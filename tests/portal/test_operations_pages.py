@@ -42,10 +42,6 @@ def template(site: Site) -> dict[str, Any]:
     return created
 
 
-def etag_of(site: Site, template_id: str) -> str:
-    return site.api("GET", f"/templates/{template_id}").headers["etag"]
-
-
 def stored(site: Site, template_id: str) -> dict[str, Any]:
     found = site.engine.store.get("templates", template_id)
     assert found is not None
@@ -86,7 +82,7 @@ def test_a_bad_task_definition_is_refused_in_the_engines_words(
     site: Site, template: dict[str, Any]
 ) -> None:
     url = f"/work/templates/{template['id']}/tasks"
-    form = {"etag": etag_of(site, template["id"]), "index": "0", "action": "save"}
+    form = {"etag": site.etag(f"/templates/{template['id']}"), "index": "0", "action": "save"}
     answer = site.post(
         url, {**form, "refId": "record", "description": "Record", "offsetDays": "soon"}
     )
@@ -104,7 +100,7 @@ def test_a_bad_task_definition_is_refused_in_the_engines_words(
 
 
 def test_a_template_keeps_at_least_one_task(site: Site, template: dict[str, Any]) -> None:
-    form = {"etag": etag_of(site, template["id"]), "index": "0", "action": "remove"}
+    form = {"etag": site.etag(f"/templates/{template['id']}"), "index": "0", "action": "remove"}
     answer = site.post(f"/work/templates/{template['id']}/tasks", form)
     assert answer.status_code == 400
     assert "taskDefinitions must be a non-empty array" in text_of(answer.text)
@@ -114,7 +110,7 @@ def test_a_template_keeps_at_least_one_task(site: Site, template: dict[str, Any]
 def test_stale_edits_are_refused_and_show_the_fresh_template(
     site: Site, template: dict[str, Any]
 ) -> None:
-    seen = etag_of(site, template["id"])
+    seen = site.etag(f"/templates/{template['id']}")
     assert site.api("PUT", f"/templates/{template['id']}", {"name": "Renamed"}).is_success
     answer = site.post(
         f"/work/templates/{template['id']}/basics",
@@ -127,7 +123,7 @@ def test_stale_edits_are_refused_and_show_the_fresh_template(
     # A part that is gone (another tab removed it) is stale too.
     gone = site.post(
         f"/work/templates/{template['id']}/phases",
-        {"etag": etag_of(site, template["id"]), "index": "3", "action": "remove"},
+        {"etag": site.etag(f"/templates/{template['id']}"), "index": "3", "action": "remove"},
     )
     assert gone.status_code == 412
 
@@ -136,7 +132,9 @@ def test_editing_phases_references_and_links(site: Site, template: dict[str, Any
     base = f"/work/templates/{template['id']}"
 
     def send(part: str, **fields: str) -> None:
-        answer = site.post(f"{base}/{part}", {"etag": etag_of(site, template["id"]), **fields})
+        answer = site.post(
+            f"{base}/{part}", {"etag": site.etag(f"/templates/{template['id']}"), **fields}
+        )
         assert answer.status_code == 303, text_of(answer.text)
 
     send("phases", action="add", name="Recording day", stage="preparation")
@@ -163,7 +161,12 @@ def test_editing_phases_references_and_links(site: Site, template: dict[str, Any
     assert "phases" not in record
     bad = site.post(
         f"{base}/references",
-        {"etag": etag_of(site, template["id"]), "action": "add", "name": "X", "url": "ftp://x"},
+        {
+            "etag": site.etag(f"/templates/{template['id']}"),
+            "action": "add",
+            "name": "X",
+            "url": "ftp://x",
+        },
     )
     assert bad.status_code == 400
     assert "references" in text_of(bad.text)

@@ -32,10 +32,6 @@ def a_task(site: Site, **fields: Any) -> dict[str, Any]:
     return result
 
 
-def etag_of(site: Site, task_id: str) -> str:
-    return site.api("GET", f"/tasks/{task_id}").headers["etag"]
-
-
 def test_pages_need_a_session(site: Site) -> None:
     with site.product.client() as stranger:
         answer = stranger.get("/work/tasks/some-task", follow_redirects=False)
@@ -48,7 +44,7 @@ def test_a_plain_form_is_answered_with_a_redirect_and_htmx_with_the_main_part(si
     page_path = f"/work/tasks/{task['id']}"
     saved = site.post(
         page_path + "/fields/comment",
-        {"comment": "  Guest confirmed  ", "etag": etag_of(site, task["id"])},
+        {"comment": "  Guest confirmed  ", "etag": site.etag(f"/tasks/{task['id']}")},
     )
     assert saved.status_code == 303
     assert saved.headers["location"] == page_path
@@ -66,7 +62,9 @@ def test_a_plain_form_is_answered_with_a_redirect_and_htmx_with_the_main_part(si
 def test_a_refusal_is_shown_next_to_its_control_in_the_engines_words(site: Site) -> None:
     task = a_task(site, proofRequirement={"type": "artifact", "label": "Episode page"})
     refusal = messages.DONE_WITHOUT_PROOF.format(kind="approved artifact", label=" 'Episode page'")
-    plain = site.post(f"/work/tasks/{task['id']}/complete", {"etag": etag_of(site, task["id"])})
+    plain = site.post(
+        f"/work/tasks/{task['id']}/complete", {"etag": site.etag(f"/tasks/{task['id']}")}
+    )
     assert plain.status_code == 400
     assert f'<p class="field-error" role="alert" id="complete-error">{escape(refusal)!s}</p>' in (
         plain.text
@@ -79,7 +77,7 @@ def test_a_refusal_is_shown_next_to_its_control_in_the_engines_words(site: Site)
 
 def test_a_stale_etag_is_refused_and_the_fresh_record_shown(site: Site) -> None:
     task = a_task(site)
-    stale = etag_of(site, task["id"])
+    stale = site.etag(f"/tasks/{task['id']}")
     site.api("PUT", f"/tasks/{task['id']}", {"link": "https://example.org/by-bob"})
     answer = site.post(
         f"/work/tasks/{task['id']}/fields/link", {"link": "https://example.org/ada", "etag": stale}

@@ -35,6 +35,10 @@ class Site:
     def api(self, method: str, path: str, body: Any = None, **headers: str) -> httpx.Response:
         return self.client.request(method, "/work/api" + path, json=body, headers=headers)
 
+    def etag(self, path: str) -> str:
+        """The version of the record at `path` (`/tasks/<id>`), for a form's If-Match."""
+        return self.api("GET", path).headers["etag"]
+
 
 def start_site(tmp: Path) -> Iterator[Site]:
     products = start_product(tmp)
