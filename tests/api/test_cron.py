@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -23,6 +22,7 @@ from dataops.cli import app as cli_app
 from dataops.engine import cron, users
 from dataops.engine.context import Engine
 from tests.conftest import FakeClock
+from tests.support.dates import day_in
 from tests.support.live import live_server
 
 AUTOMATIC = {
@@ -417,9 +417,9 @@ def test_the_cli_names_the_team_day_it_ran_for(tmp_path: Path) -> None:
     from dataops.config import Settings
 
     open_engine(Settings.from_env(env)).store.close()
-    before = datetime.now(UTC).astimezone(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+    before = day_in("Pacific/Kiritimati")
     ran = CliRunner().invoke(cli_app, ["cron", "run"], env=env)
-    after = datetime.now(UTC).astimezone(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+    after = day_in("Pacific/Kiritimati")
     assert ran.exit_code == 0, ran.output
     first = ran.stdout.splitlines()[0]
     assert first in {f"Cron run for {day} (Pacific/Kiritimati)" for day in (before, after)}

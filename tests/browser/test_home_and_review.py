@@ -6,10 +6,8 @@ and the team's time zone deciding what is overdue."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -19,6 +17,7 @@ from dataops.engine.context import SystemClock
 from tests.browser.ui_helpers import sign_in
 from tests.portal.conftest import Product, start_product
 from tests.support.browser import screenshot
+from tests.support.dates import day_in
 
 PREP_TASK = "Review the guest prep document from the podcast assistant"
 PREP_ARTIFACT = "Guest prep: Dr. Lin"
@@ -180,10 +179,6 @@ def test_notifications_open_their_task_and_are_dismissed(
     ).to_be_visible()
 
 
-def _day_in(zone: str) -> str:
-    return datetime.now(UTC).astimezone(ZoneInfo(zone)).date().isoformat()
-
-
 @pytest.mark.parametrize(
     ("zone", "expected"),
     [("Pacific/Pago_Pago", "today"), ("Pacific/Kiritimati", "overdue")],
@@ -196,7 +191,7 @@ def test_the_team_time_zone_decides_what_is_overdue(
     for product in start_product(tmp_path_factory.mktemp("zone"), {"DATAOPS_TIMEZONE": zone}):
         tasks.create_task(
             product.engine,
-            {"description": "Send the sponsor report", "date": _day_in("Pacific/Pago_Pago")},
+            {"description": "Send the sponsor report", "date": day_in("Pacific/Pago_Pago")},
             None,
         )
         sign_in(page, product.url)

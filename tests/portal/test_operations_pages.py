@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.portal.conftest import BOB, start_product
 from tests.portal.ui_support import Site, start_site, text_of
+from tests.support.dates import day_in
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -275,9 +274,9 @@ def test_forms_start_from_the_teams_day(tmp_path: Path) -> None:
                 )
                 assert made.status_code == 201, made.text
                 template = made.json()["template"]
-                before = datetime.now(UTC).astimezone(ZoneInfo(zone)).date().isoformat()
+                before = day_in(zone)
                 page = client.get(f"/work/templates/{template['id']}").text
-                after = datetime.now(UTC).astimezone(ZoneInfo(zone)).date().isoformat()
+                after = day_in(zone)
             anchor = page.split('name="anchorDate"', 1)[1].split(">", 1)[0]
             assert f'value="{before}"' in anchor or f'value="{after}"' in anchor, (zone, anchor)
 

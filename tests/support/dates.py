@@ -1,10 +1,20 @@
 """Dates and timestamps that Python's `re` (`\\d` takes every script's digits, `$` matches
 before a trailing newline) or `int` would take, and that are no date at all: shared by the
-model, API and export-validator tests, which must all refuse the same ones."""
+model, API and export-validator tests, which must all refuse the same ones; and today's day in
+a time zone, for the tests of the team's day."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+
+
+def day_in(zone: str) -> str:
+    """Today's calendar day in the IANA time zone `zone` (`YYYY-MM-DD`)."""
+    return datetime.now(UTC).astimezone(ZoneInfo(zone)).date().isoformat()
+
 
 NOT_DATES = [
     pytest.param("2026-12-01\n", id="trailing-newline"),
